@@ -1,0 +1,345 @@
+import type {
+  Actor,
+  AgentRecord,
+  Archive,
+  Block,
+  BlockRevision,
+  Conversation,
+  Group,
+  Identity,
+  Job,
+  Message,
+  MessageRole,
+  NewJob,
+  NewMessage,
+  PageQuery,
+  Passage,
+  Run,
+  RunStatus,
+  Step,
+  Tool,
+  ToolType,
+} from "../domain/index.js";
+
+/**
+ * The storage port. Two adapters implement it (SQLite and PostgreSQL), chosen by
+ * `REVERIE_DATABASE_URL`; every method behaves the same on both (one contract test suite runs on each).
+ * Lists honour Letta's paging: `after`/`before` are ids, relative to the requested `order`.
+ */
+export interface Store {
+  readonly dialect: "sqlite" | "postgres";
+  readonly agents: AgentRepository;
+  readonly blocks: BlockRepository;
+  readonly tools: ToolRepository;
+  readonly messages: MessageRepository;
+  readonly archives: ArchiveRepository;
+  readonly passages: PassageRepository;
+  readonly runs: RunRepository;
+  readonly steps: StepRepository;
+  readonly conversations: ConversationRepository;
+  readonly identities: IdentityRepository;
+  readonly groups: GroupRepository;
+  readonly jobs: JobRepository;
+  /**
+   * Runs `fn` in one transaction: everything it writes through `tx` commits together or not at all.
+   * Nested calls on `tx` join the outer transaction.
+   */
+  transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export interface AgentListQuery extends PageQuery {
+  name?: string | undefined;
+  tags?: string[] | undefined;
+  match_all_tags?: boolean | undefined;
+  /** Case-insensitive substring of the name. */
+  query_text?: string | undefined;
+  project_id?: string | undefined;
+  identity_id?: string | undefined;
+  last_stop_reason?: string | undefined;
+}
+
+export interface TagListQuery extends PageQuery {
+  /** Case-insensitive substring of the tag. */
+  query_text?: string | undefined;
+}
+
+export interface AgentRepository {
+  create(agent: AgentRecord): Promise<AgentRecord>;
+  get(id: string): Promise<AgentRecord | undefined>;
+  list(query: AgentListQuery): Promise<AgentRecord[]>;
+  count(query?: AgentListQuery): Promise<number>;
+  /** Applies the given fields and bumps `updated_at`; undefined if the agent does not exist. */
+  update(id: string, patch: Partial<Omit<AgentRecord, "id" | "created_at">>): Promise<AgentRecord | undefined>;
+  /** Deletes the agent, its links, messages, runs and steps; blocks and tools stay (they may be shared). */
+  delete(id: string): Promise<boolean>;
+  /** Distinct tags over all agents, sorted; paging by tag value. */
+  listTags(query: TagListQuery): Promise<string[]>;
+}
+
+export interface BlockListQuery extends PageQuery {
+  label?: string | undefined;
+  /** Case-insensitive substring of the label. */
+  label_search?: string | undefined;
+  /** Case-insensitive substring of the value. */
+  value_search?: string | undefined;
+  templates_only?: boolean | undefined;
+  project_id?: string | undefined;
+  tags?: string[] | undefined;
+  match_all_tags?: boolean | undefined;
+}
+
+export interface BlockRepository {
+  /** Inserts the block and its first revision (old value null) by `actor`. */
+  create(block: Block, actor: Actor): Promise<Block>;
+  get(id: string): Promise<Block | undefined>;
+  getMany(ids: readonly string[]): Promise<Block[]>;
+  list(query: BlockListQuery): Promise<Block[]>;
+  /**
+   * Applies the patch, bumps `updated_at` and appends a revision (before, after, actor) in the same
+   * transaction. A label change that would clash with another block of an attached agent is a conflict.
+   */
+  update(id: string, patch: Partial<Omit<Block, "id" | "created_at">>, actor: Actor): Promise<Block | undefined>;
+  /** Deletes the block and detaches it from every agent; revisions are kept. */
+  delete(id: string): Promise<boolean>;
+  /** The agent's blocks in the order they were attached. */
+  listForAgent(agentId: string): Promise<Block[]>;
+  getForAgentByLabel(agentId: string, label: string): Promise<Block | undefined>;
+  /** Attaches; a conflict if the agent already has a block with that label. Idempotent for the same block. */
+  attach(agentId: string, blockId: string): Promise<void>;
+  detach(agentId: string, blockId: string): Promise<boolean>;
+  /** Ids of the agents a block is attached to. */
+  agentIds(blockId: string, page?: PageQuery): Promise<string[]>;
+  revisions(blockId: string, page?: PageQuery): Promise<BlockRevision[]>;
+}
+
+export interface ToolListQuery extends PageQuery {
+  name?: string | undefined;
+  names?: string[] | undefined;
+  ids?: string[] | undefined;
+  tool_types?: ToolType[] | undefined;
+  exclude_tool_types?: ToolType[] | undefined;
+  /** Case-insensitive substring of the name. */
+  search?: string | undefined;
+}
+
+export interface ToolRepository {
+  /** Inserts the tool; a conflict if a tool of that name exists. */
+  create(tool: Tool): Promise<Tool>;
+  /** Inserts, or replaces every field but the id and created_at of the tool with the same name. */
+  upsertByName(tool: Tool): Promise<Tool>;
+  get(id: string): Promise<Tool | undefined>;
+  getByName(name: string): Promise<Tool | undefined>;
+  list(query: ToolListQuery): Promise<Tool[]>;
+  update(id: string, patch: Partial<Omit<Tool, "id" | "created_at">>): Promise<Tool | undefined>;
+  delete(id: string): Promise<boolean>;
+  listForAgent(agentId: string): Promise<Tool[]>;
+  attach(agentId: string, toolId: string): Promise<void>;
+  detach(agentId: string, toolId: string): Promise<boolean>;
+}
+
+export interface MessageListQuery extends PageQuery {
+  agent_id?: string | undefined;
+  /** `null` selects the agent's default conversation only; undefined selects every conversation. */
+  conversation_id?: string | null | undefined;
+  run_id?: string | undefined;
+  step_id?: string | undefined;
+  roles?: MessageRole[] | undefined;
+  /** ISO timestamps, inclusive. */
+  start_date?: string | undefined;
+  end_date?: string | undefined;
+}
+
+export interface MessageRepository {
+  /** Appends messages in order, assigning increasing `sequence_id`s. */
+  append(messages: readonly NewMessage[]): Promise<Message[]>;
+  get(id: string): Promise<Message | undefined>;
+  /** The messages with these ids, in the order of `ids` (missing ids are skipped). */
+  getMany(ids: readonly string[]): Promise<Message[]>;
+  list(query: MessageListQuery): Promise<Message[]>;
+  count(query: Pick<MessageListQuery, "agent_id" | "conversation_id" | "roles">): Promise<number>;
+  /** Rewrites content fields of a stored message (the system message is rebuilt in place). */
+  update(
+    id: string,
+    patch: Partial<Pick<Message, "content" | "tool_calls" | "tool_returns" | "approvals" | "name" | "is_err">>,
+  ): Promise<Message | undefined>;
+  /** Full-text search over message text for one agent, best first. */
+  searchText(query: MessageSearchQuery): Promise<Array<{ message: Message; rank: number }>>;
+}
+
+export interface MessageSearchQuery {
+  agent_id: string;
+  query: string;
+  roles?: MessageRole[] | undefined;
+  conversation_id?: string | null | undefined;
+  start_date?: string | undefined;
+  end_date?: string | undefined;
+  limit: number;
+}
+
+export interface ArchiveListQuery extends PageQuery {
+  name?: string | undefined;
+  agent_id?: string | undefined;
+}
+
+export interface ArchiveRepository {
+  create(archive: Archive): Promise<Archive>;
+  get(id: string): Promise<Archive | undefined>;
+  list(query: ArchiveListQuery): Promise<Archive[]>;
+  update(id: string, patch: Partial<Omit<Archive, "id" | "created_at">>): Promise<Archive | undefined>;
+  /** Deletes the archive and its passages. */
+  delete(id: string): Promise<boolean>;
+  attach(agentId: string, archiveId: string, isOwner: boolean): Promise<void>;
+  detach(agentId: string, archiveId: string): Promise<boolean>;
+  listForAgent(agentId: string): Promise<Archive[]>;
+  agentIds(archiveId: string): Promise<string[]>;
+}
+
+export interface PassageFilter {
+  archive_ids: readonly string[];
+  tags?: string[] | undefined;
+  tag_match_mode?: "any" | "all" | undefined;
+  start_date?: string | undefined;
+  end_date?: string | undefined;
+}
+
+export interface PassageListQuery extends PageQuery {
+  archive_ids: readonly string[];
+  /** Case-insensitive substring of the text. */
+  search?: string | undefined;
+}
+
+export interface PassageRepository {
+  /**
+   * Inserts passages. A passage with an `embedding` is indexed for vector search in the index of its
+   * dimension (`embedding.length`); agents with different embedding dimensions coexist.
+   */
+  insert(passages: readonly Passage[]): Promise<Passage[]>;
+  get(id: string): Promise<Passage | undefined>;
+  list(query: PassageListQuery): Promise<Passage[]>;
+  count(archiveIds: readonly string[]): Promise<number>;
+  /** Distinct tags over the archives' passages, sorted. */
+  tags(archiveIds: readonly string[]): Promise<string[]>;
+  delete(id: string): Promise<boolean>;
+  /** Replaces a passage's embedding (re-embedding), moving it to the index of the new dimension. */
+  setEmbedding(id: string, embedding: number[] | null, config: Passage["embedding_config"]): Promise<void>;
+  /** Nearest passages by cosine distance among those of `vector.length` dimensions; filters apply before the limit. */
+  searchVector(
+    filter: PassageFilter,
+    vector: readonly number[],
+    limit: number,
+  ): Promise<Array<{ passage: Passage; distance: number }>>;
+  /** Full-text matches, best first; filters apply before the limit. */
+  searchText(filter: PassageFilter, query: string, limit: number): Promise<Array<{ passage: Passage; rank: number }>>;
+}
+
+export interface RunListQuery extends PageQuery {
+  agent_id?: string | undefined;
+  agent_ids?: string[] | undefined;
+  conversation_id?: string | undefined;
+  statuses?: RunStatus[] | undefined;
+  background?: boolean | undefined;
+  stop_reason?: string | undefined;
+  run_type?: string | undefined;
+}
+
+export interface RunRepository {
+  create(run: Run): Promise<Run>;
+  get(id: string): Promise<Run | undefined>;
+  list(query: RunListQuery): Promise<Run[]>;
+  update(id: string, patch: Partial<Omit<Run, "id" | "agent_id" | "created_at">>): Promise<Run | undefined>;
+  /** Marks every run still `created`/`running` as failed (used at start-up after a crash); returns their ids. */
+  failUnfinished(reason: string, completedAt: string): Promise<string[]>;
+}
+
+export interface StepListQuery extends PageQuery {
+  agent_id?: string | undefined;
+  run_id?: string | undefined;
+  model?: string | undefined;
+  start_date?: string | undefined;
+  end_date?: string | undefined;
+  feedback?: "positive" | "negative" | undefined;
+}
+
+export interface StepRepository {
+  create(step: Step): Promise<Step>;
+  get(id: string): Promise<Step | undefined>;
+  list(query: StepListQuery): Promise<Step[]>;
+  update(id: string, patch: Partial<Omit<Step, "id" | "run_id" | "agent_id" | "created_at">>): Promise<Step | undefined>;
+}
+
+export interface ConversationListQuery extends PageQuery {
+  agent_id?: string | undefined;
+  archived?: boolean | undefined;
+  summary_search?: string | undefined;
+}
+
+export interface ConversationRepository {
+  create(conversation: Conversation): Promise<Conversation>;
+  get(id: string): Promise<Conversation | undefined>;
+  list(query: ConversationListQuery): Promise<Conversation[]>;
+  update(
+    id: string,
+    patch: Partial<Omit<Conversation, "id" | "agent_id" | "created_at">>,
+  ): Promise<Conversation | undefined>;
+  delete(id: string): Promise<boolean>;
+}
+
+export interface IdentityListQuery extends PageQuery {
+  name?: string | undefined;
+  identifier_key?: string | undefined;
+  identity_type?: Identity["identity_type"] | undefined;
+  project_id?: string | undefined;
+}
+
+export interface IdentityRepository {
+  create(identity: Identity): Promise<Identity>;
+  get(id: string): Promise<Identity | undefined>;
+  list(query: IdentityListQuery): Promise<Identity[]>;
+  update(id: string, patch: Partial<Omit<Identity, "id">>): Promise<Identity | undefined>;
+  delete(id: string): Promise<boolean>;
+  listForAgent(agentId: string): Promise<Identity[]>;
+  attach(agentId: string, identityId: string): Promise<void>;
+  detach(agentId: string, identityId: string): Promise<boolean>;
+}
+
+export interface GroupRepository {
+  create(group: Group): Promise<Group>;
+  get(id: string): Promise<Group | undefined>;
+  update(id: string, patch: Partial<Omit<Group, "id">>): Promise<Group | undefined>;
+  delete(id: string): Promise<boolean>;
+  /** Groups the agent manages or belongs to. */
+  listForAgent(agentId: string): Promise<Group[]>;
+}
+
+export interface JobListQuery extends PageQuery {
+  kind?: string | undefined;
+  statuses?: Job["status"][] | undefined;
+  concurrency_key?: string | undefined;
+}
+
+export interface JobRepository {
+  /**
+   * Enqueues a job. With a `concurrency_key` that already has a queued or running job, nothing is
+   * inserted and that job is returned with `created: false`.
+   */
+  enqueue(job: NewJob & { id: string; now: string }): Promise<{ job: Job; created: boolean }>;
+  get(id: string): Promise<Job | undefined>;
+  list(query: JobListQuery): Promise<Job[]>;
+  /**
+   * Claims up to `limit` runnable jobs of the given kinds for `owner`: queued jobs whose `run_after`
+   * has come, and running jobs whose lease expired. Never hands one job to two claimers, even across
+   * processes. Increments `attempts` and sets the lease.
+   */
+  claim(options: { owner: string; kinds: readonly string[]; now: string; leaseMs: number; limit: number }): Promise<Job[]>;
+  /** Extends the lease; false if the job is no longer held by `owner`. */
+  heartbeat(id: string, owner: string, now: string, leaseMs: number, progress?: Record<string, unknown>): Promise<boolean>;
+  /** Marks a held job succeeded; false if not held by `owner`. */
+  complete(id: string, owner: string, now: string, result?: Record<string, unknown>): Promise<boolean>;
+  /**
+   * Records a failure of a held job: back to `queued` with `run_after = retryAt` while attempts remain
+   * and `retryAt` is given, otherwise `failed`.
+   */
+  fail(id: string, owner: string, now: string, error: string, retryAt?: string): Promise<boolean>;
+  cancel(id: string, now: string): Promise<boolean>;
+}
