@@ -112,7 +112,10 @@ export function startFakeAnthropic(options: FakeAnthropicOptions = {}): Promise<
         frames.push(event("content_block_start", { index, content_block: contentBlock }));
         for (const partial of ["", ...jsonFragments(block.json)]) {
           frames.push(
-            event("content_block_delta", { index, delta: { type: "input_json_delta", partial_json: partial } }),
+            event("content_block_delta", {
+              index,
+              delta: { type: "input_json_delta", partial_json: partial },
+            }),
           );
         }
       }
@@ -160,7 +163,8 @@ function anthropicErrorBody(kind: ErrorKind, status: number, message: string | u
   const [type, fallback] = (
     {
       "rate-limit": ["rate_limit_error", "Number of request tokens has exceeded your per-minute rate limit."],
-      "server-error": status === 529 ? ["overloaded_error", "Overloaded"] : ["api_error", "Internal server error"],
+      "server-error":
+        status === 529 ? ["overloaded_error", "Overloaded"] : ["api_error", "Internal server error"],
       "context-overflow": ["invalid_request_error", "prompt is too long: 210000 tokens > 200000 maximum"],
       "not-found": ["not_found_error", "Not found"],
       unauthorized: ["authentication_error", "invalid x-api-key"],

@@ -27,7 +27,8 @@ export function fakeEmbed(text: string, dim = 384): number[] {
   for (const token of tokens) {
     addFeature(vector, `w:${token}`, WORD_WEIGHT);
     const padded = `#${token}#`;
-    for (let i = 0; i + 3 <= padded.length; i++) addFeature(vector, `t:${padded.slice(i, i + 3)}`, TRIGRAM_WEIGHT);
+    for (let i = 0; i + 3 <= padded.length; i++)
+      addFeature(vector, `t:${padded.slice(i, i + 3)}`, TRIGRAM_WEIGHT);
   }
 
   const norm = Math.sqrt(vector.reduce((sum, value) => sum + value * value, 0));

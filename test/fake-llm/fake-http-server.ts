@@ -189,7 +189,10 @@ function sendJson(response: ServerResponse, status: number, body: unknown): void
 }
 
 function startSse(response: ServerResponse): void {
-  response.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" });
+  response.writeHead(200, {
+    "content-type": "text/event-stream; charset=utf-8",
+    "cache-control": "no-cache",
+  });
 }
 
 /** A 200 whose JSON (or first SSE event's JSON) is cut in half; the rest of a stream follows normally. */
@@ -215,7 +218,10 @@ async function sendCut(response: ServerResponse, rendered: Rendered, afterEvents
     await writeAll(response, rendered.frames.slice(0, afterEvents));
   } else {
     const text = JSON.stringify(rendered.kind === "json" ? rendered.body : { error: {} });
-    response.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+    response.writeHead(200, {
+      "content-type": "application/json",
+      "content-length": Buffer.byteLength(text),
+    });
     await writeAll(response, [halve(text)]);
   }
   response.destroy();

@@ -1,13 +1,13 @@
-export { startFakeAnthropic, type FakeAnthropicOptions } from "./anthropic-server.js";
+export { type FakeAnthropicOptions, startFakeAnthropic } from "./anthropic-server.js";
 export { cosineSimilarity, fakeEmbed } from "./embedder.js";
 export type { FakeLlmServer } from "./fake-http-server.js";
-export { startFakeOpenAI, type FakeOpenAIOptions } from "./openai-server.js";
+export { type FakeOpenAIOptions, startFakeOpenAI } from "./openai-server.js";
 export {
   type FakeEndpoint,
   type FakeFault,
   type FakeFinishReason,
-  FakeScript,
   type FakeReply,
+  FakeScript,
   type FakeToolCall,
   type FakeUsage,
   lastUserText,

@@ -47,7 +47,11 @@ export function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeLl
     const id = `chatcmpl-fake-${completionCount}`;
     const model = body.model ?? models[0] ?? "gpt-4o-mini";
     const { finishReason, inputTokens, outputTokens } = replyAccounting(reply, body);
-    const usage = { prompt_tokens: inputTokens, completion_tokens: outputTokens, total_tokens: inputTokens + outputTokens };
+    const usage = {
+      prompt_tokens: inputTokens,
+      completion_tokens: outputTokens,
+      total_tokens: inputTokens + outputTokens,
+    };
     const toolCalls = (reply.toolCalls ?? []).map((call) => {
       toolCallCount += 1;
       return { id: call.id ?? `call_fake_${toolCallCount}`, name: call.name, arguments: argumentsJson(call) };
@@ -96,7 +100,9 @@ export function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeLl
     toolCalls.forEach((call, index) => {
       frames.push(
         chunk({
-          tool_calls: [{ index, id: call.id, type: "function", function: { name: call.name, arguments: "" } }],
+          tool_calls: [
+            { index, id: call.id, type: "function", function: { name: call.name, arguments: "" } },
+          ],
         }),
       );
       for (const fragment of jsonFragments(call.arguments)) {
@@ -129,7 +135,8 @@ export function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeLl
       encoding_format?: string;
     };
     const inputs = embeddingInputs(body.input);
-    if (!inputs) return { kind: "error", error: "bad-request", message: "'input' must be a non-empty string or array" };
+    if (!inputs)
+      return { kind: "error", error: "bad-request", message: "'input' must be a non-empty string or array" };
     const dim = body.dimensions ?? embeddingDim;
     if (typeof dim !== "number" || !Number.isInteger(dim) || dim < 1 || dim > MAX_DIMENSIONS) {
       return { kind: "error", error: "bad-request", message: `Invalid 'dimensions': ${String(dim)}` };
@@ -179,7 +186,11 @@ export function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeLl
 function openAIErrorBody(kind: ErrorKind, _status: number, message: string | undefined): unknown {
   const [type, code, fallback] = (
     {
-      "rate-limit": ["requests", "rate_limit_exceeded", "Rate limit reached for requests. Please try again later."],
+      "rate-limit": [
+        "requests",
+        "rate_limit_exceeded",
+        "Rate limit reached for requests. Please try again later.",
+      ],
       "server-error": ["server_error", null, "The server had an error while processing your request."],
       "context-overflow": [
         "invalid_request_error",
@@ -209,6 +220,8 @@ function embeddingInputs(input: unknown): string[] | undefined {
 /** Little-endian float32 bytes, base64-encoded, as OpenAI returns for `encoding_format: "base64"`. */
 function float32Base64(vector: number[]): string {
   const bytes = Buffer.alloc(vector.length * 4);
-  vector.forEach((value, index) => bytes.writeFloatLE(value, index * 4));
+  vector.forEach((value, index) => {
+    bytes.writeFloatLE(value, index * 4);
+  });
   return bytes.toString("base64");
 }
