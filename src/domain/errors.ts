@@ -23,7 +23,11 @@ export class ReverieError extends Error {
   /** Extra fields merged into the HTTP error body (for example `run_id`). */
   readonly details: Record<string, unknown> | undefined;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown; details?: Record<string, unknown> },
+  ) {
     super(message, { cause: options?.cause });
     this.name = "ReverieError";
     this.code = code;

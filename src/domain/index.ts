@@ -9,6 +9,7 @@ export * from "./ids.js";
 export * from "./job.js";
 export * from "./llm-config.js";
 export * from "./message.js";
+export * from "./message-views.js";
 export * from "./passage.js";
 export * from "./run.js";
 export * from "./tool.js";

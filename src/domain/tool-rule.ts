@@ -4,7 +4,11 @@ const base = { tool_name: z.string(), prompt_template: z.string().nullable().opt
 
 /** Letta's tool rules, a union on `type`. */
 export const ToolRuleSchema = z.discriminatedUnion("type", [
-  z.object({ ...base, type: z.literal("run_first"), args: z.record(z.string(), z.unknown()).nullable().optional() }),
+  z.object({
+    ...base,
+    type: z.literal("run_first"),
+    args: z.record(z.string(), z.unknown()).nullable().optional(),
+  }),
   z.object({ ...base, type: z.literal("exit_loop") }),
   z.object({ ...base, type: z.literal("continue_loop") }),
   z.object({
