@@ -1,0 +1,214 @@
+import type { AgentType, ToolJsonSchema, ToolType } from "../../domain/index.js";
+
+/** A built-in tool: its schema (what the model sees) and its Letta tool type. */
+export interface BuiltinToolDefinition {
+  name: string;
+  toolType: ToolType;
+  description: string;
+  schema: ToolJsonSchema;
+}
+
+const string = (description: string) => ({ type: "string", description });
+const integer = (description: string) => ({ type: "integer", description });
+
+function define(
+  name: string,
+  toolType: ToolType,
+  description: string,
+  properties: Record<string, unknown>,
+  required: string[],
+): BuiltinToolDefinition {
+  return {
+    name,
+    toolType,
+    description,
+    schema: {
+      name,
+      description,
+      parameters: { type: "object", properties, required, additionalProperties: false },
+    },
+  };
+}
+
+const label = string("The label of the memory block to edit, for example `human` or `persona`.");
+
+/** Every built-in tool, by name. */
+export const BUILTIN_TOOLS: readonly BuiltinToolDefinition[] = [
+  define(
+    "send_message",
+    "letta_core",
+    "Send a message to the user. This is how you talk to them; they do not see anything else you produce.",
+    { message: string("The message to send. Full markdown is supported.") },
+    ["message"],
+  ),
+  define(
+    "conversation_search",
+    "letta_core",
+    "Search earlier messages of the conversation (recall memory) by meaning and by keyword. Use it to recall what was said before the visible context window.",
+    {
+      query: string("What to look for. Leave empty to list messages by date only."),
+      roles: {
+        type: "array",
+        items: { type: "string", enum: ["assistant", "user", "tool"] },
+        description: "Only return messages with these roles.",
+      },
+      limit: integer("How many results to return at most (default 5)."),
+      start_date: string(
+        "Only messages on or after this date (ISO 8601, e.g. 2025-01-31 or 2025-01-31T09:00).",
+      ),
+      end_date: string(
+        "Only messages on or before this date (ISO 8601; a date alone includes the whole day).",
+      ),
+    },
+    [],
+  ),
+  define(
+    "archival_memory_insert",
+    "letta_core",
+    "Store a fact, note or document in archival memory (long-term storage outside the context window) so you can find it later with archival_memory_search.",
+    {
+      content: string(
+        "The text to store. Make it self-contained: it will be read without the current context.",
+      ),
+      tags: {
+        type: "array",
+        items: { type: "string" },
+        description: "Optional tags to file the memory under.",
+      },
+    },
+    ["content"],
+  ),
+  define(
+    "archival_memory_search",
+    "letta_core",
+    "Search archival memory by meaning and by keyword, optionally filtered by tags and dates.",
+    {
+      query: string("What to look for."),
+      tags: {
+        type: "array",
+        items: { type: "string" },
+        description: "Only return memories with these tags.",
+      },
+      tag_match_mode: {
+        type: "string",
+        enum: ["any", "all"],
+        description: "Whether a memory needs any of the tags (default) or all of them.",
+      },
+      top_k: integer("How many results to return at most (default 5)."),
+      start_datetime: string("Only memories created on or after this time (ISO 8601)."),
+      end_datetime: string("Only memories created on or before this time (ISO 8601)."),
+    },
+    ["query"],
+  ),
+  define(
+    "core_memory_append",
+    "letta_memory_core",
+    "Append a line to one of your core memory blocks.",
+    { label, content: string("The text to append on a new line.") },
+    ["label", "content"],
+  ),
+  define(
+    "core_memory_replace",
+    "letta_memory_core",
+    "Replace text in one of your core memory blocks. Every occurrence of the old text is replaced; an empty new text deletes it.",
+    {
+      label,
+      old_content: string("The exact text to replace."),
+      new_content: string("The text to put instead."),
+    },
+    ["label", "old_content", "new_content"],
+  ),
+  define(
+    "memory_replace",
+    "letta_memory_core",
+    "Replace one exact, unique piece of text in a memory block. Copy the old text verbatim from the block, without the line numbers shown in the prompt. To delete text, give an empty new_string.",
+    {
+      label,
+      old_string: string("The exact text to replace; it must occur exactly once in the block."),
+      new_string: string("The text to put in its place."),
+    },
+    ["label", "old_string", "new_string"],
+  ),
+  define(
+    "memory_insert",
+    "letta_memory_core",
+    "Insert text into a memory block after a given line (0 inserts at the top; -1, the default, appends at the end).",
+    {
+      label,
+      new_string: string("The text to insert; it may span several lines. Do not include line numbers."),
+      insert_line: integer("The line after which to insert: 0 for the top, -1 for the end (default)."),
+    },
+    ["label", "new_string"],
+  ),
+  define(
+    "memory_rethink",
+    "letta_memory_core",
+    "Rewrite a memory block completely, to reorganise it or fold in many changes at once. If no block has the label, a new one is created.",
+    {
+      label: string("The label of the block to rewrite (or create)."),
+      new_memory: string("The complete new content of the block. Do not include line numbers."),
+    },
+    ["label", "new_memory"],
+  ),
+  define(
+    "memory_finish_edits",
+    "letta_memory_core",
+    "Call this when you have finished editing memory.",
+    {},
+    [],
+  ),
+  define(
+    "memory",
+    "letta_memory_core",
+    "Manage memory blocks as files under /memories/: create a block, replace or insert text in one, delete one, rename one or change its description.",
+    {
+      command: {
+        type: "string",
+        enum: ["create", "str_replace", "insert", "delete", "rename"],
+        description: "What to do.",
+      },
+      path: string(
+        "The block's path, e.g. /memories/project_notes (create, str_replace, insert, delete, rename).",
+      ),
+      file_text: string("The initial content of a new block (create)."),
+      description: string("What the block is for (create; rename with path alone changes the description)."),
+      old_string: string("The exact text to replace (str_replace)."),
+      new_string: string("The replacement text (str_replace)."),
+      insert_line: integer("The line after which to insert (insert; 0 = top, -1 = end)."),
+      insert_text: string("The text to insert (insert)."),
+      old_path: string("The current path of the block to rename (rename)."),
+      new_path: string("The new path (rename)."),
+    },
+    ["command"],
+  ),
+];
+
+const byName = new Map(BUILTIN_TOOLS.map((tool) => [tool.name, tool]));
+
+/** The built-in tool with this name, if any. */
+export function builtinTool(name: string): BuiltinToolDefinition | undefined {
+  return byName.get(name);
+}
+
+/** The tools an agent of this type gets by default, as in Letta. */
+export function defaultToolNames(
+  agentType: AgentType,
+  options: { enableSleeptime?: boolean } = {},
+): string[] {
+  if (options.enableSleeptime && agentType !== "sleeptime_agent") {
+    return ["send_message", "conversation_search", "archival_memory_search"];
+  }
+  switch (agentType) {
+    case "memgpt_agent":
+      return ["send_message", "conversation_search", "core_memory_append", "core_memory_replace", "memory"];
+    case "memgpt_v2_agent":
+      return ["send_message", "conversation_search", "memory_insert", "memory_replace"];
+    case "sleeptime_agent":
+      return ["memory_replace", "memory_insert", "memory_rethink", "memory_finish_edits"];
+    default:
+      return ["conversation_search", "memory_insert", "memory_replace"];
+  }
+}
+
+/** Tools that end the turn by default when base tool rules are on. */
+export const TERMINAL_BASE_TOOLS: ReadonlySet<string> = new Set(["send_message", "memory_finish_edits"]);
