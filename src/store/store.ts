@@ -70,7 +70,10 @@ export interface AgentRepository {
   list(query: AgentListQuery): Promise<AgentRecord[]>;
   count(query?: AgentListQuery): Promise<number>;
   /** Applies the given fields and bumps `updated_at`; undefined if the agent does not exist. */
-  update(id: string, patch: Partial<Omit<AgentRecord, "id" | "created_at">>): Promise<AgentRecord | undefined>;
+  update(
+    id: string,
+    patch: Partial<Omit<AgentRecord, "id" | "created_at">>,
+  ): Promise<AgentRecord | undefined>;
   /** Deletes the agent, its links, messages, runs and steps; blocks and tools stay (they may be shared). */
   delete(id: string): Promise<boolean>;
   /** Distinct tags over all agents, sorted; paging by tag value. */
@@ -99,7 +102,11 @@ export interface BlockRepository {
    * Applies the patch, bumps `updated_at` and appends a revision (before, after, actor) in the same
    * transaction. A label change that would clash with another block of an attached agent is a conflict.
    */
-  update(id: string, patch: Partial<Omit<Block, "id" | "created_at">>, actor: Actor): Promise<Block | undefined>;
+  update(
+    id: string,
+    patch: Partial<Omit<Block, "id" | "created_at">>,
+    actor: Actor,
+  ): Promise<Block | undefined>;
   /** Deletes the block and detaches it from every agent; revisions are kept. */
   delete(id: string): Promise<boolean>;
   /** The agent's blocks in the order they were attached. */
@@ -161,7 +168,9 @@ export interface MessageRepository {
   /** Rewrites content fields of a stored message (the system message is rebuilt in place). */
   update(
     id: string,
-    patch: Partial<Pick<Message, "content" | "tool_calls" | "tool_returns" | "approvals" | "name" | "is_err">>,
+    patch: Partial<
+      Pick<Message, "content" | "tool_calls" | "tool_returns" | "approvals" | "name" | "is_err">
+    >,
   ): Promise<Message | undefined>;
   /** Full-text search over message text for one agent, best first. */
   searchText(query: MessageSearchQuery): Promise<Array<{ message: Message; rank: number }>>;
@@ -230,7 +239,11 @@ export interface PassageRepository {
     limit: number,
   ): Promise<Array<{ passage: Passage; distance: number }>>;
   /** Full-text matches, best first; filters apply before the limit. */
-  searchText(filter: PassageFilter, query: string, limit: number): Promise<Array<{ passage: Passage; rank: number }>>;
+  searchText(
+    filter: PassageFilter,
+    query: string,
+    limit: number,
+  ): Promise<Array<{ passage: Passage; rank: number }>>;
 }
 
 export interface RunListQuery extends PageQuery {
@@ -265,7 +278,10 @@ export interface StepRepository {
   create(step: Step): Promise<Step>;
   get(id: string): Promise<Step | undefined>;
   list(query: StepListQuery): Promise<Step[]>;
-  update(id: string, patch: Partial<Omit<Step, "id" | "run_id" | "agent_id" | "created_at">>): Promise<Step | undefined>;
+  update(
+    id: string,
+    patch: Partial<Omit<Step, "id" | "run_id" | "agent_id" | "created_at">>,
+  ): Promise<Step | undefined>;
 }
 
 export interface ConversationListQuery extends PageQuery {
@@ -331,9 +347,21 @@ export interface JobRepository {
    * has come, and running jobs whose lease expired. Never hands one job to two claimers, even across
    * processes. Increments `attempts` and sets the lease.
    */
-  claim(options: { owner: string; kinds: readonly string[]; now: string; leaseMs: number; limit: number }): Promise<Job[]>;
+  claim(options: {
+    owner: string;
+    kinds: readonly string[];
+    now: string;
+    leaseMs: number;
+    limit: number;
+  }): Promise<Job[]>;
   /** Extends the lease; false if the job is no longer held by `owner`. */
-  heartbeat(id: string, owner: string, now: string, leaseMs: number, progress?: Record<string, unknown>): Promise<boolean>;
+  heartbeat(
+    id: string,
+    owner: string,
+    now: string,
+    leaseMs: number,
+    progress?: Record<string, unknown>,
+  ): Promise<boolean>;
   /** Marks a held job succeeded; false if not held by `owner`. */
   complete(id: string, owner: string, now: string, result?: Record<string, unknown>): Promise<boolean>;
   /**

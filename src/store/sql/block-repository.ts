@@ -1,0 +1,301 @@
+import type { Expression, Insertable, SqlBool, Updateable } from "kysely";
+import { type Actor, type Block, type BlockRevision, notFound, ReverieError } from "../../domain/index.js";
+import type { BlockListQuery, BlockRepository } from "../store.js";
+import type { SqlDb } from "./dialect.js";
+import { byCreation, listPage } from "./paging.js";
+import { type ColumnKinds, decodeColumns, definedFields, encodeColumns } from "./row-codec.js";
+import { nowIso, type SqlContext } from "./sql-context.js";
+import type { BlockRevisionsTable, BlocksTable } from "./tables.js";
+import { withTransaction } from "./with-transaction.js";
+
+const BLOCK_COLUMNS: ColumnKinds = {
+  id: "plain",
+  label: "plain",
+  value: "plain",
+  limit: "number",
+  description: "plain",
+  read_only: "bool",
+  hidden: "bool",
+  metadata: "json",
+  tags: "json",
+  is_template: "bool",
+  template_name: "plain",
+  project_id: "plain",
+  created_by_id: "plain",
+  last_updated_by_id: "plain",
+  created_at: "timestamp",
+  updated_at: "timestamp",
+};
+
+const REVISION_COLUMNS: ColumnKinds = {
+  id: "plain",
+  block_id: "plain",
+  seq: "number",
+  actor_type: "plain",
+  actor_id: "plain",
+  run_id: "plain",
+  old_value: "plain",
+  new_value: "plain",
+  old_label: "plain",
+  new_label: "plain",
+  created_at: "timestamp",
+};
+
+/** Core-memory blocks, their attachments (`blocks_agents`, ordered by `position`) and their revisions. */
+export function createBlockRepository(context: SqlContext): BlockRepository {
+  const { db, dialect } = context;
+  const decode = (row: object) =>
+    decodeColumns(BLOCK_COLUMNS, row as Record<string, unknown>, dialect) as Block;
+  const decodeRevision = (row: object) =>
+    decodeColumns(REVISION_COLUMNS, row as Record<string, unknown>, dialect) as BlockRevision;
+
+  async function appendRevision(
+    tx: SqlDb,
+    blockId: string,
+    before: Pick<Block, "value" | "label"> | null,
+    after: Pick<Block, "value" | "label">,
+    actor: Actor,
+    at: string,
+  ): Promise<void> {
+    const last = await tx
+      .selectFrom("block_revisions")
+      .select((eb) => eb.fn.max("seq").as("seq"))
+      .where("block_id", "=", blockId)
+      .executeTakeFirst();
+    const revision: BlockRevision = {
+      id: context.ids.next("revision"),
+      block_id: blockId,
+      seq: Number(last?.seq ?? 0) + 1,
+      actor_type: actor.type,
+      actor_id: actor.id,
+      run_id: actor.run_id ?? null,
+      old_value: before?.value ?? null,
+      new_value: after.value,
+      old_label: before?.label ?? null,
+      new_label: after.label,
+      created_at: at,
+    };
+    await tx
+      .insertInto("block_revisions")
+      .values(encodeColumns(REVISION_COLUMNS, revision, dialect) as Insertable<BlockRevisionsTable>)
+      .execute();
+  }
+
+  /** Whether an agent that has `blockId` attached also has another block labelled `label`. */
+  async function labelTakenForAttachedAgents(tx: SqlDb, blockId: string, label: string): Promise<boolean> {
+    const clash = await tx
+      .selectFrom("blocks_agents as mine")
+      .innerJoin("blocks_agents as other", "other.agent_id", "mine.agent_id")
+      .innerJoin("blocks", "blocks.id", "other.block_id")
+      .select("blocks.id")
+      .where("mine.block_id", "=", blockId)
+      .where("other.block_id", "!=", blockId)
+      .where("blocks.label", "=", label)
+      .executeTakeFirst();
+    return clash !== undefined;
+  }
+
+  const filtered = (query: BlockListQuery) => {
+    let select = db.selectFrom("blocks");
+    if (query.label !== undefined) select = select.where("blocks.label", "=", query.label);
+    if (query.project_id !== undefined) select = select.where("blocks.project_id", "=", query.project_id);
+    if (query.templates_only) select = select.where("blocks.is_template", "=", dialect.encodeBool(true));
+    if (query.label_search) {
+      const text = query.label_search;
+      select = select.where((eb) => dialect.containsInsensitive(eb.ref("blocks.label"), text));
+    }
+    if (query.value_search) {
+      const text = query.value_search;
+      select = select.where((eb) => dialect.containsInsensitive(eb.ref("blocks.value"), text));
+    }
+    if (query.tags !== undefined && query.tags.length > 0) {
+      const tags = query.tags;
+      const all = query.match_all_tags ?? false;
+      select = select.where((eb) => {
+        const tests: Expression<SqlBool>[] = tags.map((tag) =>
+          dialect.jsonArrayContains(eb.ref("blocks.tags"), tag),
+        );
+        return all ? eb.and(tests) : eb.or(tests);
+      });
+    }
+    return select;
+  };
+
+  return {
+    async create(block, actor) {
+      await withTransaction(db, async (tx) => {
+        await tx
+          .insertInto("blocks")
+          .values(encodeColumns(BLOCK_COLUMNS, block, dialect) as Insertable<BlocksTable>)
+          .execute();
+        await appendRevision(tx, block.id, null, block, actor, block.updated_at);
+      });
+      return block;
+    },
+
+    async get(id) {
+      const row = await db.selectFrom("blocks").selectAll().where("id", "=", id).executeTakeFirst();
+      return row === undefined ? undefined : decode(row);
+    },
+
+    async getMany(ids) {
+      if (ids.length === 0) return [];
+      const rows = await db
+        .selectFrom("blocks")
+        .selectAll()
+        .where("id", "in", [...ids])
+        .execute();
+      const byId = new Map(rows.map((row) => [row.id, decode(row)]));
+      return ids.flatMap((id) => byId.get(id) ?? []);
+    },
+
+    async list(query) {
+      const select = await listPage(db, filtered(query).selectAll("blocks"), query, byCreation("blocks"));
+      return select.map(decode);
+    },
+
+    async update(id, patch, actor) {
+      const updatedAt = patch.updated_at ?? nowIso(context);
+      return withTransaction(db, async (tx) => {
+        // Write first: that takes the row lock (PostgreSQL) before the "before" value is read, so two
+        // concurrent updates record a chained history rather than the same old value twice.
+        const locked = await tx
+          .updateTable("blocks")
+          .set({ updated_at: dialect.encodeTimestamp(updatedAt) })
+          .where("id", "=", id)
+          .executeTakeFirst();
+        if (Number(locked.numUpdatedRows) === 0) return undefined;
+        const row = await tx.selectFrom("blocks").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
+        const before = decode(row);
+        if (patch.label !== undefined && patch.label !== before.label) {
+          if (await labelTakenForAttachedAgents(tx, id, patch.label)) {
+            throw new ReverieError(
+              "conflict",
+              `An attached agent already has a block labelled '${patch.label}'`,
+            );
+          }
+        }
+        const after: Block = {
+          ...before,
+          ...definedFields(patch),
+          updated_at: updatedAt,
+        };
+        await tx
+          .updateTable("blocks")
+          .set(
+            encodeColumns(
+              BLOCK_COLUMNS,
+              { ...patch, updated_at: after.updated_at },
+              dialect,
+            ) as Updateable<BlocksTable>,
+          )
+          .where("id", "=", id)
+          .execute();
+        await appendRevision(tx, id, before, after, actor, after.updated_at);
+        return after;
+      });
+    },
+
+    async delete(id) {
+      return withTransaction(db, async (tx) => {
+        await tx.deleteFrom("blocks_agents").where("block_id", "=", id).execute();
+        await tx.deleteFrom("identities_blocks").where("block_id", "=", id).execute();
+        const result = await tx.deleteFrom("blocks").where("id", "=", id).executeTakeFirst();
+        return Number(result.numDeletedRows) > 0;
+      });
+    },
+
+    async listForAgent(agentId) {
+      const rows = await db
+        .selectFrom("blocks_agents")
+        .innerJoin("blocks", "blocks.id", "blocks_agents.block_id")
+        .selectAll("blocks")
+        .where("blocks_agents.agent_id", "=", agentId)
+        .orderBy("blocks_agents.position")
+        .execute();
+      return rows.map(decode);
+    },
+
+    async getForAgentByLabel(agentId, label) {
+      const row = await db
+        .selectFrom("blocks_agents")
+        .innerJoin("blocks", "blocks.id", "blocks_agents.block_id")
+        .selectAll("blocks")
+        .where("blocks_agents.agent_id", "=", agentId)
+        .where("blocks.label", "=", label)
+        .executeTakeFirst();
+      return row === undefined ? undefined : decode(row);
+    },
+
+    async attach(agentId, blockId) {
+      await withTransaction(db, async (tx) => {
+        const block = await tx
+          .selectFrom("blocks")
+          .select("label")
+          .where("id", "=", blockId)
+          .executeTakeFirst();
+        if (block === undefined) throw notFound("Block", blockId);
+        const agent = await tx.selectFrom("agents").select("id").where("id", "=", agentId).executeTakeFirst();
+        if (agent === undefined) throw notFound("Agent", agentId);
+        const sameLabel = await tx
+          .selectFrom("blocks_agents")
+          .innerJoin("blocks", "blocks.id", "blocks_agents.block_id")
+          .select("blocks.id")
+          .where("blocks_agents.agent_id", "=", agentId)
+          .where("blocks.label", "=", block.label)
+          .executeTakeFirst();
+        if (sameLabel?.id === blockId) return;
+        if (sameLabel !== undefined) {
+          throw new ReverieError(
+            "conflict",
+            `Agent '${agentId}' already has a block labelled '${block.label}'`,
+          );
+        }
+        const last = await tx
+          .selectFrom("blocks_agents")
+          .select((eb) => eb.fn.max("position").as("position"))
+          .where("agent_id", "=", agentId)
+          .executeTakeFirst();
+        const position =
+          last?.position === null || last?.position === undefined ? 0 : Number(last.position) + 1;
+        await tx
+          .insertInto("blocks_agents")
+          .values({ agent_id: agentId, block_id: blockId, position })
+          .execute();
+      });
+    },
+
+    async detach(agentId, blockId) {
+      const result = await db
+        .deleteFrom("blocks_agents")
+        .where("agent_id", "=", agentId)
+        .where("block_id", "=", blockId)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    },
+
+    async agentIds(blockId, page = {}) {
+      const select = db
+        .selectFrom("blocks_agents")
+        .select("blocks_agents.agent_id")
+        .where("blocks_agents.block_id", "=", blockId);
+      const paged = await listPage(
+        db,
+        select,
+        page,
+        { table: "blocks_agents", keys: ["agent_id"], idColumn: "agent_id" },
+        "asc",
+      );
+      return paged.map((row) => row.agent_id);
+    },
+
+    async revisions(blockId, page = {}) {
+      const select = db
+        .selectFrom("block_revisions")
+        .selectAll()
+        .where("block_revisions.block_id", "=", blockId);
+      const paged = await listPage(db, select, page, { table: "block_revisions", keys: ["seq"] });
+      return paged.map(decodeRevision);
+    },
+  };
+}

@@ -1,0 +1,162 @@
+import type { ExpressionBuilder, Insertable, SelectQueryBuilder, Updateable } from "kysely";
+import type { Message } from "../../domain/index.js";
+import type { MessageListQuery, MessageRepository, MessageSearchQuery } from "../store.js";
+import { messageSearchText } from "./message-text.js";
+import { listPage } from "./paging.js";
+import { type ColumnKinds, decodeColumns, definedFields, encodeColumns } from "./row-codec.js";
+import { matchesNothing, type SqlContext, toCount } from "./sql-context.js";
+import type { Database, MessagesTable } from "./tables.js";
+import { withTransaction } from "./with-transaction.js";
+
+const MESSAGE_COLUMNS: ColumnKinds = {
+  id: "plain",
+  agent_id: "plain",
+  conversation_id: "plain",
+  role: "plain",
+  content: "json",
+  name: "plain",
+  tool_calls: "json",
+  tool_call_id: "plain",
+  tool_returns: "json",
+  approvals: "json",
+  otid: "plain",
+  sender_id: "plain",
+  group_id: "plain",
+  run_id: "plain",
+  step_id: "plain",
+  model: "plain",
+  is_err: "bool",
+  created_at: "timestamp",
+};
+
+const DECODED_COLUMNS: ColumnKinds = { ...MESSAGE_COLUMNS, sequence_id: "number" };
+
+type MessageSelect<O> = SelectQueryBuilder<Database, "messages", O>;
+type MessageFilter = Omit<MessageListQuery, "before" | "after" | "limit" | "order">;
+
+/** Recall memory: messages in `sequence_id` order, with `messages.text` kept for full-text search. */
+export function createMessageRepository(context: SqlContext): MessageRepository {
+  const { db, dialect } = context;
+  const decode = (row: object) =>
+    decodeColumns(DECODED_COLUMNS, row as Record<string, unknown>, dialect) as Message;
+
+  /** The filter as a condition, for list/count and for the full-text candidates alike. */
+  const condition = (filter: MessageFilter) => (eb: ExpressionBuilder<Database, "messages">) => {
+    const tests = [];
+    if (filter.agent_id !== undefined) tests.push(eb("messages.agent_id", "=", filter.agent_id));
+    if (filter.conversation_id === null) tests.push(eb("messages.conversation_id", "is", null));
+    else if (filter.conversation_id !== undefined) {
+      tests.push(eb("messages.conversation_id", "=", filter.conversation_id));
+    }
+    if (filter.run_id !== undefined) tests.push(eb("messages.run_id", "=", filter.run_id));
+    if (filter.step_id !== undefined) tests.push(eb("messages.step_id", "=", filter.step_id));
+    if (filter.roles !== undefined) {
+      tests.push(filter.roles.length === 0 ? matchesNothing : eb("messages.role", "in", filter.roles));
+    }
+    if (filter.start_date !== undefined) {
+      tests.push(eb("messages.created_at", ">=", dialect.encodeTimestamp(filter.start_date)));
+    }
+    if (filter.end_date !== undefined) {
+      tests.push(eb("messages.created_at", "<=", dialect.encodeTimestamp(filter.end_date)));
+    }
+    return eb.and(tests);
+  };
+
+  const filtered = <O>(select: MessageSelect<O>, filter: MessageFilter) => select.where(condition(filter));
+
+  return {
+    async append(messages) {
+      if (messages.length === 0) return [];
+      return withTransaction(db, async (tx) => {
+        const stored: Message[] = [];
+        // One insert per message, so sequence ids follow the given order on every dialect.
+        for (const message of messages) {
+          const values = {
+            ...encodeColumns(MESSAGE_COLUMNS, message, dialect),
+            text: messageSearchText(message),
+          };
+          const row = await tx
+            .insertInto("messages")
+            .values(values as Insertable<MessagesTable>)
+            .returning("sequence_id")
+            .executeTakeFirstOrThrow();
+          stored.push({ ...message, sequence_id: Number(row.sequence_id) });
+        }
+        return stored;
+      });
+    },
+
+    async get(id) {
+      const row = await db.selectFrom("messages").selectAll().where("id", "=", id).executeTakeFirst();
+      return row === undefined ? undefined : decode(row);
+    },
+
+    async getMany(ids) {
+      if (ids.length === 0) return [];
+      const rows = await db
+        .selectFrom("messages")
+        .selectAll()
+        .where("id", "in", [...new Set(ids)])
+        .execute();
+      const byId = new Map(rows.map((row) => [row.id, decode(row)]));
+      return ids.flatMap((id) => byId.get(id) ?? []);
+    },
+
+    async list(query) {
+      const select = filtered(db.selectFrom("messages").selectAll("messages"), query);
+      const paged = await listPage(db, select, query, { table: "messages", keys: ["sequence_id"] });
+      return paged.map(decode);
+    },
+
+    async count(query) {
+      const row = await filtered(db.selectFrom("messages"), query)
+        .select((eb) => eb.fn.countAll().as("count"))
+        .executeTakeFirst();
+      return toCount(row?.count);
+    },
+
+    async update(id, patch) {
+      return withTransaction(db, async (tx) => {
+        const row = await tx.selectFrom("messages").selectAll().where("id", "=", id).executeTakeFirst();
+        if (row === undefined) return undefined;
+        const updated: Message = { ...decode(row), ...definedFields(patch) };
+        const values = {
+          ...encodeColumns(MESSAGE_COLUMNS, patch, dialect),
+          text: messageSearchText(updated),
+        };
+        await tx
+          .updateTable("messages")
+          .set(values as Updateable<MessagesTable>)
+          .where("id", "=", id)
+          .execute();
+        return updated;
+      });
+    },
+
+    async searchText(query: MessageSearchQuery) {
+      const where = condition({
+        agent_id: query.agent_id,
+        roles: query.roles,
+        conversation_id: query.conversation_id,
+        start_date: query.start_date,
+        end_date: query.end_date,
+      });
+      const hits = await dialect.searchMessageText(db, { where, query: query.query, limit: query.limit });
+      if (hits.length === 0) return [];
+      const rows = await db
+        .selectFrom("messages")
+        .selectAll()
+        .where(
+          "sequence_id",
+          "in",
+          hits.map((hit) => Number(hit.sequence_id)),
+        )
+        .execute();
+      const bySequence = new Map(rows.map((row) => [Number(row.sequence_id), decode(row)]));
+      return hits.flatMap((hit) => {
+        const message = bySequence.get(Number(hit.sequence_id));
+        return message === undefined ? [] : [{ message, rank: hit.rank }];
+      });
+    },
+  };
+}

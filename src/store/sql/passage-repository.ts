@@ -1,0 +1,277 @@
+import type { ExpressionBuilder, Insertable } from "kysely";
+import type { Passage } from "../../domain/index.js";
+import type { PassageFilter, PassageListQuery, PassageRepository } from "../store.js";
+import type { PassageVectorRef, PassageWhere, SqlDb } from "./dialect.js";
+import { byCreation, listPage } from "./paging.js";
+import { type ColumnKinds, decodeColumns, encodeColumns } from "./row-codec.js";
+import { matchesNothing, nowIso, type SqlContext, toCount } from "./sql-context.js";
+import type { Database, PassagesTable } from "./tables.js";
+import { withTransaction } from "./with-transaction.js";
+
+const PASSAGE_COLUMNS: ColumnKinds = {
+  id: "plain",
+  text: "plain",
+  archive_id: "plain",
+  source_id: "plain",
+  file_id: "plain",
+  file_name: "plain",
+  tags: "json",
+  metadata: "json",
+  embedding_config: "json",
+  is_deleted: "bool",
+  created_by_id: "plain",
+  last_updated_by_id: "plain",
+  created_at: "timestamp",
+  updated_at: "timestamp",
+};
+
+/** Rows per multi-row insert: well under every dialect's bound-parameter limit. */
+const INSERT_CHUNK = 100;
+
+type PassageRow = Record<string, unknown> & { rowid: unknown; embedding_dim: unknown };
+
+/**
+ * Archival memory. Vectors live in the dialect's per-dimension indexes keyed by `passages.rowid`;
+ * `passage_tags` mirrors each passage's tags so tag filters run in SQL before any limit.
+ */
+export function createPassageRepository(context: SqlContext): PassageRepository {
+  const { db, dialect } = context;
+
+  const vectorRef = (row: PassageRow): PassageVectorRef | undefined =>
+    row.embedding_dim === null || row.embedding_dim === undefined
+      ? undefined
+      : { rowid: Number(row.rowid), dim: Number(row.embedding_dim) };
+
+  /** Decodes rows and attaches their vectors, read in one batch per dimension. */
+  async function hydrate(handle: SqlDb, rows: readonly PassageRow[]): Promise<Passage[]> {
+    const refs = rows.flatMap((row) => vectorRef(row) ?? []);
+    const vectors =
+      refs.length > 0 ? await dialect.readPassageVectors(handle, refs) : new Map<number, number[]>();
+    return rows.map((row) => ({
+      ...(decodeColumns(PASSAGE_COLUMNS, row, dialect) as Omit<Passage, "embedding">),
+      embedding: vectors.get(Number(row.rowid)) ?? null,
+    }));
+  }
+
+  /** Loads passages by rowid in the order given (search results). */
+  async function loadInOrder(rowids: readonly number[]): Promise<Map<number, Passage>> {
+    if (rowids.length === 0) return new Map();
+    const rows = (await db
+      .selectFrom("passages")
+      .selectAll()
+      .where("rowid", "in", [...rowids])
+      .execute()) as PassageRow[];
+    const passages = await hydrate(db, rows);
+    return new Map(rows.map((row, index) => [Number(row.rowid), passages[index] as Passage]));
+  }
+
+  async function removeVectorsAndTags(tx: SqlDb, rows: readonly PassageRow[]): Promise<void> {
+    const refs = rows.flatMap((row) => vectorRef(row) ?? []);
+    if (refs.length > 0) await dialect.deletePassageVectors(tx, refs);
+    const ids = rows.map((row) => String(row.id));
+    if (ids.length > 0) await tx.deleteFrom("passage_tags").where("passage_id", "in", ids).execute();
+  }
+
+  return {
+    async insert(passages) {
+      if (passages.length === 0) return [];
+      await withTransaction(db, async (tx) => {
+        for (let start = 0; start < passages.length; start += INSERT_CHUNK) {
+          const chunk = passages.slice(start, start + INSERT_CHUNK);
+          const rows = await tx
+            .insertInto("passages")
+            .values(
+              chunk.map(
+                (passage) =>
+                  ({
+                    ...encodeColumns(PASSAGE_COLUMNS, passage, dialect),
+                    embedding_dim:
+                      passage.embedding === null || passage.embedding.length === 0
+                        ? null
+                        : passage.embedding.length,
+                  }) as Insertable<PassagesTable>,
+              ),
+            )
+            .returning(["rowid", "id"])
+            .execute();
+          const rowidOf = new Map(rows.map((row) => [row.id, Number(row.rowid)]));
+          const tagRows = chunk.flatMap((passage) =>
+            [...new Set(passage.tags)].map((tag) => ({
+              passage_id: passage.id,
+              archive_id: passage.archive_id,
+              tag,
+            })),
+          );
+          if (tagRows.length > 0) await tx.insertInto("passage_tags").values(tagRows).execute();
+          const vectors = chunk.flatMap((passage) =>
+            passage.embedding === null || passage.embedding.length === 0
+              ? []
+              : [{ rowid: rowidOf.get(passage.id) as number, vector: passage.embedding }],
+          );
+          if (vectors.length > 0) await dialect.writePassageVectors(tx, vectors);
+        }
+      });
+      return [...passages];
+    },
+
+    async get(id) {
+      const row = (await db.selectFrom("passages").selectAll().where("id", "=", id).executeTakeFirst()) as
+        | PassageRow
+        | undefined;
+      return row === undefined ? undefined : (await hydrate(db, [row]))[0];
+    },
+
+    async list(query: PassageListQuery) {
+      if (query.archive_ids.length === 0) return [];
+      let select = db
+        .selectFrom("passages")
+        .selectAll("passages")
+        .where("passages.archive_id", "in", [...query.archive_ids])
+        .where("passages.is_deleted", "=", dialect.encodeBool(false));
+      if (query.search) {
+        const text = query.search;
+        select = select.where((eb) => dialect.containsInsensitive(eb.ref("passages.text"), text));
+      }
+      const paged = await listPage(db, select, query, byCreation("passages"));
+      return hydrate(db, paged as PassageRow[]);
+    },
+
+    async count(archiveIds) {
+      if (archiveIds.length === 0) return 0;
+      const row = await db
+        .selectFrom("passages")
+        .select((eb) => eb.fn.countAll().as("count"))
+        .where("archive_id", "in", [...archiveIds])
+        .where("is_deleted", "=", dialect.encodeBool(false))
+        .executeTakeFirst();
+      return toCount(row?.count);
+    },
+
+    async tags(archiveIds) {
+      if (archiveIds.length === 0) return [];
+      const rows = await db
+        .selectFrom("passage_tags")
+        .select("tag")
+        .distinct()
+        .where("archive_id", "in", [...archiveIds])
+        .orderBy("tag")
+        .execute();
+      return rows.map((row) => row.tag);
+    },
+
+    async delete(id) {
+      return withTransaction(db, async (tx) => {
+        const row = (await tx.selectFrom("passages").selectAll().where("id", "=", id).executeTakeFirst()) as
+          | PassageRow
+          | undefined;
+        if (row === undefined) return false;
+        await removeVectorsAndTags(tx, [row]);
+        await tx.deleteFrom("passages").where("id", "=", id).execute();
+        return true;
+      });
+    },
+
+    async setEmbedding(id, embedding, config) {
+      await withTransaction(db, async (tx) => {
+        const row = (await tx.selectFrom("passages").selectAll().where("id", "=", id).executeTakeFirst()) as
+          | PassageRow
+          | undefined;
+        if (row === undefined) return;
+        const old = vectorRef(row);
+        if (old !== undefined) await dialect.deletePassageVectors(tx, [old]);
+        const vector = embedding !== null && embedding.length > 0 ? embedding : null;
+        await tx
+          .updateTable("passages")
+          .set({
+            embedding_dim: vector === null ? null : vector.length,
+            embedding_config: config === null ? null : dialect.encodeJson(config),
+            updated_at: dialect.encodeTimestamp(nowIso(context)),
+          })
+          .where("id", "=", id)
+          .execute();
+        if (vector !== null) await dialect.writePassageVectors(tx, [{ rowid: Number(row.rowid), vector }]);
+      });
+    },
+
+    async searchVector(filter, vector, limit) {
+      if (filter.archive_ids.length === 0 || vector.length === 0 || limit <= 0) return [];
+      const hits = await dialect.searchPassageVectors(db, { where: passageWhere(filter), vector, limit });
+      const passages = await loadInOrder(hits.map((hit) => Number(hit.rowid)));
+      return hits.flatMap((hit) => {
+        const passage = passages.get(Number(hit.rowid));
+        return passage === undefined ? [] : [{ passage, distance: Number(hit.distance) }];
+      });
+    },
+
+    async searchText(filter, query, limit) {
+      if (filter.archive_ids.length === 0 || limit <= 0) return [];
+      const hits = await dialect.searchPassageText(db, { where: passageWhere(filter), query, limit });
+      const passages = await loadInOrder(hits.map((hit) => Number(hit.rowid)));
+      return hits.flatMap((hit) => {
+        const passage = passages.get(Number(hit.rowid));
+        return passage === undefined ? [] : [{ passage, rank: Number(hit.rank) }];
+      });
+    },
+  };
+
+  /** The filter as a condition on `passages`: archives, live rows, tags any/all, inclusive date range. */
+  function passageWhere(filter: PassageFilter): PassageWhere {
+    return (eb: ExpressionBuilder<Database, "passages">) => {
+      const tests = [
+        filter.archive_ids.length === 0
+          ? matchesNothing
+          : eb("passages.archive_id", "in", [...filter.archive_ids]),
+        eb("passages.is_deleted", "=", dialect.encodeBool(false)),
+      ];
+      const tags = [...new Set(filter.tags ?? [])];
+      if (tags.length > 0) {
+        const tagged = eb
+          .selectFrom("passage_tags")
+          .whereRef("passage_tags.passage_id", "=", "passages.id")
+          .where("passage_tags.tag", "in", tags);
+        tests.push(
+          filter.tag_match_mode === "all"
+            ? eb(
+                tagged.select((inner) => inner.fn.countAll().as("matched")),
+                "=",
+                tags.length,
+              )
+            : eb.exists(tagged.select("passage_tags.passage_id")),
+        );
+      }
+      if (filter.start_date !== undefined) {
+        tests.push(eb("passages.created_at", ">=", dialect.encodeTimestamp(filter.start_date)));
+      }
+      if (filter.end_date !== undefined) {
+        tests.push(eb("passages.created_at", "<=", dialect.encodeTimestamp(filter.end_date)));
+      }
+      return eb.and(tests);
+    };
+  }
+}
+
+/** Deletes every passage of the given archives with their vectors and tags (archive deletion). */
+export async function deleteArchivePassages(
+  context: SqlContext,
+  tx: SqlDb,
+  archiveIds: readonly string[],
+): Promise<void> {
+  if (archiveIds.length === 0) return;
+  const rows = await tx
+    .selectFrom("passages")
+    .select(["rowid", "embedding_dim"])
+    .where("archive_id", "in", [...archiveIds])
+    .execute();
+  const refs = rows.flatMap((row) =>
+    row.embedding_dim === null ? [] : [{ rowid: Number(row.rowid), dim: Number(row.embedding_dim) }],
+  );
+  if (refs.length > 0) await context.dialect.deletePassageVectors(tx, refs);
+  await tx
+    .deleteFrom("passage_tags")
+    .where("archive_id", "in", [...archiveIds])
+    .execute();
+  await tx
+    .deleteFrom("passages")
+    .where("archive_id", "in", [...archiveIds])
+    .execute();
+}

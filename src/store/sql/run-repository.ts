@@ -1,0 +1,122 @@
+import type { Insertable, Updateable } from "kysely";
+import { type Run, StopReasonSchema } from "../../domain/index.js";
+import type { RunListQuery, RunRepository } from "../store.js";
+import { byCreation, listPage } from "./paging.js";
+import { type ColumnKinds, decodeColumns, encodeColumns } from "./row-codec.js";
+import { matchesNothing, type SqlContext } from "./sql-context.js";
+import type { RunsTable } from "./tables.js";
+import { withTransaction } from "./with-transaction.js";
+
+const RUN_COLUMNS: ColumnKinds = {
+  id: "plain",
+  agent_id: "plain",
+  conversation_id: "plain",
+  status: "plain",
+  stop_reason: "plain",
+  background: "bool",
+  run_type: "plain",
+  request_config: "json",
+  metadata: "json",
+  callback_url: "plain",
+  created_at: "timestamp",
+  completed_at: "timestamp",
+  total_duration_ns: "number",
+  ttft_ns: "number",
+};
+
+const UNFINISHED = ["created", "running"] as const;
+
+/** Runs (one request to an agent each). */
+export function createRunRepository(context: SqlContext): RunRepository {
+  const { db, dialect } = context;
+  const decode = (row: object) => decodeColumns(RUN_COLUMNS, row as Record<string, unknown>, dialect) as Run;
+
+  return {
+    async create(run) {
+      await db
+        .insertInto("runs")
+        .values(encodeColumns(RUN_COLUMNS, run, dialect) as Insertable<RunsTable>)
+        .execute();
+      return run;
+    },
+
+    async get(id) {
+      const row = await db.selectFrom("runs").selectAll().where("id", "=", id).executeTakeFirst();
+      return row === undefined ? undefined : decode(row);
+    },
+
+    async list(query: RunListQuery) {
+      let select = db.selectFrom("runs").selectAll("runs");
+      if (query.agent_id !== undefined) select = select.where("runs.agent_id", "=", query.agent_id);
+      if (query.agent_ids !== undefined) {
+        select =
+          query.agent_ids.length === 0
+            ? select.where(matchesNothing)
+            : select.where("runs.agent_id", "in", query.agent_ids);
+      }
+      if (query.conversation_id !== undefined) {
+        select = select.where("runs.conversation_id", "=", query.conversation_id);
+      }
+      if (query.statuses !== undefined) {
+        select =
+          query.statuses.length === 0
+            ? select.where(matchesNothing)
+            : select.where("runs.status", "in", query.statuses);
+      }
+      if (query.background !== undefined) {
+        select = select.where("runs.background", "=", dialect.encodeBool(query.background));
+      }
+      if (query.stop_reason !== undefined) select = select.where("runs.stop_reason", "=", query.stop_reason);
+      if (query.run_type !== undefined) select = select.where("runs.run_type", "=", query.run_type);
+      const paged = await listPage(db, select, query, byCreation("runs"));
+      return paged.map(decode);
+    },
+
+    async update(id, patch) {
+      const values = encodeColumns(RUN_COLUMNS, patch, dialect);
+      if (Object.keys(values).length === 0) return this.get(id);
+      const row = await db
+        .updateTable("runs")
+        .set(values as Updateable<RunsTable>)
+        .where("id", "=", id)
+        .returningAll()
+        .executeTakeFirst();
+      return row === undefined ? undefined : decode(row);
+    },
+
+    /**
+     * `reason` becomes the stop reason when it is one of Letta's, else the stop reason is `error`; it is
+     * also kept in `metadata.error`.
+     */
+    async failUnfinished(reason, completedAt) {
+      const stopReason = StopReasonSchema.safeParse(reason).success ? reason : "error";
+      return withTransaction(db, async (tx) => {
+        const rows = await tx
+          .selectFrom("runs")
+          .selectAll()
+          .where("status", "in", [...UNFINISHED])
+          .execute();
+        for (const row of rows) {
+          const run = decode(row);
+          const values = encodeColumns(
+            RUN_COLUMNS,
+            {
+              status: "failed",
+              stop_reason: stopReason,
+              completed_at: completedAt,
+              metadata: { ...(run.metadata ?? {}), error: reason },
+            },
+            dialect,
+          );
+          await tx
+            .updateTable("runs")
+            .set(values as Updateable<RunsTable>)
+            .where("id", "=", run.id)
+            .where("status", "in", [...UNFINISHED])
+            .execute();
+        }
+        return rows.map((row) => row.id);
+      });
+    },
+  };
+}

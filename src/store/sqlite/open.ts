@@ -1,0 +1,57 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import BetterSqlite3 from "better-sqlite3";
+import { Kysely } from "kysely";
+import * as sqliteVec from "sqlite-vec";
+import type { Clock, IdGenerator } from "../../domain/index.js";
+import { createSqlStore } from "../sql/create-sql-store.js";
+import type { Database } from "../sql/tables.js";
+import type { Store } from "../store.js";
+import { ImmediateSqliteDialect } from "./kysely-dialect.js";
+import { CASEFOLD_FUNCTION, sqliteDialect } from "./sqlite-dialect.js";
+
+/** Options of {@link openSqliteStore}. */
+export interface SqliteStoreOptions {
+  /** The database file; its directory is created if missing. `:memory:` for a throwaway store. */
+  path: string;
+  /** How long a statement waits for another process's write lock before failing; 5 s unless told. */
+  busyTimeoutMs?: number;
+  clock?: Clock;
+  ids?: IdGenerator;
+}
+
+/** Opens (creating and migrating if needed) the SQLite store at `path`. */
+export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
+  if (options.path !== ":memory:" && !options.path.startsWith("file:")) {
+    mkdirSync(dirname(options.path), { recursive: true });
+  }
+  const database = new BetterSqlite3(options.path);
+  try {
+    // busy_timeout first: switching to WAL needs a lock another opening process may hold.
+    database.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
+    database.pragma("journal_mode = WAL");
+    database.pragma("synchronous = NORMAL");
+    database.pragma("foreign_keys = ON");
+    sqliteVec.load(database);
+    database.function(CASEFOLD_FUNCTION, { deterministic: true }, (value: unknown) =>
+      typeof value === "string" ? value.toLowerCase() : value,
+    );
+  } catch (error) {
+    database.close();
+    throw error;
+  }
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database }) });
+  try {
+    await sqliteDialect.migrate(db);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  return createSqlStore({
+    db,
+    dialect: sqliteDialect,
+    clock: options.clock,
+    ids: options.ids,
+    close: () => db.destroy(),
+  });
+}

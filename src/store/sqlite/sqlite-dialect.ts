@@ -1,0 +1,96 @@
+import { type Kysely, sql } from "kysely";
+import { ReverieError } from "../../domain/index.js";
+import type { SqlDialect } from "../sql/dialect.js";
+import type { Database } from "../sql/tables.js";
+import { toFts5Query } from "./fts-query.js";
+import { SQLITE_MIGRATIONS } from "./migrations.js";
+import { deleteVectors, readVectors, searchVectors, writeVectors } from "./vector-index.js";
+
+/** Name of the SQL function `openSqliteStore` registers for Unicode-aware lower-casing. */
+export const CASEFOLD_FUNCTION = "reverie_casefold";
+
+const UNIQUE_CODES = new Set(["SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"]);
+
+/** The SQLite side of the shared repositories: TEXT/INTEGER encodings, sqlite-vec and FTS5. */
+export const sqliteDialect: SqlDialect = {
+  name: "sqlite",
+
+  encodeJson: (value) => JSON.stringify(value),
+  decodeJson: (raw) => (typeof raw === "string" ? JSON.parse(raw) : raw),
+  encodeBool: (value) => (value ? 1 : 0),
+  decodeBool: (raw) => raw === 1 || raw === true || raw === 1n || raw === "1",
+  encodeTimestamp(iso) {
+    const time = new Date(iso);
+    if (Number.isNaN(time.getTime()))
+      throw new ReverieError("invalid_argument", `Invalid timestamp '${iso}'`);
+    return time.toISOString();
+  },
+  decodeTimestamp: (raw) => (raw instanceof Date ? raw.toISOString() : String(raw)),
+
+  // SQLite's own lower() folds ASCII only; the registered function folds like JavaScript does.
+  containsInsensitive: (value, needle) =>
+    sql<boolean>`instr(${sql.raw(CASEFOLD_FUNCTION)}(${value}), ${needle.toLowerCase()}) > 0`,
+  jsonArrayContains: (array, element) =>
+    sql<boolean>`exists (select 1 from json_each(${array}) where json_each.value = ${element})`,
+  isUniqueViolation: (error) =>
+    typeof error === "object" &&
+    error !== null &&
+    UNIQUE_CODES.has(String((error as { code?: unknown }).code)),
+
+  writePassageVectors: writeVectors,
+  deletePassageVectors: deleteVectors,
+  readPassageVectors: readVectors,
+  searchPassageVectors: searchVectors,
+
+  // `+rowid`: a plain `rowid IN (...)` would be handed to FTS5, which then runs the MATCH once per
+  // candidate (seconds on 20k rows); the unary plus keeps it a filter over the match's results.
+  async searchPassageText(db, { where, query, limit }) {
+    const match = toFts5Query(query);
+    if (match === undefined || limit <= 0) return [];
+    const candidates = db.selectFrom("passages").select("passages.rowid").where(where);
+    const result = await sql<{ rowid: number; score: number }>`
+      select rowid, bm25(passages_fts) as score from passages_fts
+      where passages_fts match ${match} and +rowid in (${candidates})
+      order by score limit ${limit}`.execute(db);
+    return result.rows.map((row) => ({ rowid: Number(row.rowid), rank: -row.score }));
+  },
+
+  async searchMessageText(db, { where, query, limit }) {
+    const match = toFts5Query(query);
+    if (match === undefined || limit <= 0) return [];
+    const candidates = db.selectFrom("messages").select("messages.sequence_id").where(where);
+    const result = await sql<{ rowid: number; score: number }>`
+      select rowid, bm25(messages_fts) as score from messages_fts
+      where messages_fts match ${match} and +rowid in (${candidates})
+      order by score limit ${limit}`.execute(db);
+    return result.rows.map((row) => ({ sequence_id: Number(row.rowid), rank: -row.score }));
+  },
+
+  // Every transaction of the SQLite adapter begins IMMEDIATE (see kysely-dialect.ts): no row lock needed.
+  lockForClaim: (query) => query,
+
+  migrate: migrateSqlite,
+};
+
+/**
+ * Applies the pending migrations in one IMMEDIATE transaction, so that of two processes opening a new
+ * file at once, one migrates and the other then finds everything applied.
+ */
+async function migrateSqlite(db: Kysely<Database>): Promise<void> {
+  await db.transaction().execute(async (tx) => {
+    await sql`create table if not exists reverie_migrations (name text primary key, applied_at text not null)`.execute(
+      tx,
+    );
+    const applied = new Set(
+      (await tx.selectFrom("reverie_migrations").select("name").execute()).map((row) => row.name),
+    );
+    for (const migration of SQLITE_MIGRATIONS) {
+      if (applied.has(migration.name)) continue;
+      for (const statement of migration.statements) await sql.raw(statement).execute(tx);
+      await tx
+        .insertInto("reverie_migrations")
+        .values({ name: migration.name, applied_at: new Date().toISOString() })
+        .execute();
+    }
+  });
+}

@@ -1,0 +1,213 @@
+import { describe, expect, it } from "vitest";
+import { type ContractContext, expectReverieError, ids } from "./contract-context.js";
+
+export function describeMessageContract(context: ContractContext): void {
+  describe("messages", () => {
+    it("appends in order with increasing sequence ids and reads them back", async () => {
+      const { store, f } = context;
+      const agent = await store.agents.create(f.agent());
+      const input = [
+        f.message(agent.id, "system prompt", { role: "system" }),
+        f.message(agent.id, "hi"),
+        f.message(agent.id, "", {
+          role: "assistant",
+          content: [{ type: "reasoning", reasoning: "thinking", is_native: true, signature: null }],
+          tool_calls: [
+            { id: "call-1", type: "function", function: { name: "send_message", arguments: '{"m":"yo"}' } },
+          ],
+          is_err: false,
+        }),
+        f.message(agent.id, "", {
+          role: "tool",
+          content: [],
+          tool_call_id: "call-1",
+          tool_returns: [
+            { tool_call_id: "call-1", status: "success", func_response: "ok", stdout: [], stderr: null },
+          ],
+        }),
+      ];
+      const stored = await store.messages.append(input);
+      expect(ids(stored)).toEqual(ids(input));
+      const sequence = stored.map((message) => message.sequence_id);
+      expect([...sequence].sort((a, b) => a - b)).toEqual(sequence);
+      expect(new Set(sequence).size).toBe(4);
+      for (const message of stored) expect(await store.messages.get(message.id)).toEqual(message);
+      expect(await store.messages.append([])).toEqual([]);
+    });
+
+    it("lists by sequence in both orders with after/before and past the end", async () => {
+      const { store, f } = context;
+      const agent = await store.agents.create(f.agent());
+      const stored = await store.messages.append(
+        [0, 1, 2, 3, 4].map((index) => f.message(agent.id, `m${index}`)),
+      );
+      const [m0, m1, m2, m3, m4] = ids(stored) as [string, string, string, string, string];
+      expect(ids(await store.messages.list({ agent_id: agent.id, order: "asc" }))).toEqual([
+        m0,
+        m1,
+        m2,
+        m3,
+        m4,
+      ]);
+      expect(ids(await store.messages.list({ agent_id: agent.id, order: "desc", limit: 2 }))).toEqual([
+        m4,
+        m3,
+      ]);
+      expect(
+        ids(await store.messages.list({ agent_id: agent.id, order: "desc", after: m3, limit: 2 })),
+      ).toEqual([m2, m1]);
+      expect(ids(await store.messages.list({ agent_id: agent.id, order: "asc", after: m3 }))).toEqual([m4]);
+      expect(ids(await store.messages.list({ agent_id: agent.id, order: "asc", before: m2 }))).toEqual([
+        m0,
+        m1,
+      ]);
+      expect(ids(await store.messages.list({ agent_id: agent.id, order: "desc", before: m2 }))).toEqual([
+        m4,
+        m3,
+      ]);
+      expect(
+        ids(await store.messages.list({ agent_id: agent.id, order: "desc", before: m1, limit: 2 })),
+      ).toEqual([m3, m2]);
+      expect(await store.messages.list({ agent_id: agent.id, order: "asc", after: m4 })).toEqual([]);
+      await expectReverieError(
+        store.messages.list({ agent_id: agent.id, after: f.id("message") }),
+        "invalid_argument",
+      );
+    });
+
+    it("orders by sequence even when created_at goes backwards", async () => {
+      const { store, f } = context;
+      const agent = await store.agents.create(f.agent());
+      const late = f.message(agent.id, "first appended", { created_at: f.at(10_000) });
+      const early = f.message(agent.id, "second appended", { created_at: f.at(1) });
+      await store.messages.append([late]);
+      await store.messages.append([early]);
+      expect(ids(await store.messages.list({ agent_id: agent.id, order: "asc" }))).toEqual([
+        late.id,
+        early.id,
+      ]);
+    });
+
+    it("getMany returns messages in the order of the ids, skipping missing ones", async () => {
+      const { store, f } = context;
+      const agent = await store.agents.create(f.agent());
+      const [a, b, c] = await store.messages.append([
+        f.message(agent.id, "a"),
+        f.message(agent.id, "b"),
+        f.message(agent.id, "c"),
+      ]);
+      const found = await store.messages.getMany([c?.id ?? "", f.id("message"), a?.id ?? "", b?.id ?? ""]);
+      expect(ids(found)).toEqual([c?.id, a?.id, b?.id]);
+    });
+
+    it("filters by conversation (null = default), run, step, roles and inclusive dates, and counts", async () => {
+      const { store, f } = context;
+      const agent = await store.agents.create(f.agent());
+      const other = await store.agents.create(f.agent());
+      const stored = await store.messages.append([
+        f.message(agent.id, "default 1", { created_at: f.at(100) }),
+        f.message(agent.id, "in conv", {
+          conversation_id: "conv-1",
+          run_id: "run-1",
+          step_id: "step-1",
+          created_at: f.at(200),
+        }),
+        f.message(agent.id, "reply", { role: "assistant", run_id: "run-1", created_at: f.at(300) }),
+        f.message(other.id, "elsewhere", { created_at: f.at(400) }),
+      ]);
+      const [d1, conv, reply] = ids(stored);
+      const list = (query: Parameters<typeof store.messages.list>[0]) =>
+        store.messages.list({ order: "asc", ...query }).then(ids);
+      expect(await list({ agent_id: agent.id })).toEqual([d1, conv, reply]);
+      expect(await list({ agent_id: agent.id, conversation_id: null })).toEqual([d1, reply]);
+      expect(await list({ agent_id: agent.id, conversation_id: "conv-1" })).toEqual([conv]);
+      expect(await list({ run_id: "run-1" })).toEqual([conv, reply]);
+      expect(await list({ step_id: "step-1" })).toEqual([conv]);
+      expect(await list({ agent_id: agent.id, roles: ["assistant"] })).toEqual([reply]);
+      expect(await list({ agent_id: agent.id, start_date: f.at(200), end_date: f.at(300) })).toEqual([
+        conv,
+        reply,
+      ]);
+      expect(await store.messages.count({ agent_id: agent.id })).toBe(3);
+      expect(await store.messages.count({ agent_id: agent.id, conversation_id: null, roles: ["user"] })).toBe(
+        1,
+      );
+    });
+
+    it("updates content fields in place and keeps full-text search in sync", async () => {
+      const { store, f } = context;
+      const agent = await store.agents.create(f.agent());
+      const [system] = await store.messages.append([f.message(agent.id, "old prompt", { role: "system" })]);
+      const updated = await store.messages.update(system?.id ?? "", {
+        content: [{ type: "text", text: "rebuilt prompt mentioning pelicans" }],
+      });
+      expect(updated).toMatchObject({ id: system?.id, sequence_id: system?.sequence_id, role: "system" });
+      expect(await store.messages.get(system?.id ?? "")).toEqual(updated);
+      const hits = await store.messages.searchText({ agent_id: agent.id, query: "pelicans", limit: 5 });
+      expect(hits.map((hit) => hit.message.id)).toEqual([system?.id]);
+      expect(await store.messages.searchText({ agent_id: agent.id, query: "old", limit: 5 })).toEqual([]);
+      expect(await store.messages.update(f.id("message"), { name: "x" })).toBeUndefined();
+    });
+
+    it("full-text search ranks the rare keyword first, filters, and survives arbitrary input", async () => {
+      const { store, f } = context;
+      const agent = await store.agents.create(f.agent());
+      const other = await store.agents.create(f.agent());
+      const common = Array.from({ length: 8 }, (_, index) =>
+        f.message(agent.id, `we talked about the weather ${index}`),
+      );
+      const rare = f.message(agent.id, "the weather and my cat Zanzibar");
+      const toolCall = f.message(agent.id, "", {
+        role: "assistant",
+        content: [],
+        tool_calls: [
+          {
+            id: "c",
+            type: "function",
+            function: { name: "web_search", arguments: '{"q":"island ferry"}' },
+          },
+        ],
+      });
+      await store.messages.append([
+        ...common,
+        rare,
+        toolCall,
+        f.message(other.id, "Zanzibar for the other agent"),
+      ]);
+
+      const hits = await store.messages.searchText({
+        agent_id: agent.id,
+        query: "weather zanzibar",
+        limit: 3,
+      });
+      expect(hits).toHaveLength(3);
+      expect(hits[0]?.message.id).toBe(rare.id);
+      expect(hits.every((hit) => hit.message.agent_id === agent.id)).toBe(true);
+      expect(hits[0]?.rank).toBeGreaterThan(hits[2]?.rank ?? Number.POSITIVE_INFINITY);
+
+      const toolHits = await store.messages.searchText({ agent_id: agent.id, query: "ferry", limit: 5 });
+      expect(toolHits.map((hit) => hit.message.id)).toEqual([toolCall.id]);
+      const assistantOnly = await store.messages.searchText({
+        agent_id: agent.id,
+        query: "ferry weather",
+        roles: ["assistant"],
+        limit: 5,
+      });
+      expect(assistantOnly.map((hit) => hit.message.id)).toEqual([toolCall.id]);
+
+      for (const hostile of [
+        '"unbalanced',
+        "weather AND (",
+        "NEAR(x y",
+        "*",
+        "",
+        "a:b OR -c",
+        "'; drop table messages; --",
+      ]) {
+        await expect(
+          store.messages.searchText({ agent_id: agent.id, query: hostile, limit: 5 }),
+        ).resolves.toBeInstanceOf(Array);
+      }
+    });
+  });
+}
