@@ -1,0 +1,275 @@
+import {
+  type EmbeddingConfig,
+  type EmbeddingModel,
+  type LlmConfig,
+  type Model,
+  ReverieError,
+} from "../domain/index.js";
+import {
+  type CatalogEmbedding,
+  type CatalogLlm,
+  DEFAULT_EMBEDDING_BATCH_SIZE,
+  DEFAULT_EMBEDDING_CHUNK_SIZE,
+  DEFAULT_EMBEDDING_DIM,
+  LOCAL_EMBEDDINGS,
+  looksLikeEmbeddingModel,
+  looksLikeNonChatModel,
+  lookupByPrefix,
+} from "./model-catalog.js";
+import { createModelDiscovery, type ModelDiscovery, type ModelDiscoveryOptions } from "./model-discovery.js";
+import type { ProviderConfig } from "./provider-config.js";
+import { buildProviders, PROVIDER_ALIASES, type ProviderEntry } from "./providers.js";
+
+/** Filters of `GET /v1/models/`. */
+export interface ModelFilter {
+  provider_name?: string | undefined;
+  provider_type?: string | undefined;
+  provider_category?: string[] | undefined;
+}
+
+/** Knows which models the configured providers serve and turns handles into Letta configs. */
+export interface ModelRegistry {
+  /** Chat models of every configured provider. */
+  listModels(filter?: ModelFilter): Promise<Model[]>;
+  /** Embedding models of every configured provider. */
+  listEmbeddingModels(): Promise<EmbeddingModel[]>;
+  /**
+   * The LlmConfig of a handle (`openai/gpt-4o-mini`), its context window capped by
+   * `contextWindowLimit`. Throws `invalid_argument` for a malformed handle or an unknown or
+   * unconfigured provider, `not_found` for a model a discovered provider does not serve.
+   */
+  resolveLlm(
+    handle: string,
+    options?: { contextWindowLimit?: number | null | undefined },
+  ): Promise<LlmConfig>;
+  /** The EmbeddingConfig of an embedding handle (`openai/text-embedding-3-small`); errors as resolveLlm. */
+  resolveEmbedding(handle: string): Promise<EmbeddingConfig>;
+  /** The handle used when a create names no model, if any provider is configured. */
+  defaultLlmHandle(): Promise<string | undefined>;
+  /** The handle used when a create names no embedding, if any configured provider embeds. */
+  defaultEmbeddingHandle(): Promise<string | undefined>;
+  /** Names of the configured providers, in priority order. */
+  configuredProviders(): string[];
+}
+
+/** Options of {@link createModelRegistry}. */
+export interface ModelRegistryOptions {
+  discovery?: ModelDiscovery | ModelDiscoveryOptions;
+}
+
+/** Builds the registry over a provider configuration; discovery of local models is lazy and cached. */
+export function createModelRegistry(
+  config: ProviderConfig,
+  options: ModelRegistryOptions = {},
+): ModelRegistry {
+  const providers = buildProviders(config);
+  const configured = providers.filter((provider) => provider.configured);
+  const discovery =
+    options.discovery !== undefined && "list" in options.discovery
+      ? options.discovery
+      : createModelDiscovery(options.discovery ?? {});
+
+  /** Discovered ids, or undefined when the provider is not discovered or did not answer. */
+  const discovered = async (provider: ProviderEntry): Promise<string[] | undefined> =>
+    provider.discover ? discovery.list({ baseUrl: provider.endpoint, apiKey: provider.apiKey }) : undefined;
+
+  async function llmsOf(provider: ProviderEntry): Promise<CatalogLlm[]> {
+    const ids = await discovered(provider);
+    if (ids === undefined) return [...provider.catalogLlms];
+    return ids
+      .filter((id) => !looksLikeEmbeddingModel(id) && !looksLikeNonChatModel(id))
+      .map((id) => ({ name: id, contextWindow: contextWindowOf(provider, id) }));
+  }
+
+  async function embeddingsOf(provider: ProviderEntry): Promise<CatalogEmbedding[]> {
+    const ids = await discovered(provider);
+    if (ids === undefined) return [...provider.catalogEmbeddings];
+    return ids.filter(looksLikeEmbeddingModel).map((id) => ({ name: id, dim: embeddingDimOf(provider, id) }));
+  }
+
+  function providerOf(handle: string): { provider: ProviderEntry; model: string } {
+    const slash = handle.indexOf("/");
+    if (slash <= 0 || slash === handle.length - 1) {
+      throw new ReverieError(
+        "invalid_argument",
+        `Invalid model handle '${handle}': expected 'provider/model', e.g. 'openai/gpt-4o-mini'`,
+      );
+    }
+    const prefix = handle.slice(0, slash);
+    const name = PROVIDER_ALIASES[prefix] ?? prefix;
+    const provider = providers.find((entry) => entry.name === name);
+    if (provider === undefined) {
+      const known = providers.map((entry) => entry.name).join(", ");
+      throw new ReverieError(
+        "invalid_argument",
+        `Unknown provider '${prefix}' in handle '${handle}' (known providers: ${known})`,
+      );
+    }
+    if (!provider.configured) {
+      throw new ReverieError(
+        "invalid_argument",
+        `Provider '${provider.name}' is not configured: ${provider.howToConfigure}`,
+      );
+    }
+    return { provider, model: handle.slice(slash + 1) };
+  }
+
+  async function requireListed(
+    provider: ProviderEntry,
+    model: string,
+    listed: { name: string }[],
+    kind: string,
+  ) {
+    if (provider.acceptsUnlisted || listed.some((entry) => entry.name === model)) return;
+    // A discovered provider that did not answer gets the benefit of the doubt (it may be starting).
+    if ((await discovered(provider)) === undefined) return;
+    const available = listed.map((entry) => `${provider.name}/${entry.name}`).join(", ") || "none";
+    throw new ReverieError(
+      "not_found",
+      `${kind} '${provider.name}/${model}' not found on provider '${provider.name}' (available: ${available})`,
+    );
+  }
+
+  return {
+    async listModels(filter = {}) {
+      const lists = await Promise.all(
+        configured.map(async (provider) => (await llmsOf(provider)).map((llm) => toModel(provider, llm))),
+      );
+      return lists
+        .flat()
+        .filter(
+          (model) =>
+            (filter.provider_name === undefined || model.provider_name === filter.provider_name) &&
+            (filter.provider_type === undefined || model.provider_type === filter.provider_type) &&
+            (filter.provider_category === undefined ||
+              filter.provider_category.length === 0 ||
+              filter.provider_category.includes(model.provider_category)),
+        );
+    },
+
+    async listEmbeddingModels() {
+      const lists = await Promise.all(
+        configured.map(async (provider) =>
+          (await embeddingsOf(provider)).map((embedding) => toEmbeddingModel(provider, embedding)),
+        ),
+      );
+      return lists.flat();
+    },
+
+    async resolveLlm(handle, options = {}) {
+      const { provider, model } = providerOf(handle);
+      const listed = await llmsOf(provider);
+      await requireListed(provider, model, listed, "Model");
+      const maxWindow =
+        listed.find((llm) => llm.name === model)?.contextWindow ?? contextWindowOf(provider, model);
+      const limit = options.contextWindowLimit ?? undefined;
+      return {
+        model,
+        model_endpoint_type: provider.endpointType,
+        model_endpoint: provider.endpoint,
+        provider_name: provider.name,
+        provider_category: "base",
+        handle: `${provider.name}/${model}`,
+        display_name: model,
+        context_window: limit === undefined ? maxWindow : Math.min(limit, maxWindow),
+        put_inner_thoughts_in_kwargs: false,
+        temperature: 0.7,
+        max_tokens: null,
+        enable_reasoner: false,
+        reasoning_effort: null,
+        parallel_tool_calls: false,
+      };
+    },
+
+    async resolveEmbedding(handle) {
+      const { provider, model } = providerOf(handle);
+      if (provider.catalogEmbeddings.length === 0 && !provider.discover) {
+        throw new ReverieError("invalid_argument", `Provider '${provider.name}' serves no embedding models`);
+      }
+      const listed = await embeddingsOf(provider);
+      await requireListed(provider, model, listed, "Embedding model");
+      const dim = listed.find((entry) => entry.name === model)?.dim ?? embeddingDimOf(provider, model);
+      return toEmbeddingConfig(provider, model, dim);
+    },
+
+    async defaultLlmHandle() {
+      if (config.defaultModel) return config.defaultModel;
+      for (const provider of configured) {
+        const listed = await llmsOf(provider);
+        const preferred = listed.find((llm) => llm.name === provider.preferredLlm) ?? listed[0];
+        if (preferred) return `${provider.name}/${preferred.name}`;
+      }
+      return undefined;
+    },
+
+    async defaultEmbeddingHandle() {
+      if (config.defaultEmbedding) return config.defaultEmbedding;
+      for (const provider of configured) {
+        const listed = await embeddingsOf(provider);
+        const preferred = listed.find((entry) => entry.name === provider.preferredEmbedding) ?? listed[0];
+        if (preferred) return `${provider.name}/${preferred.name}`;
+      }
+      return undefined;
+    },
+
+    configuredProviders: () => configured.map((provider) => provider.name),
+  };
+}
+
+function contextWindowOf(provider: ProviderEntry, model: string): number {
+  return lookupByPrefix(provider.catalogLlms, model)?.contextWindow ?? provider.defaultContextWindow;
+}
+
+function embeddingDimOf(provider: ProviderEntry, model: string): number {
+  return (
+    lookupByPrefix(provider.catalogEmbeddings, model)?.dim ??
+    lookupByPrefix(LOCAL_EMBEDDINGS, model)?.dim ??
+    DEFAULT_EMBEDDING_DIM
+  );
+}
+
+function toModel(provider: ProviderEntry, llm: CatalogLlm): Model {
+  return {
+    name: llm.name,
+    handle: `${provider.name}/${llm.name}`,
+    display_name: llm.name,
+    provider_type: provider.type,
+    provider_name: provider.name,
+    provider_category: "base",
+    model_type: "llm",
+    max_context_window: llm.contextWindow,
+    model: llm.name,
+    model_endpoint_type: provider.endpointType,
+    model_endpoint: provider.endpoint,
+    context_window: llm.contextWindow,
+  };
+}
+
+function toEmbeddingModel(provider: ProviderEntry, embedding: CatalogEmbedding): EmbeddingModel {
+  return {
+    name: embedding.name,
+    handle: `${provider.name}/${embedding.name}`,
+    display_name: embedding.name,
+    provider_type: provider.type,
+    provider_name: provider.name,
+    model_type: "embedding",
+    embedding_endpoint_type: provider.endpointType,
+    embedding_endpoint: provider.endpoint,
+    embedding_model: embedding.name,
+    embedding_dim: embedding.dim,
+    embedding_chunk_size: DEFAULT_EMBEDDING_CHUNK_SIZE,
+    batch_size: DEFAULT_EMBEDDING_BATCH_SIZE,
+  };
+}
+
+function toEmbeddingConfig(provider: ProviderEntry, model: string, dim: number): EmbeddingConfig {
+  return {
+    embedding_endpoint_type: provider.endpointType,
+    embedding_endpoint: provider.endpoint,
+    embedding_model: model,
+    embedding_dim: dim,
+    embedding_chunk_size: DEFAULT_EMBEDDING_CHUNK_SIZE,
+    handle: `${provider.name}/${model}`,
+    batch_size: DEFAULT_EMBEDDING_BATCH_SIZE,
+  };
+}

@@ -1,0 +1,120 @@
+import { ReverieError } from "../domain/index.js";
+
+/** An extra OpenAI-compatible endpoint (vLLM, LM Studio, a proxy...); its models are discovered. */
+export interface OpenAICompatibleEndpoint {
+  /** The handle prefix: models are `<name>/<model>`. */
+  name: string;
+  /** Base URL of the OpenAI-style API, usually ending in `/v1`. */
+  baseUrl: string;
+  apiKey?: string | undefined;
+}
+
+/**
+ * Which model providers are available and how to reach them. Built once at the edge (usually by
+ * {@link providerConfigFromEnv}); the registry never reads the environment itself.
+ */
+export interface ProviderConfig {
+  openai?: { apiKey?: string | undefined; baseUrl?: string | undefined } | undefined;
+  anthropic?: { apiKey?: string | undefined; baseUrl?: string | undefined } | undefined;
+  google?: { apiKey?: string | undefined; baseUrl?: string | undefined } | undefined;
+  /** Ollama's server, e.g. `http://localhost:11434` (its OpenAI-style API under `/v1` is used). */
+  ollama?: { baseUrl?: string | undefined } | undefined;
+  openaiCompatible?: OpenAICompatibleEndpoint[] | undefined;
+  /** Handle used when an agent is created without a model (else the first configured provider's). */
+  defaultModel?: string | undefined;
+  /** Handle used when an agent is created without an embedding (else the first configured provider's). */
+  defaultEmbedding?: string | undefined;
+}
+
+/** Names taken by the built-in providers; an OpenAI-compatible endpoint may not use them. */
+export const BUILT_IN_PROVIDER_NAMES = ["openai", "anthropic", "google_ai", "google", "ollama"] as const;
+
+const NAME_PATTERN = /^[a-z0-9][a-z0-9_.-]*$/i;
+
+/**
+ * Reads the provider configuration from environment variables:
+ * - `OPENAI_API_KEY`, `OPENAI_BASE_URL`; `ANTHROPIC_API_KEY`, `ANTHROPIC_BASE_URL`;
+ *   `GOOGLE_GENERATIVE_AI_API_KEY` (also `GOOGLE_API_KEY`, `GEMINI_API_KEY`); `OLLAMA_BASE_URL`.
+ * - `REVERIE_OPENAI_COMPATIBLE`: extra OpenAI-compatible endpoints, either a JSON array
+ *   `[{"name":"vllm","baseUrl":"http://localhost:8000/v1","apiKey":"..."}]` (`base_url`/`api_key`
+ *   also accepted) or comma-separated `name=url` pairs (`vllm=http://localhost:8000/v1,lm=http://...`).
+ * - `REVERIE_DEFAULT_MODEL`, `REVERIE_DEFAULT_EMBEDDING_MODEL`: handles used when a create names none.
+ * Empty values count as unset. Throws a ReverieError (`invalid_argument`) on a malformed value.
+ */
+export function providerConfigFromEnv(env: Record<string, string | undefined>): ProviderConfig {
+  const read = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value ? value : undefined;
+  };
+  return {
+    openai: { apiKey: read("OPENAI_API_KEY"), baseUrl: read("OPENAI_BASE_URL") },
+    anthropic: { apiKey: read("ANTHROPIC_API_KEY"), baseUrl: read("ANTHROPIC_BASE_URL") },
+    google: {
+      apiKey: read("GOOGLE_GENERATIVE_AI_API_KEY") ?? read("GOOGLE_API_KEY") ?? read("GEMINI_API_KEY"),
+    },
+    ollama: { baseUrl: read("OLLAMA_BASE_URL") },
+    openaiCompatible: parseCompatibleEndpoints(read("REVERIE_OPENAI_COMPATIBLE")),
+    defaultModel: read("REVERIE_DEFAULT_MODEL"),
+    defaultEmbedding: read("REVERIE_DEFAULT_EMBEDDING_MODEL"),
+  };
+}
+
+/** Parses `REVERIE_OPENAI_COMPATIBLE` (JSON array or `name=url` pairs); see {@link providerConfigFromEnv}. */
+export function parseCompatibleEndpoints(value: string | undefined): OpenAICompatibleEndpoint[] {
+  if (value === undefined || value.trim() === "") return [];
+  const endpoints = value.trim().startsWith("[") ? parseJsonList(value) : parsePairs(value);
+  const seen = new Set<string>();
+  for (const endpoint of endpoints) {
+    if (!NAME_PATTERN.test(endpoint.name)) {
+      throw invalid(`endpoint name '${endpoint.name}' must be letters, digits, '_', '-' or '.'`);
+    }
+    if ((BUILT_IN_PROVIDER_NAMES as readonly string[]).includes(endpoint.name)) {
+      throw invalid(`endpoint name '${endpoint.name}' is taken by a built-in provider`);
+    }
+    if (seen.has(endpoint.name)) throw invalid(`endpoint name '${endpoint.name}' is given twice`);
+    seen.add(endpoint.name);
+    if (!/^https?:\/\//i.test(endpoint.baseUrl)) {
+      throw invalid(`endpoint '${endpoint.name}' needs an http(s) base URL, got '${endpoint.baseUrl}'`);
+    }
+  }
+  return endpoints;
+}
+
+function parseJsonList(value: string): OpenAICompatibleEndpoint[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch (error) {
+    throw invalid(`not valid JSON (${(error as Error).message})`);
+  }
+  if (!Array.isArray(parsed)) throw invalid("expected a JSON array of {name, baseUrl, apiKey?}");
+  return parsed.map((entry, index) => {
+    const item = (entry ?? {}) as Record<string, unknown>;
+    const name = item.name;
+    const baseUrl = item.baseUrl ?? item.base_url;
+    const apiKey = item.apiKey ?? item.api_key;
+    if (typeof name !== "string" || typeof baseUrl !== "string") {
+      throw invalid(`entry ${index} needs string 'name' and 'baseUrl'`);
+    }
+    if (apiKey !== undefined && apiKey !== null && typeof apiKey !== "string") {
+      throw invalid(`entry ${index}: 'apiKey' must be a string`);
+    }
+    return { name, baseUrl, apiKey: typeof apiKey === "string" && apiKey !== "" ? apiKey : undefined };
+  });
+}
+
+function parsePairs(value: string): OpenAICompatibleEndpoint[] {
+  return value
+    .split(",")
+    .map((pair) => pair.trim())
+    .filter((pair) => pair !== "")
+    .map((pair) => {
+      const separator = pair.indexOf("=");
+      if (separator <= 0) throw invalid(`expected 'name=url', got '${pair}'`);
+      return { name: pair.slice(0, separator).trim(), baseUrl: pair.slice(separator + 1).trim() };
+    });
+}
+
+function invalid(message: string): ReverieError {
+  return new ReverieError("invalid_argument", `REVERIE_OPENAI_COMPATIBLE: ${message}`);
+}

@@ -1,0 +1,143 @@
+import {
+  ANTHROPIC_LLMS,
+  type CatalogEmbedding,
+  type CatalogLlm,
+  DEFAULT_CONTEXT_WINDOW,
+  GOOGLE_EMBEDDINGS,
+  GOOGLE_LLMS,
+  OPENAI_EMBEDDINGS,
+  OPENAI_LLMS,
+} from "./model-catalog.js";
+import type { ProviderConfig } from "./provider-config.js";
+
+/** One provider as the registry sees it: how to reach it and what it serves. */
+export interface ProviderEntry {
+  /** The handle prefix (`openai`, `anthropic`, `google_ai`, `ollama`, or a compatible endpoint's name). */
+  name: string;
+  /** Letta's `provider_type`. */
+  type: string;
+  /** Letta's `model_endpoint_type` / `embedding_endpoint_type`. */
+  endpointType: string;
+  /** Base URL the runtime calls (OpenAI-style APIs end in `/v1`). */
+  endpoint: string;
+  apiKey: string | undefined;
+  configured: boolean;
+  /** What to set to configure it, for the error message. */
+  howToConfigure: string;
+  /** Models known without asking the provider. */
+  catalogLlms: readonly CatalogLlm[];
+  catalogEmbeddings: readonly CatalogEmbedding[];
+  /** Whether the model list comes from `GET {endpoint}/models` (falling back to the catalog). */
+  discover: boolean;
+  /** Whether a model absent from every list still resolves (first-party APIs and proxies of them). */
+  acceptsUnlisted: boolean;
+  defaultContextWindow: number;
+  /** Preferred default chat / embedding model, when the provider serves it. */
+  preferredLlm: string | undefined;
+  preferredEmbedding: string | undefined;
+}
+
+/** Handle prefixes accepted as other spellings of a built-in provider. */
+export const PROVIDER_ALIASES: Readonly<Record<string, string>> = {
+  google: "google_ai",
+  gemini: "google_ai",
+};
+
+/** Ollama serves its OpenAI-style API under `/v1`; accept the server URL with or without it. */
+export function ollamaApiUrl(baseUrl: string): string {
+  const trimmed = baseUrl.replace(/\/+$/, "");
+  return /\/v1$/.test(trimmed) ? trimmed : `${trimmed}/v1`;
+}
+
+/** Every provider the configuration names, built-in ones first (also the unconfigured ones, for errors). */
+export function buildProviders(config: ProviderConfig): ProviderEntry[] {
+  const openaiBaseUrl = config.openai?.baseUrl?.replace(/\/+$/, "");
+  const providers: ProviderEntry[] = [
+    {
+      name: "openai",
+      type: "openai",
+      endpointType: "openai",
+      endpoint: openaiBaseUrl ?? "https://api.openai.com/v1",
+      apiKey: config.openai?.apiKey,
+      configured: Boolean(config.openai?.apiKey),
+      howToConfigure: "set OPENAI_API_KEY",
+      catalogLlms: OPENAI_LLMS,
+      catalogEmbeddings: OPENAI_EMBEDDINGS,
+      // Only a custom base URL (proxy, vLLM...) is asked what it serves; api.openai.com lists
+      // dozens of non-chat models, and the catalog describes it better.
+      discover: openaiBaseUrl !== undefined,
+      acceptsUnlisted: true,
+      defaultContextWindow: DEFAULT_CONTEXT_WINDOW.openai,
+      preferredLlm: "gpt-4o-mini",
+      preferredEmbedding: "text-embedding-3-small",
+    },
+    {
+      name: "anthropic",
+      type: "anthropic",
+      endpointType: "anthropic",
+      endpoint: config.anthropic?.baseUrl?.replace(/\/+$/, "") ?? "https://api.anthropic.com/v1",
+      apiKey: config.anthropic?.apiKey,
+      configured: Boolean(config.anthropic?.apiKey),
+      howToConfigure: "set ANTHROPIC_API_KEY",
+      catalogLlms: ANTHROPIC_LLMS,
+      catalogEmbeddings: [],
+      discover: false,
+      acceptsUnlisted: true,
+      defaultContextWindow: DEFAULT_CONTEXT_WINDOW.anthropic,
+      preferredLlm: "claude-sonnet-4-5-20250929",
+      preferredEmbedding: undefined,
+    },
+    {
+      name: "google_ai",
+      type: "google_ai",
+      endpointType: "google_ai",
+      endpoint:
+        config.google?.baseUrl?.replace(/\/+$/, "") ?? "https://generativelanguage.googleapis.com/v1beta",
+      apiKey: config.google?.apiKey,
+      configured: Boolean(config.google?.apiKey),
+      howToConfigure: "set GOOGLE_GENERATIVE_AI_API_KEY",
+      catalogLlms: GOOGLE_LLMS,
+      catalogEmbeddings: GOOGLE_EMBEDDINGS,
+      discover: false,
+      acceptsUnlisted: true,
+      defaultContextWindow: DEFAULT_CONTEXT_WINDOW.google_ai,
+      preferredLlm: "gemini-2.5-flash",
+      preferredEmbedding: "gemini-embedding-001",
+    },
+    {
+      name: "ollama",
+      type: "ollama",
+      endpointType: "ollama",
+      endpoint: ollamaApiUrl(config.ollama?.baseUrl ?? "http://localhost:11434"),
+      apiKey: undefined,
+      configured: Boolean(config.ollama?.baseUrl),
+      howToConfigure: "set OLLAMA_BASE_URL",
+      catalogLlms: [],
+      catalogEmbeddings: [],
+      discover: true,
+      acceptsUnlisted: false,
+      defaultContextWindow: DEFAULT_CONTEXT_WINDOW.local,
+      preferredLlm: undefined,
+      preferredEmbedding: undefined,
+    },
+  ];
+  for (const endpoint of config.openaiCompatible ?? []) {
+    providers.push({
+      name: endpoint.name,
+      type: "openai",
+      endpointType: "openai",
+      endpoint: endpoint.baseUrl.replace(/\/+$/, ""),
+      apiKey: endpoint.apiKey,
+      configured: true,
+      howToConfigure: "add it to REVERIE_OPENAI_COMPATIBLE",
+      catalogLlms: [],
+      catalogEmbeddings: [],
+      discover: true,
+      acceptsUnlisted: false,
+      defaultContextWindow: DEFAULT_CONTEXT_WINDOW.local,
+      preferredLlm: undefined,
+      preferredEmbedding: undefined,
+    });
+  }
+  return providers;
+}
