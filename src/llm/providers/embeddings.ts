@@ -1,0 +1,119 @@
+import { embedMany } from "ai";
+import type { EmbeddingConfig } from "../../domain/index.js";
+import { DEFAULT_EMBEDDING_BATCH_SIZE } from "../model-catalog.js";
+import type { ProviderConfig } from "../provider-config.js";
+import { startAttemptDeadline } from "./attempt-deadline.js";
+import { LlmError, toLlmError } from "./llm-error.js";
+import { createModelFactory, type ModelFactory, type ProviderFamily } from "./model-factory.js";
+import {
+  DEFAULT_RETRY_POLICY,
+  type RetryNotice,
+  type RetryPolicy,
+  realSleep,
+  type Sleep,
+  withRetries,
+} from "./retry.js";
+
+/** Default time one embedding request may take. */
+export const DEFAULT_EMBEDDING_TIMEOUT_MS = 60_000;
+
+/** The port for embedding text; failures are thrown as `LlmError`. */
+export interface Embedder {
+  /**
+   * Embeds `texts` in order with `model` (a handle or an EmbeddingConfig), in batches of the config's
+   * `batch_size` (default 32), each batch retried on transient failures. With an EmbeddingConfig every
+   * vector is checked to have `embedding_dim` dimensions.
+   */
+  embed(
+    texts: readonly string[],
+    model: string | EmbeddingConfig,
+    options?: { abortSignal?: AbortSignal | undefined },
+  ): Promise<number[][]>;
+}
+
+/** Options of {@link createEmbedder}; the same knobs as the model provider's. */
+export interface EmbedderOptions {
+  providers: ProviderConfig;
+  retry?: Partial<RetryPolicy> | undefined;
+  timeoutMs?: number | undefined;
+  onRetry?: ((notice: RetryNotice) => void) | undefined;
+  sleep?: Sleep | undefined;
+  factory?: ModelFactory | undefined;
+}
+
+/** The Embedder over the AI SDK's `embedMany` (OpenAI, Gemini, Ollama, OpenAI-compatible endpoints). */
+export function createEmbedder(options: EmbedderOptions): Embedder {
+  const factory = options.factory ?? createModelFactory(options.providers);
+  const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+  const timeoutMs = options.timeoutMs ?? DEFAULT_EMBEDDING_TIMEOUT_MS;
+
+  return {
+    async embed(texts, model, embedOptions = {}) {
+      if (texts.length === 0) return [];
+      const target = factory.embeddingModel(model);
+      const config = typeof model === "string" ? undefined : model;
+      const batchSize = Math.max(1, config?.batch_size ?? DEFAULT_EMBEDDING_BATCH_SIZE);
+      const providerOptions = dimensionOptions(target.family, target.optionsKey, target.modelId, config);
+      const abortSignal = embedOptions.abortSignal;
+      const vectors: number[][] = [];
+      for (let start = 0; start < texts.length; start += batchSize) {
+        const batch = texts.slice(start, start + batchSize);
+        const embeddings = await withRetries(
+          async () => {
+            const deadline = startAttemptDeadline(target.handle, timeoutMs, abortSignal);
+            try {
+              const result = await embedMany({
+                model: target.model,
+                values: batch,
+                maxRetries: 0,
+                maxParallelCalls: 1,
+                abortSignal: deadline.signal,
+                providerOptions,
+              });
+              return result.embeddings;
+            } catch (error) {
+              throw deadline.failure() ?? error;
+            } finally {
+              deadline.dispose();
+            }
+          },
+          (error) => toLlmError(error, target.handle),
+          { policy, sleep: options.sleep ?? realSleep, onRetry: options.onRetry, abortSignal },
+        );
+        if (embeddings.length !== batch.length) {
+          throw invalid(target.handle, `asked for ${batch.length} embeddings, got ${embeddings.length}`);
+        }
+        for (const embedding of embeddings) {
+          if (config && embedding.length !== config.embedding_dim) {
+            throw invalid(
+              target.handle,
+              `expected ${config.embedding_dim}-dimensional embeddings, got ${embedding.length}; ` +
+                "fix the embedding config's embedding_dim",
+            );
+          }
+          vectors.push(embedding);
+        }
+      }
+      return vectors;
+    },
+  };
+}
+
+/** Asks models that can shorten their vectors for the configured size (OpenAI v3 models, Gemini). */
+function dimensionOptions(
+  family: ProviderFamily,
+  optionsKey: string,
+  modelId: string,
+  config: EmbeddingConfig | undefined,
+): Record<string, Record<string, number>> | undefined {
+  if (config === undefined) return undefined;
+  if (family === "openai" && modelId.startsWith("text-embedding-3")) {
+    return { [optionsKey]: { dimensions: config.embedding_dim } };
+  }
+  if (family === "google") return { [optionsKey]: { outputDimensionality: config.embedding_dim } };
+  return undefined;
+}
+
+function invalid(model: string, detail: string): LlmError {
+  return new LlmError({ kind: "invalid_response", model, detail });
+}
