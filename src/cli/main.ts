@@ -1,0 +1,82 @@
+import { parseArgs } from "node:util";
+import { openReverie } from "../reverie.js";
+import { createApp } from "../server/app.js";
+import { startServer } from "../server/serve.js";
+import { REVERIE_VERSION } from "../version.js";
+
+const USAGE = `Usage: reverie <command> [options]
+
+Commands:
+  server [--port 8283] [--host 127.0.0.1]   start the Letta-compatible API server
+  version                                   print the version
+
+Configuration comes from the environment: REVERIE_HOME, REVERIE_DATABASE_URL,
+OPENAI_API_KEY, OPENAI_BASE_URL, ANTHROPIC_API_KEY, ... (see the README).`;
+
+/** Runs the CLI with the given arguments; resolves to the process exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case "server":
+      return serve(rest);
+    case "version":
+    case "--version":
+    case "-v":
+      console.log(REVERIE_VERSION);
+      return 0;
+    case undefined:
+    case "help":
+    case "--help":
+    case "-h":
+      console.log(USAGE);
+      return command === undefined ? 1 : 0;
+    default:
+      console.error(`reverie: unknown command '${command}'\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+async function serve(argv: readonly string[]): Promise<number> {
+  let values: { port?: string; host?: string };
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: { port: { type: "string", short: "p" }, host: { type: "string" } },
+      strict: true,
+    }));
+  } catch (error) {
+    console.error(`reverie server: ${(error as Error).message}`);
+    return 2;
+  }
+  const port = Number(values.port ?? process.env.REVERIE_PORT ?? 8283);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`reverie server: --port must be an integer between 0 and 65535, got '${values.port}'`);
+    return 2;
+  }
+  const host = values.host ?? process.env.REVERIE_HOST ?? "127.0.0.1";
+
+  const reverie = await openReverie();
+  const app = createApp({
+    services: reverie.services,
+    registry: reverie.models,
+    version: { letta: "0.16.8", reverie: REVERIE_VERSION },
+  });
+  const server = await startServer({ app, port, host });
+  console.log(
+    `Reverie ${REVERIE_VERSION} listening on ${server.url} (database: ${redact(reverie.databaseUrl)})`,
+  );
+
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+  await server.close();
+  await reverie.close();
+  return 0;
+}
+
+/** Hides a password in a database URL before printing it. */
+function redact(url: string): string {
+  return url.replace(/(\/\/[^:/@]+:)[^@]*@/, "$1***@");
+}

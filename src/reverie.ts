@@ -1,0 +1,56 @@
+import { type Clock, type IdGenerator, randomIds, systemClock } from "./domain/index.js";
+import { createModelRegistry, type ModelRegistry } from "./llm/model-registry.js";
+import { type ProviderConfig, providerConfigFromEnv } from "./llm/provider-config.js";
+import { createServices, type Services } from "./runtime/services.js";
+import { databaseUrlFromEnv, openStore } from "./store/open-store.js";
+import type { Store } from "./store/store.js";
+
+/** Options of {@link openReverie}; anything left out is read from the environment. */
+export interface ReverieOptions {
+  /** Data directory (`REVERIE_HOME`); the SQLite file is `<home>/reverie.db`. */
+  home?: string;
+  /** `postgres://…` or a SQLite file path (`REVERIE_DATABASE_URL`); wins over `home`. */
+  databaseUrl?: string;
+  /** Model providers; by default from the usual environment variables (`OPENAI_API_KEY`…). */
+  providers?: ProviderConfig;
+  env?: Record<string, string | undefined>;
+  clock?: Clock;
+  ids?: IdGenerator;
+}
+
+/** A running Reverie: the same services the HTTP server uses, in-process. */
+export interface Reverie {
+  readonly store: Store;
+  readonly models: ModelRegistry;
+  readonly services: Services;
+  /** Where the data lives (a SQLite path or a PostgreSQL URL). */
+  readonly databaseUrl: string;
+  close(): Promise<void>;
+}
+
+/** Opens (and migrates) the store and builds the services on it. */
+export async function openReverie(options: ReverieOptions = {}): Promise<Reverie> {
+  const env = options.env ?? process.env;
+  const databaseUrl =
+    options.databaseUrl ??
+    databaseUrlFromEnv(
+      options.home === undefined
+        ? env
+        : { ...env, REVERIE_HOME: options.home, REVERIE_DATABASE_URL: undefined },
+    );
+  const store = await openStore(databaseUrl);
+  const models = createModelRegistry(options.providers ?? providerConfigFromEnv(env));
+  const services = createServices({
+    store,
+    models,
+    clock: options.clock ?? systemClock,
+    ids: options.ids ?? randomIds,
+  });
+  return {
+    store,
+    models,
+    services,
+    databaseUrl,
+    close: () => store.close(),
+  };
+}

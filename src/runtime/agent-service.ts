@@ -1,0 +1,205 @@
+import {
+  type AgentRecord,
+  type AgentState,
+  type Clock,
+  type CreateAgent,
+  type IdGenerator,
+  isoNow,
+  notFound,
+  type UpdateAgent,
+} from "../domain/index.js";
+import type { ModelRegistry } from "../llm/model-registry.js";
+import type { AgentListQuery, Store, TagListQuery } from "../store/store.js";
+import {
+  findToolsByName,
+  refuseFolders,
+  replaceBlocks,
+  replaceIdentities,
+  replaceTools,
+  requireBlocks,
+  requireIdentities,
+  requireMessages,
+  requireTools,
+} from "./agent-attachments.js";
+import { generateAgentName } from "./agent-names.js";
+import { buildAgentState } from "./agent-state.js";
+import { assertUniqueLabels, newBlock, USER_ACTOR } from "./block-records.js";
+import {
+  chooseEmbeddingForCreate,
+  chooseEmbeddingForUpdate,
+  chooseLlmForCreate,
+  chooseLlmForUpdate,
+} from "./model-selection.js";
+import { defaultSystemPrompt } from "./system-prompt.js";
+import { defaultToolNames } from "./tools/builtin-schemas.js";
+
+/** Dependencies of the agent service. */
+export interface AgentServiceDeps {
+  store: Store;
+  models: ModelRegistry;
+  clock: Clock;
+  ids: IdGenerator;
+}
+
+/** Agents: create, list, read, modify, delete; every write is one transaction. */
+export interface AgentService {
+  create(input: CreateAgent): Promise<AgentState>;
+  list(query: AgentListQuery): Promise<AgentState[]>;
+  count(query?: AgentListQuery): Promise<number>;
+  /** The full AgentState; 404 if unknown. */
+  get(agentId: string): Promise<AgentState>;
+  update(agentId: string, patch: UpdateAgent): Promise<AgentState>;
+  delete(agentId: string): Promise<void>;
+  listTags(query: TagListQuery): Promise<string[]>;
+}
+
+/** Columns a PATCH copies as given (null clears them). */
+const NULLABLE_FIELDS = [
+  "description",
+  "model_settings",
+  "compaction_settings",
+  "context_window_limit",
+  "metadata",
+  "timezone",
+  "max_files_open",
+  "per_file_view_window_char_limit",
+  "enable_sleeptime",
+  "hidden",
+  "response_format",
+  "project_id",
+  "template_id",
+  "base_template_id",
+  "last_run_completion",
+  "last_run_duration_ms",
+  "last_stop_reason",
+] as const satisfies ReadonlyArray<keyof UpdateAgent & keyof AgentRecord>;
+
+/** Columns a PATCH copies unless null (they cannot be cleared). */
+const REQUIRED_FIELDS = ["name", "system", "message_buffer_autoclear"] as const satisfies ReadonlyArray<
+  keyof UpdateAgent & keyof AgentRecord
+>;
+
+type AgentPatch = Partial<Omit<AgentRecord, "id" | "created_at">>;
+
+/** Builds the agent service over its dependencies. */
+export function createAgentService(deps: AgentServiceDeps): AgentService {
+  const { store, models, clock, ids } = deps;
+
+  async function get(agentId: string, from: Store = store): Promise<AgentState> {
+    const agent = await from.agents.get(agentId);
+    if (agent === undefined) throw notFound("Agent", agentId);
+    return buildAgentState(from, agent);
+  }
+
+  return {
+    get: (agentId) => get(agentId),
+
+    async create(input) {
+      refuseFolders(input.folder_ids, "folder_ids");
+      refuseFolders(input.source_ids, "source_ids");
+      // Model resolution may ask a local server for its models: done before the transaction opens.
+      const llm = await chooseLlmForCreate(models, input);
+      const embedding = await chooseEmbeddingForCreate(models, input);
+      const id = ids.next("agent");
+      const now = isoNow(clock);
+      const agentType = input.agent_type ?? "letta_v1_agent";
+      const newBlocks = (input.memory_blocks ?? []).map((block) => newBlock(block, { ids, clock }));
+      const record: AgentRecord = {
+        id,
+        name: input.name ?? generateAgentName(id),
+        agent_type: agentType,
+        system: input.system ?? defaultSystemPrompt(agentType),
+        description: input.description ?? null,
+        ...llm,
+        model_settings: input.model_settings ?? null,
+        ...embedding,
+        compaction_settings: input.compaction_settings ?? null,
+        context_window_limit: input.context_window_limit ?? null,
+        tool_rules: input.tool_rules ?? [],
+        tags: [...new Set(input.tags ?? [])],
+        metadata: input.metadata ?? null,
+        message_ids: [],
+        timezone: input.timezone ?? "UTC",
+        max_files_open: input.max_files_open ?? null,
+        per_file_view_window_char_limit: input.per_file_view_window_char_limit ?? null,
+        message_buffer_autoclear: input.message_buffer_autoclear ?? false,
+        enable_sleeptime: input.enable_sleeptime ?? false,
+        hidden: input.hidden ?? null,
+        response_format: input.response_format ?? null,
+        last_run_completion: null,
+        last_run_duration_ms: null,
+        last_stop_reason: null,
+        project_id: input.project_id ?? null,
+        template_id: input.template_id ?? null,
+        base_template_id: input.base_template_id ?? null,
+        created_by_id: null,
+        last_updated_by_id: null,
+        created_at: now,
+        updated_at: now,
+      };
+      return store.transaction(async (tx) => {
+        const existingBlocks = await requireBlocks(tx, input.block_ids ?? []);
+        const baseTools =
+          input.include_base_tools === false
+            ? []
+            : await findToolsByName(
+                tx,
+                defaultToolNames(agentType, { enableSleeptime: input.enable_sleeptime ?? false }),
+              );
+        const tools = [...baseTools, ...(await requireTools(tx, input.tools ?? [], input.tool_ids ?? []))];
+        const identityIds = await requireIdentities(tx, input.identity_ids ?? []);
+        assertUniqueLabels([...newBlocks, ...existingBlocks]);
+        await tx.agents.create(record);
+        for (const block of newBlocks) await tx.blocks.create(block, USER_ACTOR);
+        await replaceBlocks(tx, id, [...newBlocks, ...existingBlocks]);
+        await replaceTools(tx, id, tools);
+        await replaceIdentities(tx, id, identityIds);
+        return get(id, tx);
+      });
+    },
+
+    async list(query) {
+      const agents = await store.agents.list(query);
+      return Promise.all(agents.map((agent) => buildAgentState(store, agent)));
+    },
+
+    count: (query) => store.agents.count(query),
+
+    async update(agentId, patch) {
+      const current = await store.agents.get(agentId);
+      if (current === undefined) throw notFound("Agent", agentId);
+      refuseFolders(patch.folder_ids, "folder_ids");
+      refuseFolders(patch.source_ids, "source_ids");
+      const llm = await chooseLlmForUpdate(models, current, patch);
+      const embedding = await chooseEmbeddingForUpdate(models, current, patch);
+
+      const fields: AgentPatch = { ...llm, ...embedding };
+      const writable = fields as Record<string, unknown>;
+      for (const key of NULLABLE_FIELDS) if (patch[key] !== undefined) writable[key] = patch[key];
+      for (const key of REQUIRED_FIELDS) if (patch[key] != null) writable[key] = patch[key];
+      if (patch.tags != null) fields.tags = [...new Set(patch.tags)];
+      if (patch.tool_rules != null) fields.tool_rules = patch.tool_rules;
+      if (patch.message_ids != null) fields.message_ids = patch.message_ids;
+
+      return store.transaction(async (tx) => {
+        if (patch.message_ids != null) await requireMessages(tx, patch.message_ids);
+        if (patch.block_ids != null)
+          await replaceBlocks(tx, agentId, await requireBlocks(tx, patch.block_ids));
+        if (patch.tool_ids != null)
+          await replaceTools(tx, agentId, await requireTools(tx, [], patch.tool_ids));
+        if (patch.identity_ids != null) {
+          await replaceIdentities(tx, agentId, await requireIdentities(tx, patch.identity_ids));
+        }
+        const updated = await tx.agents.update(agentId, fields);
+        if (updated === undefined) throw notFound("Agent", agentId);
+        return buildAgentState(tx, updated);
+      });
+    },
+
+    async delete(agentId) {
+      if (!(await store.agents.delete(agentId))) throw notFound("Agent", agentId);
+    },
+
+    listTags: (query) => store.agents.listTags(query),
+  };
+}

@@ -1,0 +1,90 @@
+import { z } from "zod";
+import { AgentStateSchema, BlockSchema, CreateBlockSchema, UpdateBlockSchema } from "../../domain/index.js";
+import type { Services } from "../../runtime/services.js";
+import { pageOf, pageQuerySchema } from "../paging.js";
+import { queryArray, queryBoolean } from "../query.js";
+import { type AnyRoute, defineRoute } from "../route.js";
+
+const BlockListQuerySchema = pageQuerySchema({ order: "asc", limit: 50 }).extend({
+  label: z.string().optional().describe("Exact label"),
+  templates_only: queryBoolean().default(false),
+  name: z.string().optional().describe("Template name (blocks that are templates)"),
+  label_search: z.string().optional().describe("Case-insensitive substring of the label"),
+  value_search: z.string().optional().describe("Case-insensitive substring of the value"),
+  project_id: z.string().optional(),
+  tags: queryArray().optional(),
+  match_all_tags: queryBoolean().default(false),
+});
+
+/** `/v1/blocks/`: standalone core memory blocks. */
+export function blockRoutes(services: Services): AnyRoute[] {
+  const { blocks } = services;
+  return [
+    defineRoute({
+      method: "get",
+      path: "/v1/blocks/",
+      operationId: "list_blocks",
+      summary: "List blocks",
+      tag: "blocks",
+      query: BlockListQuerySchema,
+      response: z.array(BlockSchema),
+      handle: async ({ query }) => {
+        const listed = await blocks.list({ ...query, ...pageOf(query) });
+        return query.name === undefined
+          ? listed
+          : listed.filter((block) => block.template_name === query.name);
+      },
+    }),
+    defineRoute({
+      method: "post",
+      path: "/v1/blocks/",
+      operationId: "create_block",
+      summary: "Create a block",
+      tag: "blocks",
+      body: CreateBlockSchema,
+      response: BlockSchema,
+      handle: ({ body }) => blocks.create(body),
+    }),
+    defineRoute({
+      method: "get",
+      path: "/v1/blocks/{block_id}",
+      operationId: "retrieve_block",
+      summary: "Retrieve a block",
+      tag: "blocks",
+      response: BlockSchema,
+      handle: ({ params }) => blocks.get(params.block_id),
+    }),
+    defineRoute({
+      method: "patch",
+      path: "/v1/blocks/{block_id}",
+      operationId: "modify_block",
+      summary: "Modify a block (every agent it is attached to sees the change)",
+      tag: "blocks",
+      body: UpdateBlockSchema,
+      response: BlockSchema,
+      handle: ({ params, body }) => blocks.update(params.block_id, body),
+    }),
+    defineRoute({
+      method: "delete",
+      path: "/v1/blocks/{block_id}",
+      operationId: "delete_block",
+      summary: "Delete a block and detach it from every agent",
+      tag: "blocks",
+      response: z.null(),
+      handle: async ({ params }) => {
+        await blocks.delete(params.block_id);
+        return null;
+      },
+    }),
+    defineRoute({
+      method: "get",
+      path: "/v1/blocks/{block_id}/agents",
+      operationId: "list_agents_for_block",
+      summary: "List the agents a block is attached to",
+      tag: "blocks",
+      query: pageQuerySchema({ order: "desc", limit: 50 }).extend({ include: queryArray().optional() }),
+      response: z.array(AgentStateSchema),
+      handle: ({ params, query }) => blocks.listAgents(params.block_id, pageOf(query)),
+    }),
+  ];
+}

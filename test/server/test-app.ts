@@ -1,0 +1,92 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Hono } from "hono";
+import type { Clock, IdGenerator } from "../../src/domain/index.js";
+import { createModelRegistry, type ModelRegistry } from "../../src/llm/model-registry.js";
+import type { ProviderConfig } from "../../src/llm/provider-config.js";
+import { createServices, type Services } from "../../src/runtime/services.js";
+import { createApp } from "../../src/server/app.js";
+import { openSqliteStore } from "../../src/store/index.js";
+import type { Store } from "../../src/store/store.js";
+
+/** A clock that moves 1 ms per reading, so creation order is also timestamp order. */
+export function tickingClock(start = Date.UTC(2026, 0, 1)): Clock {
+  let now = start;
+  return { now: () => new Date(now++) };
+}
+
+/** Ids `prefix-00000000-0000-4000-8000-<counter>`: valid uuids, increasing. */
+export function countingIds(): IdGenerator {
+  let counter = 0;
+  return {
+    next: (prefix) => `${prefix}-00000000-0000-4000-8000-${(++counter).toString(16).padStart(12, "0")}`,
+  };
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are asserted field by field in tests.
+type JsonBody = any;
+
+export interface TestApp {
+  app: Hono;
+  store: Store;
+  services: Services;
+  registry: ModelRegistry;
+  /** Internal errors the app logged. */
+  logged: Array<{ message: string; fields: Record<string, unknown> }>;
+  /** JSON request helper: returns status, parsed body and headers. */
+  call(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: JsonBody; headers: Headers }>;
+  close(): Promise<void>;
+}
+
+/** The app over a fresh temp-file SQLite store; OpenAI is configured with a key (no network). */
+export async function createTestApp(
+  options: { providers?: ProviderConfig; maxBodyBytes?: number } = {},
+): Promise<TestApp> {
+  const dir = mkdtempSync(join(tmpdir(), "reverie-server-test-"));
+  const clock = tickingClock();
+  const ids = countingIds();
+  const store = await openSqliteStore({ path: join(dir, "reverie.db"), clock, ids });
+  const registry = createModelRegistry(options.providers ?? { openai: { apiKey: "sk-test" } });
+  const services = createServices({ store, models: registry, clock, ids });
+  const logged: TestApp["logged"] = [];
+  const app = createApp({
+    services,
+    registry,
+    version: { letta: "0.16.8", reverie: "0.0.0-test" },
+    maxBodyBytes: options.maxBodyBytes,
+    validateResponses: true,
+    logger: { error: (message, fields) => logged.push({ message, fields }) },
+  });
+  return {
+    app,
+    store,
+    services,
+    registry,
+    logged,
+    async call(method, path, body) {
+      const init: RequestInit = { method };
+      if (body !== undefined) {
+        init.body = typeof body === "string" ? body : JSON.stringify(body);
+        init.headers = { "content-type": "application/json" };
+      }
+      const response = await app.request(path, init);
+      const text = await response.text();
+      let parsed: unknown = text;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        // not JSON: keep the text
+      }
+      return { status: response.status, body: parsed, headers: response.headers };
+    },
+    async close() {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
