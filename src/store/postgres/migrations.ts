@@ -1,0 +1,388 @@
+/** One schema change, applied once and recorded by name in `reverie_migrations`. */
+export interface PostgresMigration {
+  readonly name: string;
+  /** Statements run in order, inside the migration transaction. */
+  readonly statements: readonly string[];
+}
+
+/** Keys of the `(created_at, id)` paging indexes, one per listed table. */
+const pagedTables = [
+  "agents",
+  "blocks",
+  "tools",
+  "archives",
+  "passages",
+  "runs",
+  "steps",
+  "conversations",
+  "identities",
+  "jobs",
+] as const;
+
+/**
+ * The full-text column of messages and passages. A tsvector must stay under 1 MB, which a long text of
+ * distinct words (a large tool output) exceeds and the insert would fail; indexing the first 100,000
+ * characters keeps every tsvector well under the bound (worst case a few bytes per character).
+ */
+const TEXT_TSV = "TSVECTOR GENERATED ALWAYS AS (to_tsvector('english', left(text, 100000))) STORED";
+
+const initialSchema: readonly string[] = [
+  `CREATE TABLE agents (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    agent_type TEXT NOT NULL,
+    system TEXT NOT NULL,
+    description TEXT,
+    model TEXT,
+    model_settings JSONB,
+    embedding TEXT,
+    llm_config JSONB NOT NULL,
+    embedding_config JSONB,
+    compaction_settings JSONB,
+    context_window_limit INTEGER,
+    tool_rules JSONB NOT NULL DEFAULT '[]',
+    tags JSONB NOT NULL DEFAULT '[]',
+    metadata JSONB,
+    message_ids JSONB NOT NULL DEFAULT '[]',
+    timezone TEXT,
+    max_files_open INTEGER,
+    per_file_view_window_char_limit INTEGER,
+    message_buffer_autoclear BOOLEAN NOT NULL DEFAULT FALSE,
+    enable_sleeptime BOOLEAN,
+    hidden BOOLEAN,
+    response_format JSONB,
+    last_run_completion TIMESTAMPTZ,
+    last_run_duration_ms BIGINT,
+    last_stop_reason TEXT,
+    project_id TEXT,
+    template_id TEXT,
+    base_template_id TEXT,
+    created_by_id TEXT,
+    last_updated_by_id TEXT,
+    created_at TIMESTAMPTZ NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL
+  )`,
+  "CREATE INDEX agents_name_idx ON agents (name)",
+  "CREATE INDEX agents_project_idx ON agents (project_id)",
+
+  `CREATE TABLE agent_tags (
+    agent_id TEXT NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
+    tag TEXT NOT NULL,
+    PRIMARY KEY (agent_id, tag)
+  )`,
+  "CREATE INDEX agent_tags_tag_idx ON agent_tags (tag, agent_id)",
+
+  `CREATE TABLE blocks (
+    id TEXT PRIMARY KEY,
+    label TEXT NOT NULL,
+    value TEXT NOT NULL,
+    "limit" INTEGER NOT NULL,
+    description TEXT,
+    read_only BOOLEAN NOT NULL DEFAULT FALSE,
+    hidden BOOLEAN,
+    metadata JSONB NOT NULL DEFAULT '{}',
+    tags JSONB NOT NULL DEFAULT '[]',
+    is_template BOOLEAN NOT NULL DEFAULT FALSE,
+    template_name TEXT,
+    project_id TEXT,
+    created_by_id TEXT,
+    last_updated_by_id TEXT,
+    created_at TIMESTAMPTZ NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL
+  )`,
+  "CREATE INDEX blocks_label_idx ON blocks (label)",
+
+  `CREATE TABLE blocks_agents (
+    agent_id TEXT NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
+    block_id TEXT NOT NULL REFERENCES blocks (id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    PRIMARY KEY (agent_id, block_id)
+  )`,
+  "CREATE INDEX blocks_agents_block_idx ON blocks_agents (block_id, agent_id)",
+
+  // No foreign key to blocks: the history outlives a deleted block.
+  `CREATE TABLE block_revisions (
+    id TEXT PRIMARY KEY,
+    block_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    actor_type TEXT NOT NULL,
+    actor_id TEXT,
+    run_id TEXT,
+    old_value TEXT,
+    new_value TEXT NOT NULL,
+    old_label TEXT,
+    new_label TEXT NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL,
+    UNIQUE (block_id, seq)
+  )`,
+
+  `CREATE TABLE tools (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    description TEXT,
+    tool_type TEXT NOT NULL,
+    source_type TEXT,
+    source_code TEXT,
+    json_schema JSONB,
+    args_json_schema JSONB,
+    tags JSONB NOT NULL DEFAULT '[]',
+    return_char_limit INTEGER NOT NULL,
+    default_requires_approval BOOLEAN,
+    enable_parallel_execution BOOLEAN,
+    pip_requirements JSONB,
+    npm_requirements JSONB,
+    metadata JSONB,
+    project_id TEXT,
+    created_by_id TEXT,
+    last_updated_by_id TEXT,
+    created_at TIMESTAMPTZ NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL
+  )`,
+  "CREATE INDEX tools_type_idx ON tools (tool_type)",
+
+  `CREATE TABLE tools_agents (
+    agent_id TEXT NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
+    tool_id TEXT NOT NULL REFERENCES tools (id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    PRIMARY KEY (agent_id, tool_id)
+  )`,
+  "CREATE INDEX tools_agents_tool_idx ON tools_agents (tool_id)",
+
+  // `conversation_id`, `run_id` and `step_id` carry no foreign key: a message is the record of what was
+  // said and stays readable whatever happens to the run or conversation it belonged to.
+  `CREATE TABLE messages (
+    sequence_id BIGSERIAL NOT NULL UNIQUE,
+    id TEXT PRIMARY KEY,
+    agent_id TEXT NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
+    conversation_id TEXT,
+    role TEXT NOT NULL,
+    content JSONB NOT NULL,
+    text TEXT NOT NULL DEFAULT '',
+    name TEXT,
+    tool_calls JSONB,
+    tool_call_id TEXT,
+    tool_returns JSONB,
+    approvals JSONB,
+    otid TEXT,
+    sender_id TEXT,
+    group_id TEXT,
+    run_id TEXT,
+    step_id TEXT,
+    model TEXT,
+    is_err BOOLEAN,
+    created_at TIMESTAMPTZ NOT NULL,
+    text_tsv ${TEXT_TSV}
+  )`,
+  "CREATE INDEX messages_agent_conversation_seq_idx ON messages (agent_id, conversation_id, sequence_id)",
+  "CREATE INDEX messages_agent_seq_idx ON messages (agent_id, sequence_id)",
+  "CREATE INDEX messages_run_idx ON messages (run_id) WHERE run_id IS NOT NULL",
+  "CREATE INDEX messages_step_idx ON messages (step_id) WHERE step_id IS NOT NULL",
+  "CREATE INDEX messages_text_tsv_idx ON messages USING gin (text_tsv)",
+
+  `CREATE TABLE archives (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    description TEXT,
+    embedding_config JSONB,
+    metadata JSONB,
+    created_by_id TEXT,
+    last_updated_by_id TEXT,
+    created_at TIMESTAMPTZ NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL
+  )`,
+
+  `CREATE TABLE archives_agents (
+    agent_id TEXT NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
+    archive_id TEXT NOT NULL REFERENCES archives (id) ON DELETE CASCADE,
+    is_owner BOOLEAN NOT NULL DEFAULT FALSE,
+    PRIMARY KEY (agent_id, archive_id)
+  )`,
+  "CREATE INDEX archives_agents_archive_idx ON archives_agents (archive_id)",
+
+  // `embedding` is an untyped vector so that several dimensions share the table; each dimension gets
+  // its own partial HNSW expression index (see vector-index.ts), created when the first passage of that
+  // dimension arrives.
+  `CREATE TABLE passages (
+    rowid BIGSERIAL NOT NULL UNIQUE,
+    id TEXT PRIMARY KEY,
+    text TEXT NOT NULL,
+    archive_id TEXT REFERENCES archives (id) ON DELETE CASCADE,
+    source_id TEXT,
+    file_id TEXT,
+    file_name TEXT,
+    tags JSONB NOT NULL DEFAULT '[]',
+    metadata JSONB,
+    embedding vector,
+    embedding_dim INTEGER,
+    embedding_config JSONB,
+    is_deleted BOOLEAN NOT NULL DEFAULT FALSE,
+    created_by_id TEXT,
+    last_updated_by_id TEXT,
+    created_at TIMESTAMPTZ NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL,
+    text_tsv ${TEXT_TSV}
+  )`,
+  "CREATE INDEX passages_archive_created_idx ON passages (archive_id, created_at, id)",
+  "CREATE INDEX passages_text_tsv_idx ON passages USING gin (text_tsv)",
+
+  `CREATE TABLE passage_tags (
+    passage_id TEXT NOT NULL REFERENCES passages (id) ON DELETE CASCADE,
+    archive_id TEXT,
+    tag TEXT NOT NULL,
+    PRIMARY KEY (passage_id, tag)
+  )`,
+  "CREATE INDEX passage_tags_archive_tag_idx ON passage_tags (archive_id, tag)",
+  "CREATE INDEX passage_tags_tag_idx ON passage_tags (tag, passage_id)",
+
+  `CREATE TABLE runs (
+    id TEXT PRIMARY KEY,
+    agent_id TEXT NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
+    conversation_id TEXT,
+    status TEXT NOT NULL,
+    stop_reason TEXT,
+    background BOOLEAN,
+    run_type TEXT NOT NULL,
+    request_config JSONB,
+    metadata JSONB,
+    callback_url TEXT,
+    created_at TIMESTAMPTZ NOT NULL,
+    completed_at TIMESTAMPTZ,
+    total_duration_ns BIGINT,
+    ttft_ns BIGINT
+  )`,
+  "CREATE INDEX runs_agent_status_idx ON runs (agent_id, status)",
+  "CREATE INDEX runs_status_idx ON runs (status)",
+  "CREATE INDEX runs_conversation_idx ON runs (conversation_id) WHERE conversation_id IS NOT NULL",
+
+  `CREATE TABLE steps (
+    id TEXT PRIMARY KEY,
+    agent_id TEXT NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
+    run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    status TEXT NOT NULL,
+    model TEXT,
+    model_handle TEXT,
+    model_endpoint TEXT,
+    provider_name TEXT,
+    provider_category TEXT,
+    context_window_limit INTEGER,
+    prompt_tokens INTEGER NOT NULL DEFAULT 0,
+    completion_tokens INTEGER NOT NULL DEFAULT 0,
+    total_tokens INTEGER NOT NULL DEFAULT 0,
+    cached_input_tokens INTEGER,
+    cache_write_tokens INTEGER,
+    reasoning_tokens INTEGER,
+    stop_reason TEXT,
+    error_type TEXT,
+    error_data JSONB,
+    feedback TEXT,
+    tags JSONB NOT NULL DEFAULT '[]',
+    trace_id TEXT,
+    created_at TIMESTAMPTZ NOT NULL
+  )`,
+  "CREATE INDEX steps_run_idx ON steps (run_id, created_at, id)",
+  "CREATE INDEX steps_agent_idx ON steps (agent_id, created_at, id)",
+
+  `CREATE TABLE conversations (
+    id TEXT PRIMARY KEY,
+    agent_id TEXT NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
+    description TEXT,
+    summary TEXT,
+    archived BOOLEAN NOT NULL DEFAULT FALSE,
+    archived_at TIMESTAMPTZ,
+    hidden BOOLEAN NOT NULL DEFAULT FALSE,
+    model TEXT,
+    model_settings JSONB,
+    context_window_limit INTEGER,
+    in_context_message_ids JSONB NOT NULL DEFAULT '[]',
+    isolated_block_ids JSONB NOT NULL DEFAULT '[]',
+    last_message_at TIMESTAMPTZ,
+    created_by_id TEXT,
+    last_updated_by_id TEXT,
+    created_at TIMESTAMPTZ NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL
+  )`,
+  "CREATE INDEX conversations_agent_idx ON conversations (agent_id, created_at, id)",
+
+  `CREATE TABLE identities (
+    id TEXT PRIMARY KEY,
+    identifier_key TEXT NOT NULL,
+    name TEXT NOT NULL,
+    identity_type TEXT NOT NULL,
+    project_id TEXT,
+    properties JSONB NOT NULL DEFAULT '[]',
+    created_at TIMESTAMPTZ NOT NULL
+  )`,
+  "CREATE INDEX identities_key_idx ON identities (identifier_key)",
+
+  `CREATE TABLE identities_agents (
+    agent_id TEXT NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
+    identity_id TEXT NOT NULL REFERENCES identities (id) ON DELETE CASCADE,
+    PRIMARY KEY (agent_id, identity_id)
+  )`,
+  "CREATE INDEX identities_agents_identity_idx ON identities_agents (identity_id)",
+
+  `CREATE TABLE identities_blocks (
+    block_id TEXT NOT NULL REFERENCES blocks (id) ON DELETE CASCADE,
+    identity_id TEXT NOT NULL REFERENCES identities (id) ON DELETE CASCADE,
+    PRIMARY KEY (block_id, identity_id)
+  )`,
+  "CREATE INDEX identities_blocks_identity_idx ON identities_blocks (identity_id)",
+
+  `CREATE TABLE groups (
+    id TEXT PRIMARY KEY,
+    manager_type TEXT NOT NULL,
+    description TEXT NOT NULL,
+    manager_agent_id TEXT REFERENCES agents (id) ON DELETE SET NULL,
+    sleeptime_agent_frequency INTEGER,
+    turns_counter INTEGER,
+    last_processed_message_id TEXT,
+    max_turns INTEGER,
+    termination_token TEXT,
+    max_message_buffer_length INTEGER,
+    min_message_buffer_length INTEGER,
+    shared_block_ids JSONB NOT NULL DEFAULT '[]',
+    hidden BOOLEAN,
+    project_id TEXT,
+    created_at TIMESTAMPTZ NOT NULL
+  )`,
+  "CREATE INDEX groups_manager_idx ON groups (manager_agent_id) WHERE manager_agent_id IS NOT NULL",
+
+  `CREATE TABLE groups_agents (
+    group_id TEXT NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
+    agent_id TEXT NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    PRIMARY KEY (group_id, agent_id)
+  )`,
+  "CREATE INDEX groups_agents_agent_idx ON groups_agents (agent_id)",
+
+  `CREATE TABLE jobs (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    payload JSONB NOT NULL DEFAULT '{}',
+    status TEXT NOT NULL,
+    concurrency_key TEXT,
+    priority INTEGER NOT NULL DEFAULT 0,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    max_attempts INTEGER NOT NULL DEFAULT 1,
+    run_after TIMESTAMPTZ NOT NULL,
+    lease_owner TEXT,
+    lease_expires_at TIMESTAMPTZ,
+    last_error TEXT,
+    result JSONB,
+    progress JSONB,
+    created_at TIMESTAMPTZ NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL,
+    finished_at TIMESTAMPTZ
+  )`,
+  "CREATE INDEX jobs_status_run_after_idx ON jobs (status, run_after)",
+  "CREATE INDEX jobs_kind_status_idx ON jobs (kind, status)",
+  `CREATE UNIQUE INDEX jobs_active_concurrency_key_idx ON jobs (concurrency_key)
+    WHERE status IN ('queued', 'running')`,
+
+  ...pagedTables.map((table) => `CREATE INDEX ${table}_created_id_idx ON ${table} (created_at, id)`),
+];
+
+/** The PostgreSQL migrations, oldest first. Append only: never edit or reorder an applied one. */
+export const postgresMigrations: readonly PostgresMigration[] = [
+  { name: "0001_initial_schema", statements: initialSchema },
+];
