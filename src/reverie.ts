@@ -1,7 +1,11 @@
 import { type Clock, type IdGenerator, randomIds, systemClock } from "./domain/index.js";
 import { createModelRegistry, type ModelRegistry } from "./llm/model-registry.js";
 import { type ProviderConfig, providerConfigFromEnv } from "./llm/provider-config.js";
+import { createEmbedder } from "./llm/providers/embeddings.js";
+import { createModelProvider } from "./llm/providers/model-provider.js";
+import type { ModelProvider } from "./llm/providers/types.js";
 import { createServices, type Services } from "./runtime/services.js";
+import { upsertBaseTools } from "./runtime/tools/base-tools.js";
 import { databaseUrlFromEnv, openStore } from "./store/open-store.js";
 import type { Store } from "./store/store.js";
 
@@ -13,6 +17,8 @@ export interface ReverieOptions {
   databaseUrl?: string;
   /** Model providers; by default from the usual environment variables (`OPENAI_API_KEY`…). */
   providers?: ProviderConfig;
+  /** Replaces the model provider built from `providers` (tests, custom gateways). */
+  provider?: ModelProvider;
   env?: Record<string, string | undefined>;
   clock?: Clock;
   ids?: IdGenerator;
@@ -39,12 +45,26 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
         : { ...env, REVERIE_HOME: options.home, REVERIE_DATABASE_URL: undefined },
     );
   const store = await openStore(databaseUrl);
-  const models = createModelRegistry(options.providers ?? providerConfigFromEnv(env));
+  const providers = options.providers ?? providerConfigFromEnv(env);
+  const models = createModelRegistry(providers);
+  const clock = options.clock ?? systemClock;
+  const ids = options.ids ?? randomIds;
+  try {
+    await upsertBaseTools(store, { clock, ids });
+    // Runs a crashed process left running can never finish: mark them failed (their steps were
+    // committed whole or not at all, so every context window is consistent).
+    await store.runs.failUnfinished("error", clock.now().toISOString());
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
   const services = createServices({
     store,
     models,
-    clock: options.clock ?? systemClock,
-    ids: options.ids ?? randomIds,
+    clock,
+    ids,
+    provider: options.provider ?? createModelProvider({ providers }),
+    embedder: createEmbedder({ providers }),
   });
   return {
     store,

@@ -7,6 +7,7 @@ export * from "./group.js";
 export * from "./identity.js";
 export * from "./ids.js";
 export * from "./job.js";
+export * from "./letta-request.js";
 export * from "./llm-config.js";
 export * from "./message.js";
 export * from "./message-views.js";

@@ -1,9 +1,14 @@
-import type { Clock, IdGenerator } from "../domain/index.js";
+import type { AgentRecord, Clock, IdGenerator } from "../domain/index.js";
 import type { ModelRegistry } from "../llm/model-registry.js";
+import type { Embedder } from "../llm/providers/embeddings.js";
+import type { ModelProvider } from "../llm/providers/types.js";
 import type { Store } from "../store/store.js";
+import { type AgentLoop, createAgentLoop } from "./agent-loop/agent-loop.js";
+import { createTurnLocks, type TurnLocks } from "./agent-loop/turn-locks.js";
 import { type AgentService, createAgentService } from "./agent-service.js";
 import { type BlockService, createBlockService } from "./block-service.js";
 import { type CoreMemoryService, createCoreMemoryService } from "./core-memory-service.js";
+import { createMessagingService, type MessagingService } from "./messaging-service.js";
 
 /** What every service is built from. */
 export interface ServiceDeps {
@@ -11,6 +16,12 @@ export interface ServiceDeps {
   models: ModelRegistry;
   clock: Clock;
   ids: IdGenerator;
+  /** Calls the models; agents' turns go through it. */
+  provider: ModelProvider;
+  /** Embeds archival memory and search queries; without it search is text-only. */
+  embedder?: Embedder | undefined;
+  /** One turn at a time per agent; by default an in-process registry. */
+  locks?: TurnLocks | undefined;
 }
 
 /** Every service the server (and the embedded API) uses. */
@@ -18,12 +29,28 @@ export interface Services {
   agents: AgentService;
   blocks: BlockService;
   coreMemory: CoreMemoryService;
+  messages: MessagingService;
+  loop: AgentLoop;
   models: ModelRegistry;
 }
 
 /** Builds all services over one set of dependencies. */
 export function createServices(deps: ServiceDeps): Services {
+  const embedder = deps.embedder;
+  const loop = createAgentLoop({
+    store: deps.store,
+    provider: deps.provider,
+    clock: deps.clock,
+    ids: deps.ids,
+    locks: deps.locks ?? createTurnLocks(),
+    embedderFor: (agent: AgentRecord) => {
+      const config = agent.embedding_config;
+      return embedder && config ? (texts: string[]) => embedder.embed(texts, config) : undefined;
+    },
+  });
   return {
+    messages: createMessagingService({ store: deps.store, loop }),
+    loop,
     agents: createAgentService(deps),
     blocks: createBlockService(deps),
     coreMemory: createCoreMemoryService(deps),

@@ -9,6 +9,7 @@ import { agentRoutes } from "./routes/agents.js";
 import { blockRoutes } from "./routes/blocks.js";
 import { coreMemoryRoutes } from "./routes/core-memory.js";
 import { healthRoutes } from "./routes/health.js";
+import { messageRoutes } from "./routes/messages.js";
 import { modelRoutes } from "./routes/models.js";
 import { tagRoutes } from "./routes/tags.js";
 
@@ -34,6 +35,7 @@ export function appRoutes(deps: Pick<AppDeps, "services" | "registry" | "version
     ...healthRoutes(deps.version, deps.registry),
     ...agentRoutes(deps.services),
     ...coreMemoryRoutes(deps.services),
+    ...messageRoutes(deps.services),
     ...blockRoutes(deps.services),
     ...modelRoutes(deps.registry),
     ...tagRoutes(deps.services),

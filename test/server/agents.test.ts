@@ -262,14 +262,16 @@ describe("agents and tools", () => {
   };
 
   it("attaches tools by name and id, plus the registered base tools unless told not to", async () => {
-    const base = await addTool("memory_insert", "letta_memory_core");
+    const base = (await t.store.tools.getByName("memory_insert"))!;
     const search = await addTool("web_search", "letta_builtin");
     const custom = await addTool("roll_dice");
 
     const withBase = await t.call("POST", "/v1/agents/", { tools: ["web_search"], tool_ids: [custom.id] });
     expect(withBase.status).toBe(200);
     expect(withBase.body.tools.map((tool: Tool) => tool.name).sort()).toEqual([
+      "conversation_search",
       "memory_insert",
+      "memory_replace",
       "roll_dice",
       "web_search",
     ]);

@@ -5,7 +5,9 @@ import type { Hono } from "hono";
 import type { Clock, IdGenerator } from "../../src/domain/index.js";
 import { createModelRegistry, type ModelRegistry } from "../../src/llm/model-registry.js";
 import type { ProviderConfig } from "../../src/llm/provider-config.js";
+import { createModelProvider } from "../../src/llm/providers/model-provider.js";
 import { createServices, type Services } from "../../src/runtime/services.js";
+import { upsertBaseTools } from "../../src/runtime/tools/base-tools.js";
 import { createApp } from "../../src/server/app.js";
 import { openSqliteStore } from "../../src/store/index.js";
 import type { Store } from "../../src/store/store.js";
@@ -51,8 +53,11 @@ export async function createTestApp(
   const clock = tickingClock();
   const ids = countingIds();
   const store = await openSqliteStore({ path: join(dir, "reverie.db"), clock, ids });
-  const registry = createModelRegistry(options.providers ?? { openai: { apiKey: "sk-test" } });
-  const services = createServices({ store, models: registry, clock, ids });
+  await upsertBaseTools(store, { clock, ids });
+  const providers = options.providers ?? { openai: { apiKey: "sk-test" } };
+  const registry = createModelRegistry(providers);
+  const provider = createModelProvider({ providers, retry: { maxRetries: 0 } });
+  const services = createServices({ store, models: registry, clock, ids, provider });
   const logged: TestApp["logged"] = [];
   const app = createApp({
     services,

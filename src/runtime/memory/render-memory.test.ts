@@ -91,3 +91,15 @@ describe("fillSystemPrompt and formatLettaTime", () => {
     expect(formatLettaTime(date, "Not/AZone")).toBe("2025-01-15 05:00:00 PM UTC+0000");
   });
 });
+
+describe("parseAgentDate and timeAgo", () => {
+  it("reads dates in the agent's timezone, whole days inclusive", async () => {
+    const { parseAgentDate, timeAgo } = await import("./letta-time.js");
+    expect(parseAgentDate("2025-01-15", "America/Los_Angeles")).toBe("2025-01-15T08:00:00.000Z");
+    expect(parseAgentDate("2025-01-15", "America/Los_Angeles", true)).toBe("2025-01-16T07:59:59.999Z");
+    expect(parseAgentDate("2025-07-01T09:30", "Europe/Paris")).toBe("2025-07-01T07:30:00.000Z");
+    expect(parseAgentDate("2025-07-01T09:30:00Z", "Europe/Paris")).toBe("2025-07-01T09:30:00.000Z");
+    expect(parseAgentDate("yesterday", null)).toBeUndefined();
+    expect(timeAgo(new Date("2025-01-01T00:00:00Z"), new Date("2025-01-01T00:05:30Z"))).toBe("5m ago");
+  });
+});

@@ -1,0 +1,695 @@
+import {
+  type AgentRecord,
+  type ClientTool,
+  type Clock,
+  type IdGenerator,
+  type LettaUsage,
+  type Message,
+  type MessageContent,
+  type MessageInput,
+  type NewMessage,
+  notFound,
+  ReverieError,
+  type Run,
+  type StopReason,
+  type ToolReturn,
+} from "../../domain/index.js";
+import { LlmError } from "../../llm/providers/llm-error.js";
+import type { ModelProvider, ModelResponse } from "../../llm/providers/types.js";
+import type { Store } from "../../store/store.js";
+import { ToolRuleSolver } from "../tool-rules/solver.js";
+import type { EmbedTexts } from "../tools/search-tools.js";
+import { denialText, toChatMessages } from "./chat-messages.js";
+import { type ContextWindow, loadContextWindow, saveWindowIds, type WindowOwner } from "./context-window.js";
+import {
+  HEARTBEAT_AGENT_TYPES,
+  type PlannedCall,
+  packageToolResponse,
+  planCall,
+  toolDefinitions,
+} from "./tool-calls.js";
+import {
+  matchApprovals,
+  normalizeTurnInput,
+  PENDING_APPROVAL_DETAIL,
+  pendingApproval,
+  type TurnInput,
+} from "./turn-input.js";
+import { type TurnLocks, turnKey } from "./turn-locks.js";
+
+export const DEFAULT_MAX_STEPS = 50;
+
+/** Stop reasons after which a run counts as completed (the rest fail, or are cancelled). */
+const COMPLETED: ReadonlySet<StopReason> = new Set([
+  "end_turn",
+  "max_steps",
+  "tool_rule",
+  "requires_approval",
+]);
+
+export interface AgentLoopDeps {
+  store: Store;
+  provider: ModelProvider;
+  clock: Clock;
+  ids: IdGenerator;
+  locks: TurnLocks;
+  /** The agent's embedder for archival tools; absent means text search only. */
+  embedderFor?: ((agent: AgentRecord) => EmbedTexts | undefined) | undefined;
+  /** Runs before each LLM call; may compact the window (summarization) and returns it. */
+  beforeModelCall?: ((turn: TurnState) => Promise<void>) | undefined;
+}
+
+export interface TurnRequest {
+  agentId: string;
+  conversationId?: string | null | undefined;
+  messages: readonly MessageInput[];
+  maxSteps?: number | undefined;
+  clientTools?: readonly ClientTool[] | undefined;
+  /** A run created beforehand (async requests); otherwise the turn creates one. */
+  runId?: string | undefined;
+  background?: boolean | undefined;
+  signal?: AbortSignal | undefined;
+  /** Called with each message as soon as it is committed (streaming relays these). */
+  onMessage?: ((message: Message) => void) | undefined;
+}
+
+export interface TurnResult {
+  run: Run;
+  /** Messages the turn produced (its input excluded), in order. */
+  messages: Message[];
+  stopReason: StopReason;
+  usage: LettaUsage;
+}
+
+/** The mutable state of a running turn, shared with hooks such as the summarizer. */
+export interface TurnState {
+  agent: AgentRecord;
+  window: ContextWindow;
+  runId: string;
+  /** Token count the last LLM call reported for its prompt. */
+  lastPromptTokens: number;
+}
+
+function emptyUsage(runId: string): LettaUsage {
+  return {
+    message_type: "usage_statistics",
+    prompt_tokens: 0,
+    completion_tokens: 0,
+    total_tokens: 0,
+    step_count: 0,
+    run_ids: [runId],
+    cached_input_tokens: 0,
+    cache_write_tokens: 0,
+    reasoning_tokens: 0,
+    context_tokens: null,
+  };
+}
+
+function stopFor(error: unknown): StopReason {
+  if (error instanceof LlmError) {
+    if (error.kind === "invalid_response") return "invalid_llm_response";
+    if (error.kind === "cancelled") return "cancelled";
+    return "llm_api_error";
+  }
+  return "error";
+}
+
+/** The agent loop: one call runs one turn of one agent, step by step, each step one transaction. */
+export function createAgentLoop(deps: AgentLoopDeps) {
+  const { store, clock, ids } = deps;
+
+  function newMessage(
+    agent: AgentRecord,
+    owner: WindowOwner,
+    fields: Partial<NewMessage> & Pick<NewMessage, "role">,
+  ): NewMessage {
+    return {
+      id: ids.next("message"),
+      agent_id: agent.id,
+      conversation_id: owner.kind === "conversation" ? owner.conversation.id : null,
+      content: [],
+      name: null,
+      tool_calls: null,
+      tool_call_id: null,
+      tool_returns: null,
+      approvals: null,
+      otid: null,
+      sender_id: null,
+      group_id: null,
+      run_id: null,
+      step_id: null,
+      model: null,
+      is_err: null,
+      created_at: clock.now().toISOString(),
+      ...fields,
+    };
+  }
+
+  async function resolveOwner(request: TurnRequest): Promise<{ agent: AgentRecord; owner: WindowOwner }> {
+    const agent = await store.agents.get(request.agentId);
+    if (!agent) throw notFound("Agent", request.agentId);
+    const conversationId = request.conversationId;
+    if (!conversationId || conversationId === "default")
+      return { agent, owner: { kind: "agent", agentId: agent.id } };
+    const conversation = await store.conversations.get(conversationId);
+    if (!conversation || conversation.agent_id !== agent.id) throw notFound("Conversation", conversationId);
+    return { agent, owner: { kind: "conversation", conversation } };
+  }
+
+  /** Runs one turn to its stop reason. Throws only for bad requests (4xx); failures become stop reasons. */
+  async function runTurn(request: TurnRequest): Promise<TurnResult> {
+    const input = normalizeTurnInput(request.messages);
+    const { agent, owner } = await resolveOwner(request);
+    const key = turnKey(agent.id, owner.kind === "conversation" ? owner.conversation.id : null);
+    const runId = request.runId ?? ids.next("run");
+    const lease = await deps.locks.acquire(key, runId);
+    const started = clock.now();
+    try {
+      const window = await loadContextWindow(store, agent, owner, { clock, ids });
+      const pending = pendingApproval(window.messages);
+      if (input.kind === "messages" && pending) {
+        throw new ReverieError("pending_approval", PENDING_APPROVAL_DETAIL, {
+          details: { pending_request_id: pending.id },
+        });
+      }
+      if (input.kind === "approvals" && !pending) {
+        throw new ReverieError(
+          "conflict",
+          "Invalid tool call ids: no tool call is awaiting approval (it may have been answered already)",
+        );
+      }
+      const decisions = input.kind === "approvals" && pending ? matchApprovals(pending, input.approvals) : [];
+
+      const run = await startRun(request, runId, agent, owner, window, input, decisions.length > 0);
+      const state: TurnState = { agent, window, runId, lastPromptTokens: 0 };
+      const produced: Message[] = [];
+      const emit = (messages: readonly Message[]) => {
+        for (const message of messages) {
+          produced.push(message);
+          request.onMessage?.(message);
+        }
+      };
+
+      const usage = emptyUsage(runId);
+      let stopReason: StopReason;
+      let failure: unknown;
+      try {
+        if (decisions.length > 0 && pending) await answerApprovals(state, pending, decisions, emit);
+        stopReason = await steps(state, request, usage, emit);
+      } catch (error) {
+        failure = error;
+        stopReason = stopFor(error);
+      }
+      const finished = await finishRun(run, agent, stopReason, started, failure);
+      return { run: finished, messages: produced, stopReason, usage };
+    } finally {
+      await lease.release();
+    }
+  }
+
+  /** Creates the run and records the user's input at once, so it is never lost. */
+  async function startRun(
+    request: TurnRequest,
+    runId: string,
+    agent: AgentRecord,
+    owner: WindowOwner,
+    window: ContextWindow,
+    input: TurnInput,
+    hasDecisions: boolean,
+  ): Promise<Run> {
+    const now = clock.now().toISOString();
+    return store.transaction(async (tx) => {
+      const existing = request.runId ? await tx.runs.get(request.runId) : undefined;
+      const run = existing
+        ? ((await tx.runs.update(existing.id, { status: "running" })) as Run)
+        : await tx.runs.create({
+            id: runId,
+            agent_id: agent.id,
+            conversation_id: owner.kind === "conversation" ? owner.conversation.id : null,
+            status: "running",
+            stop_reason: null,
+            background: request.background ?? null,
+            run_type: "send_message",
+            request_config: { max_steps: request.maxSteps ?? DEFAULT_MAX_STEPS },
+            metadata: null,
+            callback_url: null,
+            created_at: now,
+            completed_at: null,
+            total_duration_ns: null,
+            ttft_ns: null,
+          });
+      const records: NewMessage[] =
+        input.kind === "messages"
+          ? input.messages.map((message) =>
+              newMessage(agent, owner, {
+                role: message.role,
+                content: message.content,
+                otid: message.otid,
+                name: message.name,
+                sender_id: message.sender_id,
+                run_id: runId,
+              }),
+            )
+          : hasDecisions
+            ? [
+                newMessage(agent, owner, {
+                  role: "approval",
+                  approvals: input.approvals,
+                  otid: input.otid,
+                  run_id: runId,
+                }),
+              ]
+            : [];
+      const stored = await tx.messages.append(records);
+      window.messages.push(...stored);
+      await saveWindowIds(
+        tx,
+        owner,
+        window.messages.map((message) => message.id),
+        now,
+      );
+      return run;
+    });
+  }
+
+  /** Executes approved calls, turns denials into error results and records client tools' returns. */
+  async function answerApprovals(
+    state: TurnState,
+    pending: Message,
+    decisions: ReturnType<typeof matchApprovals>,
+    emit: (messages: readonly Message[]) => void,
+  ): Promise<void> {
+    const { agent } = state;
+    const tools = new Map((await store.tools.listForAgent(agent.id)).map((tool) => [tool.name, tool]));
+    const planned: Array<PlannedCall | ToolReturn> = [];
+    for (const { call, decision } of decisions) {
+      if (decision.type === "tool") {
+        const text =
+          typeof decision.tool_return === "string"
+            ? decision.tool_return
+            : JSON.stringify(decision.tool_return);
+        planned.push({
+          tool_call_id: call.id,
+          status: decision.status,
+          func_response: text,
+          stdout: decision.stdout ?? null,
+          stderr: decision.stderr ?? null,
+        });
+      } else if (!decision.approve) {
+        planned.push({
+          tool_call_id: call.id,
+          status: "error",
+          func_response: packageToolResponse(false, denialText(decision.reason), clock.now(), agent.timezone),
+        });
+      } else {
+        planned.push(
+          await planCall(call, {
+            tools,
+            allowed: [...tools.keys()],
+            prefilled: new Map(),
+            context: { store, agent, runId: state.runId, clock, ids, embed: deps.embedderFor?.(agent) },
+          }),
+        );
+      }
+    }
+    const stepId = ids.next("step");
+    const stored = await store.transaction(async (tx) => {
+      const returns: ToolReturn[] = [];
+      for (const item of planned) returns.push("run" in item ? (await item.run(tx)).toolReturn : item);
+      const toolMessage = newMessage(agent, state.window.owner, {
+        role: "tool",
+        name: pending.tool_calls?.[0]?.function.name ?? null,
+        tool_call_id: returns[0]?.tool_call_id ?? null,
+        tool_returns: returns,
+        run_id: state.runId,
+        step_id: stepId,
+      });
+      const messages = await tx.messages.append([toolMessage]);
+      state.window.messages.push(...messages);
+      await saveWindowIds(
+        tx,
+        state.window.owner,
+        state.window.messages.map((message) => message.id),
+        clock.now().toISOString(),
+      );
+      return messages;
+    });
+    emit(stored);
+  }
+
+  async function steps(
+    state: TurnState,
+    request: TurnRequest,
+    usage: LettaUsage,
+    emit: (messages: readonly Message[]) => void,
+  ): Promise<StopReason> {
+    const { agent } = state;
+    const maxSteps = request.maxSteps ?? DEFAULT_MAX_STEPS;
+    const clientTools = request.clientTools ?? [];
+    const clientNames = new Set(clientTools.map((tool) => tool.name));
+    const solver = new ToolRuleSolver(agent.tool_rules);
+    const heartbeatLoop = HEARTBEAT_AGENT_TYPES.has(agent.agent_type);
+    const agentTools = await store.tools.listForAgent(agent.id);
+    const toolsByName = new Map(agentTools.map((tool) => [tool.name, tool]));
+    const history: string[] = [];
+    let lastResponse: string | undefined;
+
+    for (let step = 0; step < maxSteps; step++) {
+      if (request.signal?.aborted || (await isCancelled(state.runId))) return "cancelled";
+      await deps.beforeModelCall?.(state);
+      const available = [...agentTools.map((tool) => tool.name).filter((name) => !clientNames.has(name))];
+      const allowed = solver.allowedTools(available, { calls: history, lastResponse });
+      const definitions = toolDefinitions(agent, agentTools, allowed.names, clientTools, solver);
+      const [system, ...rest] = state.window.messages;
+      const onlyTool = allowed.forced && allowed.names.length === 1 ? allowed.names[0] : undefined;
+      const stepId = ids.next("step");
+      let response: ModelResponse;
+      try {
+        response = await deps.provider.generate({
+          model: agent.llm_config,
+          system: system?.content.flatMap((part) => (part.type === "text" ? [part.text] : [])).join("") ?? "",
+          messages: toChatMessages(rest),
+          tools: definitions.length > 0 ? definitions : undefined,
+          toolChoice:
+            definitions.length === 0
+              ? undefined
+              : onlyTool
+                ? { name: onlyTool }
+                : allowed.forced || heartbeatLoop
+                  ? "required"
+                  : "auto",
+          parallelToolCalls: agent.llm_config.parallel_tool_calls ?? undefined,
+          abortSignal: request.signal,
+        });
+      } catch (error) {
+        await recordFailedStep(state, stepId, error);
+        throw error;
+      }
+      state.lastPromptTokens = response.usage.promptTokens;
+      addUsage(usage, response);
+
+      const content: MessageContent[] = [];
+      if (response.reasoning) {
+        content.push({
+          type: "reasoning",
+          reasoning: response.reasoning,
+          is_native: true,
+          signature: response.reasoningSignature ?? null,
+        });
+      }
+      if (response.text) content.push({ type: "text", text: response.text });
+      const toolCalls = response.toolCalls.map((call) => ({
+        id: call.id || `call_${ids.next("tool").slice(5, 29)}`,
+        type: "function" as const,
+        function: { name: call.name, arguments: call.arguments },
+      }));
+
+      if (toolCalls.length === 0) {
+        if (content.length === 0) {
+          await recordFailedStep(state, stepId, new Error("The model returned an empty response"));
+          return "invalid_llm_response";
+        }
+        const required = solver.uncalledRequiredTools({ calls: history });
+        const assistant = newMessage(agent, state.window.owner, {
+          role: "assistant",
+          content,
+          run_id: state.runId,
+          step_id: stepId,
+          model: response.model,
+        });
+        const extra: NewMessage[] = [];
+        if (!heartbeatLoop && required.length > 0) {
+          extra.push(
+            newMessage(agent, state.window.owner, {
+              role: "user",
+              content: [
+                {
+                  type: "text",
+                  text: `[This is an automated system message hidden from the user] ToolRuleViolated: You must call ${required.join(", ")} at least once to exit the loop.`,
+                },
+              ],
+              run_id: state.runId,
+              step_id: stepId,
+            }),
+          );
+        }
+        emit(await commitStep(state, stepId, response, [assistant, ...extra], []));
+        if (heartbeatLoop) return "no_tool_call";
+        if (extra.length > 0) continue;
+        return response.finishReason === "length" ? "max_tokens_exceeded" : "end_turn";
+      }
+
+      const needsApproval = toolCalls.filter(
+        (call) =>
+          clientNames.has(call.function.name) ||
+          solver.requiresApproval(call.function.name) ||
+          toolsByName.get(call.function.name)?.default_requires_approval === true,
+      );
+      const serverCalls = toolCalls.filter((call) => !needsApproval.includes(call));
+      const planned: PlannedCall[] = [];
+      for (const call of serverCalls) {
+        planned.push(
+          await planCall(call, {
+            tools: toolsByName,
+            allowed: allowed.names,
+            prefilled: allowed.prefilledArgs,
+            context: { store, agent, runId: state.runId, clock, ids, embed: deps.embedderFor?.(agent) },
+          }),
+        );
+      }
+      const records: NewMessage[] = [];
+      if (content.length > 0 || serverCalls.length > 0) {
+        records.push(
+          newMessage(agent, state.window.owner, {
+            role: "assistant",
+            content,
+            tool_calls: serverCalls.length > 0 ? serverCalls : null,
+            run_id: state.runId,
+            step_id: stepId,
+            model: response.model,
+          }),
+        );
+      }
+      const outcome = { failed: false, terminal: false, heartbeat: false, forced: false };
+      const committed = await commitStep(state, stepId, response, records, planned, async (returns) => {
+        const after: NewMessage[] = [];
+        if (returns.length > 0) {
+          after.push(
+            newMessage(agent, state.window.owner, {
+              role: "tool",
+              name: serverCalls[0]?.function.name ?? null,
+              tool_call_id: returns[0]?.toolReturn.tool_call_id ?? null,
+              tool_returns: returns.map((item) => item.toolReturn),
+              run_id: state.runId,
+              step_id: stepId,
+            }),
+          );
+        }
+        if (needsApproval.length > 0) {
+          after.push(
+            newMessage(agent, state.window.owner, {
+              role: "approval",
+              tool_calls: needsApproval,
+              run_id: state.runId,
+              step_id: stepId,
+              model: response.model,
+            }),
+          );
+        }
+        for (const [index, item] of returns.entries()) {
+          const name = serverCalls[index]?.function.name ?? "";
+          outcome.failed ||= !item.ok;
+          outcome.terminal ||= solver.isTerminal(name);
+          outcome.forced ||= solver.forcesContinue(name);
+          outcome.heartbeat ||= planned[index]?.requestHeartbeat === true;
+        }
+        if (heartbeatLoop && needsApproval.length === 0 && !outcome.terminal && step < maxSteps - 1) {
+          const reason = outcome.heartbeat
+            ? "Function called using request_heartbeat=true, returning control"
+            : outcome.failed
+              ? "Function call failed, returning control"
+              : outcome.forced
+                ? "Continuing: child tool rule."
+                : undefined;
+          if (reason) {
+            after.push(
+              newMessage(agent, state.window.owner, {
+                role: "user",
+                content: [
+                  {
+                    type: "text",
+                    text: JSON.stringify({
+                      type: "heartbeat",
+                      reason: `[This is an automated system message hidden from the user] ${reason}`,
+                      time: clock.now().toISOString(),
+                    }),
+                  },
+                ],
+                run_id: state.runId,
+                step_id: stepId,
+              }),
+            );
+          }
+        }
+        return after;
+      });
+      emit(committed);
+      for (const call of serverCalls) history.push(call.function.name);
+      const lastReturn = committed.findLast((message) => message.role === "tool");
+      lastResponse = lastReturn?.tool_returns?.at(-1)?.func_response;
+
+      if (needsApproval.length > 0) return "requires_approval";
+      if (outcome.terminal) return heartbeatLoop && !outcome.heartbeat ? "end_turn" : "tool_rule";
+      if (heartbeatLoop) {
+        const continues =
+          outcome.heartbeat ||
+          outcome.failed ||
+          outcome.forced ||
+          solver.uncalledRequiredTools({ calls: history }).length > 0;
+        if (!continues) return "end_turn";
+      }
+      if (step === maxSteps - 1) return "max_steps";
+    }
+    return "max_steps";
+  }
+
+  /**
+   * Commits one step atomically: the step row with its usage, the messages, the tools' writes (memory
+   * edits run inside this transaction) and the new window.
+   */
+  async function commitStep(
+    state: TurnState,
+    stepId: string,
+    response: ModelResponse,
+    before: NewMessage[],
+    planned: PlannedCall[],
+    after?: (returns: Array<{ toolReturn: ToolReturn; ok: boolean }>) => Promise<NewMessage[]>,
+  ): Promise<Message[]> {
+    const { agent } = state;
+    return store.transaction(async (tx) => {
+      await tx.steps.create({
+        id: stepId,
+        agent_id: agent.id,
+        run_id: state.runId,
+        status: "success",
+        model: agent.llm_config.model,
+        model_handle: agent.llm_config.handle ?? response.model,
+        model_endpoint: agent.llm_config.model_endpoint ?? null,
+        provider_name: agent.llm_config.provider_name ?? agent.llm_config.model_endpoint_type,
+        provider_category: agent.llm_config.provider_category ?? "base",
+        context_window_limit: agent.llm_config.context_window,
+        prompt_tokens: response.usage.promptTokens,
+        completion_tokens: response.usage.completionTokens,
+        total_tokens: response.usage.totalTokens,
+        cached_input_tokens: response.usage.cachedInputTokens ?? null,
+        cache_write_tokens: response.usage.cacheWriteTokens ?? null,
+        reasoning_tokens: response.usage.reasoningTokens ?? null,
+        stop_reason: null,
+        error_type: null,
+        error_data: null,
+        feedback: null,
+        tags: [],
+        trace_id: null,
+        created_at: clock.now().toISOString(),
+      });
+      const returns = [];
+      for (const call of planned) returns.push(await call.run(tx));
+      const records = [...before, ...((await after?.(returns)) ?? [])];
+      const stored = await tx.messages.append(records);
+      state.window.messages.push(...stored);
+      await saveWindowIds(
+        tx,
+        state.window.owner,
+        state.window.messages.map((message) => message.id),
+        clock.now().toISOString(),
+      );
+      return stored;
+    });
+  }
+
+  async function recordFailedStep(state: TurnState, stepId: string, error: unknown): Promise<void> {
+    const { agent } = state;
+    await store.steps.create({
+      id: stepId,
+      agent_id: agent.id,
+      run_id: state.runId,
+      status: "failed",
+      model: agent.llm_config.model,
+      model_handle: agent.llm_config.handle ?? null,
+      model_endpoint: agent.llm_config.model_endpoint ?? null,
+      provider_name: agent.llm_config.provider_name ?? agent.llm_config.model_endpoint_type,
+      provider_category: agent.llm_config.provider_category ?? "base",
+      context_window_limit: agent.llm_config.context_window,
+      prompt_tokens: 0,
+      completion_tokens: 0,
+      total_tokens: 0,
+      cached_input_tokens: null,
+      cache_write_tokens: null,
+      reasoning_tokens: null,
+      stop_reason: stopFor(error),
+      error_type: error instanceof LlmError ? error.kind : error instanceof Error ? error.name : "error",
+      error_data: { message: error instanceof Error ? error.message : String(error) },
+      feedback: null,
+      tags: [],
+      trace_id: null,
+      created_at: clock.now().toISOString(),
+    });
+  }
+
+  async function isCancelled(runId: string): Promise<boolean> {
+    return (await store.runs.get(runId))?.status === "cancelled";
+  }
+
+  async function finishRun(
+    run: Run,
+    agent: AgentRecord,
+    stopReason: StopReason,
+    started: Date,
+    failure: unknown,
+  ): Promise<Run> {
+    const now = clock.now();
+    const status =
+      stopReason === "cancelled" ? "cancelled" : COMPLETED.has(stopReason) ? "completed" : "failed";
+    const error =
+      failure === undefined
+        ? null
+        : {
+            error_type: failure instanceof LlmError ? `llm_${failure.kind}` : "internal_error",
+            message: failure instanceof Error ? failure.message : String(failure),
+            detail: failure instanceof LlmError ? failure.detail : undefined,
+            retryable: failure instanceof LlmError ? failure.retryable : false,
+          };
+    if (failure !== undefined && !(failure instanceof LlmError))
+      console.error(`run ${run.id} failed:`, failure);
+    return store.transaction(async (tx) => {
+      const updated = await tx.runs.update(run.id, {
+        status,
+        stop_reason: stopReason,
+        completed_at: now.toISOString(),
+        total_duration_ns: (now.getTime() - started.getTime()) * 1_000_000,
+        metadata: error ? { ...(run.metadata ?? {}), error } : run.metadata,
+      });
+      await tx.agents.update(agent.id, {
+        last_run_completion: now.toISOString(),
+        last_run_duration_ms: now.getTime() - started.getTime(),
+        last_stop_reason: stopReason,
+      });
+      return updated ?? run;
+    });
+  }
+
+  return { runTurn };
+}
+
+function addUsage(usage: LettaUsage, response: ModelResponse): void {
+  usage.prompt_tokens += response.usage.promptTokens;
+  usage.completion_tokens += response.usage.completionTokens;
+  usage.total_tokens += response.usage.totalTokens;
+  usage.cached_input_tokens += response.usage.cachedInputTokens ?? 0;
+  usage.cache_write_tokens += response.usage.cacheWriteTokens ?? 0;
+  usage.reasoning_tokens += response.usage.reasoningTokens ?? 0;
+  usage.step_count += 1;
+  usage.context_tokens = response.usage.promptTokens;
+}
+
+export type AgentLoop = ReturnType<typeof createAgentLoop>;

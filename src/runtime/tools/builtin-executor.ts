@@ -1,0 +1,117 @@
+import type { AgentRecord, Clock, IdGenerator, Result } from "../../domain/index.js";
+import type { Store } from "../../store/store.js";
+import { runMemoryTool } from "./memory-tools.js";
+import {
+  archivalMemorySearch,
+  conversationSearch,
+  type EmbedTexts,
+  ensureDefaultArchive,
+} from "./search-tools.js";
+
+/** Everything a built-in tool may use; `store` is the root store (reads and slow work happen there). */
+export interface BuiltinToolContext {
+  store: Store;
+  agent: AgentRecord;
+  runId: string | null;
+  clock: Clock;
+  ids: IdGenerator;
+  embed?: EmbedTexts | undefined;
+}
+
+/** A tool call made ready outside the step's transaction; `apply` runs inside it. */
+export type PreparedToolCall = (tx: Store) => Promise<Result<string>>;
+
+const settled =
+  (result: Result<string>): PreparedToolCall =>
+  async () =>
+    result;
+
+/**
+ * Prepares a built-in tool call: searches and embeddings run now (outside any transaction, since they
+ * may call a provider); writes are deferred to `apply`, which the loop runs in the step's transaction.
+ * Returns undefined for a name that is not a built-in tool.
+ */
+export async function prepareBuiltinCall(
+  name: string,
+  args: Record<string, unknown>,
+  context: BuiltinToolContext,
+): Promise<PreparedToolCall | undefined> {
+  if (!BUILTIN_EXECUTABLE.has(name)) return undefined;
+  const now = context.clock.now();
+  switch (name) {
+    case "send_message":
+      return settled({ ok: true, value: "Sent message successfully." });
+    case "conversation_search":
+      return settled(await conversationSearch(args, { store: context.store, agent: context.agent, now }));
+    case "archival_memory_search":
+      return settled(
+        await archivalMemorySearch(args, {
+          store: context.store,
+          agent: context.agent,
+          now,
+          embed: context.embed,
+        }),
+      );
+    case "archival_memory_insert": {
+      const content = typeof args.content === "string" ? args.content : "";
+      if (!content.trim()) return settled({ ok: false, error: "Error: content must not be empty" });
+      const [embedding] = context.embed ? await context.embed([content]) : [];
+      const tags = Array.isArray(args.tags) ? [...new Set(args.tags as string[])] : [];
+      return async (tx) => {
+        const stamp = now.toISOString();
+        const archive = await ensureDefaultArchive(tx, context.agent, context.ids, stamp);
+        await tx.passages.insert([
+          {
+            id: context.ids.next("passage"),
+            text: content,
+            archive_id: archive.id,
+            source_id: null,
+            file_id: null,
+            file_name: null,
+            tags,
+            metadata: null,
+            embedding: embedding ?? null,
+            embedding_config: embedding ? context.agent.embedding_config : null,
+            is_deleted: false,
+            created_by_id: context.agent.id,
+            last_updated_by_id: context.agent.id,
+            created_at: stamp,
+            updated_at: stamp,
+          },
+        ]);
+        return { ok: true, value: "None" };
+      };
+    }
+    default:
+      return async (tx) => {
+        const result = await runMemoryTool(name, args, {
+          tx,
+          agent: context.agent,
+          actor: { type: "agent", id: context.agent.id, run_id: context.runId },
+          ids: context.ids,
+          now: now.toISOString(),
+        });
+        return result ?? { ok: false, error: `Error: ${name} is not a memory tool` };
+      };
+  }
+}
+
+/** Tools that change core memory (the system prompt must be rebuilt after them). */
+export const MEMORY_EDITING_TOOLS: ReadonlySet<string> = new Set([
+  "memory_replace",
+  "memory_insert",
+  "memory_rethink",
+  "memory",
+  "core_memory_append",
+  "core_memory_replace",
+  "archival_memory_insert",
+]);
+
+/** Built-in names this executor knows. */
+export const BUILTIN_EXECUTABLE: ReadonlySet<string> = new Set([
+  ...MEMORY_EDITING_TOOLS,
+  "memory_finish_edits",
+  "send_message",
+  "conversation_search",
+  "archival_memory_search",
+]);
