@@ -4,6 +4,7 @@ import { type ProviderConfig, providerConfigFromEnv } from "./llm/provider-confi
 import { createEmbedder } from "./llm/providers/embeddings.js";
 import { createModelProvider } from "./llm/providers/model-provider.js";
 import type { ModelProvider } from "./llm/providers/types.js";
+import { recoverInterruptedRuns } from "./runtime/agent-loop/recovery.js";
 import { createServices, type Services } from "./runtime/services.js";
 import { upsertBaseTools } from "./runtime/tools/base-tools.js";
 import { databaseUrlFromEnv, openStore } from "./store/open-store.js";
@@ -51,9 +52,7 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
   const ids = options.ids ?? randomIds;
   try {
     await upsertBaseTools(store, { clock, ids });
-    // Runs a crashed process left running can never finish: mark them failed (their steps were
-    // committed whole or not at all, so every context window is consistent).
-    await store.runs.failUnfinished("error", clock.now().toISOString());
+    await recoverInterruptedRuns(store, clock);
   } catch (error) {
     await store.close();
     throw error;

@@ -42,7 +42,7 @@ export function createServices(deps: ServiceDeps): Services {
     provider: deps.provider,
     clock: deps.clock,
     ids: deps.ids,
-    locks: deps.locks ?? createTurnLocks(),
+    locks: deps.locks ?? createTurnLocks(deps.store.locks && ((key) => deps.store.locks!.tryAcquire(key))),
     embedderFor: (agent: AgentRecord) => {
       const config = agent.embedding_config;
       return embedder && config ? (texts: string[]) => embedder.embed(texts, config) : undefined;

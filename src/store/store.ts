@@ -45,7 +45,17 @@ export interface Store {
    * Nested calls on `tx` join the outer transaction.
    */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
+  /**
+   * Locks shared by every process using this database (PostgreSQL advisory locks), released when the
+   * holder releases them or its connection dies. Absent where one process owns the store (SQLite).
+   */
+  readonly locks?: DatabaseLocks | undefined;
   close(): Promise<void>;
+}
+
+/** A named lock across processes; `tryAcquire` answers at once, undefined when another process holds it. */
+export interface DatabaseLocks {
+  tryAcquire(key: string): Promise<{ release(): Promise<void> } | undefined>;
 }
 
 export interface AgentListQuery extends PageQuery {

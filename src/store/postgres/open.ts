@@ -3,6 +3,7 @@ import type { Clock, IdGenerator } from "../../domain/index.js";
 import { createSqlStore } from "../sql/create-sql-store.js";
 import type { Database } from "../sql/tables.js";
 import type { Store } from "../store.js";
+import { createAdvisoryLocks } from "./advisory-locks.js";
 import { createPostgresDialect } from "./dialect.js";
 import { checkSchemaName, createPool } from "./pool.js";
 
@@ -33,11 +34,16 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     await db.destroy();
     throw error;
   }
+  const locks = createAdvisoryLocks({ url: options.url, schema });
   return createSqlStore({
     db,
     dialect,
+    locks,
     ...(options.clock === undefined ? {} : { clock: options.clock }),
     ...(options.ids === undefined ? {} : { ids: options.ids }),
-    close: () => db.destroy(),
+    close: async () => {
+      await locks.close();
+      await db.destroy();
+    },
   });
 }

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { type Clock, type IdGenerator, randomIds, systemClock } from "../../domain/index.js";
-import type { Store } from "../store.js";
+import type { DatabaseLocks, Store } from "../store.js";
 import { createAgentRepository } from "./agent-repository.js";
 import { createArchiveRepository } from "./archive-repository.js";
 import { createBlockRepository } from "./block-repository.js";
@@ -24,6 +24,8 @@ export interface SqlStoreOptions {
   ids?: IdGenerator;
   /** Releases the database (the adapter's `close`); a transaction's store never calls it. */
   close?: () => Promise<void>;
+  /** Locks across processes, where the database offers them. */
+  locks?: DatabaseLocks | undefined;
 }
 
 /** A `Store` over a Kysely instance and a dialect: the one implementation both adapters share. */
@@ -51,6 +53,7 @@ export function createSqlStore(options: SqlStoreOptions): Store {
           }),
       );
     },
+    locks: options.locks,
     close: options.close ?? (async () => {}),
   };
   return root;
@@ -67,7 +70,7 @@ function transactionStore(context: SqlContext): Store {
   return store;
 }
 
-type Repositories = Omit<Store, "dialect" | "transaction" | "close">;
+type Repositories = Omit<Store, "dialect" | "transaction" | "close" | "locks">;
 
 function buildRepositories(context: SqlContext): Repositories {
   return {

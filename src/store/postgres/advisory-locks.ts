@@ -1,0 +1,60 @@
+import pg from "pg";
+import type { DatabaseLocks } from "../store.js";
+
+/**
+ * Session-level advisory locks on one dedicated connection: a lock lives as long as that connection,
+ * so when a process dies its locks go with it. Keys are hashed with `hashtextextended` and namespaced
+ * by schema, so stores in different schemas of one database never collide.
+ */
+export function createAdvisoryLocks(options: { url: string; schema?: string | undefined }): DatabaseLocks & {
+  close(): Promise<void>;
+} {
+  let client: pg.Client | undefined;
+  let connecting: Promise<pg.Client> | undefined;
+
+  async function connection(): Promise<pg.Client> {
+    if (client) return client;
+    connecting ??= (async () => {
+      const fresh = new pg.Client({ connectionString: options.url });
+      // A dropped connection releases every lock it held; forget it and reconnect on the next call.
+      fresh.on("error", () => {
+        if (client === fresh) client = undefined;
+      });
+      fresh.on("end", () => {
+        if (client === fresh) client = undefined;
+      });
+      await fresh.connect();
+      client = fresh;
+      return fresh;
+    })().finally(() => {
+      connecting = undefined;
+    });
+    return connecting;
+  }
+
+  const namespaced = (key: string) => `reverie:${options.schema ?? ""}:${key}`;
+
+  return {
+    async tryAcquire(key) {
+      const holder = await connection();
+      const result = await holder.query<{ ok: boolean }>(
+        "SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok",
+        [namespaced(key)],
+      );
+      if (!result.rows[0]?.ok) return undefined;
+      let released = false;
+      return {
+        async release() {
+          if (released || client !== holder) return;
+          released = true;
+          await holder.query("SELECT pg_advisory_unlock(hashtextextended($1, 0))", [namespaced(key)]);
+        },
+      };
+    },
+    async close() {
+      const current = client;
+      client = undefined;
+      await current?.end().catch(() => {});
+    },
+  };
+}
