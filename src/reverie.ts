@@ -1,8 +1,7 @@
 import { type Clock, type IdGenerator, randomIds, systemClock } from "./domain/index.js";
 import { createModelRegistry, type ModelRegistry } from "./llm/model-registry.js";
 import { type ProviderConfig, providerConfigFromEnv } from "./llm/provider-config.js";
-import { createEmbedder } from "./llm/providers/embeddings.js";
-import { createModelProvider } from "./llm/providers/model-provider.js";
+import { lazyEmbedder, lazyModelProvider } from "./llm/providers/lazy.js";
 import type { ModelProvider } from "./llm/providers/types.js";
 import { recoverInterruptedRuns } from "./runtime/agent-loop/recovery.js";
 import { createServices, type Services } from "./runtime/services.js";
@@ -62,8 +61,14 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
     models,
     clock,
     ids,
-    provider: options.provider ?? createModelProvider({ providers }),
-    embedder: createEmbedder({ providers }),
+    provider:
+      options.provider ??
+      lazyModelProvider(async () =>
+        (await import("./llm/providers/model-provider.js")).createModelProvider({ providers }),
+      ),
+    embedder: lazyEmbedder(async () =>
+      (await import("./llm/providers/embeddings.js")).createEmbedder({ providers }),
+    ),
   });
   return {
     store,

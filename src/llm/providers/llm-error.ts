@@ -1,4 +1,4 @@
-import { APICallError } from "ai";
+import type { APICallError } from "ai";
 import { ReverieError } from "../../domain/index.js";
 
 /**
@@ -109,7 +109,7 @@ export function toLlmError(error: unknown, model: string): LlmError {
   if (isUnparsable(error)) {
     return new LlmError({ kind: "invalid_response", model, detail, cause: error });
   }
-  if (APICallError.isInstance(error)) return fromApiCallError(error, model, detail);
+  if (isApiCallError(error)) return fromApiCallError(error, model, detail);
   if (isConnectionError(error)) return new LlmError({ kind: "connection", model, detail, cause: error });
   const name = error instanceof Error ? error.name : "";
   if (/InvalidPrompt|InvalidArgument|UnsupportedFunctionality|InvalidMessageRole|NoSuchModel/.test(name)) {
@@ -163,7 +163,7 @@ function isUnparsable(error: unknown): boolean {
   for (let current = error, depth = 0; current instanceof Error && depth < 4; depth++) {
     if (/JSONParseError|TypeValidationError/.test(current.name)) return true;
     // Anthropic reports an unparsable first stream event as an APICallError with a synthetic 500.
-    if (APICallError.isInstance(current) && UNPARSABLE.test(current.message)) return true;
+    if (isApiCallError(current) && UNPARSABLE.test(current.message)) return true;
     current = current.cause;
   }
   return false;
@@ -191,4 +191,12 @@ function errorText(error: unknown): string {
     return `${error.message} (${cause})`;
   }
   return error.message;
+}
+
+/**
+ * Whether an error is the AI SDK's APICallError. Checked by name rather than with the SDK's own
+ * `isInstance`, so that this module (which the agent loop imports) does not load the SDK at start-up.
+ */
+function isApiCallError(error: unknown): error is APICallError {
+  return error instanceof Error && error.name === "AI_APICallError";
 }
