@@ -21,9 +21,11 @@ import {
   requireMessages,
   requireTools,
 } from "./agent-attachments.js";
+import { loadContextWindow } from "./agent-loop/context-window.js";
 import { generateAgentName } from "./agent-names.js";
 import { buildAgentState } from "./agent-state.js";
 import { assertUniqueLabels, newBlock, USER_ACTOR } from "./block-records.js";
+import { initialMessages } from "./initial-messages.js";
 import {
   chooseEmbeddingForCreate,
   chooseEmbeddingForUpdate,
@@ -154,6 +156,14 @@ export function createAgentService(deps: AgentServiceDeps): AgentService {
         await replaceBlocks(tx, id, [...newBlocks, ...existingBlocks]);
         await replaceTools(tx, id, tools);
         await replaceIdentities(tx, id, identityIds);
+        // As in Letta, a new agent's window starts with its compiled system message.
+        const window = await loadContextWindow(tx, record, { kind: "agent", agentId: id }, { clock, ids });
+        const initial = initialMessages(input.initial_message_sequence ?? [], record, now, ids);
+        if (initial.length > 0) {
+          const stored = await tx.messages.append(initial);
+          const windowIds = [...window.messages, ...stored].map((message) => message.id);
+          await tx.agents.update(id, { message_ids: windowIds });
+        }
         return get(id, tx);
       });
     },

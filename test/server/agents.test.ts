@@ -38,8 +38,12 @@ describe("agents API", () => {
       sources: [],
       pending_approval: null,
       managed_group: null,
-      message_ids: [],
     });
+    // The window starts with the compiled system message, which shows the new blocks.
+    expect(agent.message_ids).toHaveLength(1);
+    const [system] = await t.store.messages.getMany(agent.message_ids);
+    expect(system?.role).toBe("system");
+    expect(JSON.stringify(system?.content)).toContain("I am a helper.");
     expect(agent.llm_config).toMatchObject({
       model: "gpt-4o-mini",
       model_endpoint_type: "openai",

@@ -6,11 +6,13 @@ import type { Clock, IdGenerator } from "../../src/domain/index.js";
 import { createModelRegistry, type ModelRegistry } from "../../src/llm/model-registry.js";
 import type { ProviderConfig } from "../../src/llm/provider-config.js";
 import { createModelProvider } from "../../src/llm/providers/model-provider.js";
+import type { RetryNotice, RetryPolicy } from "../../src/llm/providers/retry.js";
 import { createServices, type Services } from "../../src/runtime/services.js";
 import { upsertBaseTools } from "../../src/runtime/tools/base-tools.js";
 import { createApp } from "../../src/server/app.js";
 import { openSqliteStore } from "../../src/store/index.js";
 import type { Store } from "../../src/store/store.js";
+import { openFreshPostgresStore, TEST_POSTGRES_URL, type TestStoreKind } from "../helpers/postgres-schema.js";
 
 /** A clock that moves 1 ms per reading, so creation order is also timestamp order. */
 export function tickingClock(start = Date.UTC(2026, 0, 1)): Clock {
@@ -45,18 +47,40 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** The app over a fresh temp-file SQLite store; OpenAI is configured with a key (no network). */
-export async function createTestApp(
-  options: { providers?: ProviderConfig; maxBodyBytes?: number } = {},
-): Promise<TestApp> {
+export interface TestAppOptions {
+  providers?: ProviderConfig;
+  maxBodyBytes?: number;
+  /**
+   * The store: a temp-file SQLite database (default), or a fresh schema of the PostgreSQL database at
+   * `REVERIE_TEST_POSTGRES_URL` (dropped on close; the caller skips when that variable is unset).
+   */
+  store?: TestStoreKind;
+  /** LLM retries (default: none, so a scripted failure fails at once). */
+  retry?: Partial<RetryPolicy>;
+  /** Told before each LLM retry. */
+  onRetry?: (notice: RetryNotice) => void;
+}
+
+/** The app over a fresh store; OpenAI is configured with a key (no network). */
+export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), "reverie-server-test-"));
   const clock = tickingClock();
   const ids = countingIds();
-  const store = await openSqliteStore({ path: join(dir, "reverie.db"), clock, ids });
+  let store: Store;
+  if (options.store === "postgres") {
+    if (!TEST_POSTGRES_URL) throw new Error("REVERIE_TEST_POSTGRES_URL is not set");
+    store = await openFreshPostgresStore(TEST_POSTGRES_URL, { clock, ids });
+  } else {
+    store = await openSqliteStore({ path: join(dir, "reverie.db"), clock, ids });
+  }
   await upsertBaseTools(store, { clock, ids });
   const providers = options.providers ?? { openai: { apiKey: "sk-test" } };
   const registry = createModelRegistry(providers);
-  const provider = createModelProvider({ providers, retry: { maxRetries: 0 } });
+  const provider = createModelProvider({
+    providers,
+    retry: { maxRetries: 0, ...options.retry },
+    onRetry: options.onRetry,
+  });
   const services = createServices({ store, models: registry, clock, ids, provider });
   const logged: TestApp["logged"] = [];
   const app = createApp({
