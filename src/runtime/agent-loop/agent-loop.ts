@@ -18,9 +18,16 @@ import { LlmError } from "../../llm/providers/llm-error.js";
 import type { ModelProvider, ModelResponse } from "../../llm/providers/types.js";
 import type { Store } from "../../store/store.js";
 import { ToolRuleSolver } from "../tool-rules/solver.js";
+import { MEMORY_EDITING_TOOLS } from "../tools/builtin-executor.js";
 import type { EmbedTexts } from "../tools/search-tools.js";
 import { denialText, toChatMessages } from "./chat-messages.js";
-import { type ContextWindow, loadContextWindow, saveWindowIds, type WindowOwner } from "./context-window.js";
+import {
+  type ContextWindow,
+  compileSystemPrompt,
+  loadContextWindow,
+  saveWindowIds,
+  type WindowOwner,
+} from "./context-window.js";
 import {
   HEARTBEAT_AGENT_TYPES,
   type PlannedCall,
@@ -592,7 +599,7 @@ export function createAgentLoop(deps: AgentLoopDeps) {
         trace_id: null,
         created_at: clock.now().toISOString(),
       });
-      const returns = [];
+      const returns: Array<{ toolReturn: ToolReturn; ok: boolean }> = [];
       for (const call of planned) returns.push(await call.run(tx));
       const records = [...before, ...((await after?.(returns)) ?? [])];
       const stored = await tx.messages.append(records);
@@ -603,6 +610,22 @@ export function createAgentLoop(deps: AgentLoopDeps) {
         state.window.messages.map((message) => message.id),
         clock.now().toISOString(),
       );
+      // As in Letta, a memory edit rewrites the stored system prompt at once, while this turn keeps
+      // the prompt it started with (the provider's prompt cache); the next turn reads the new one.
+      const edited = planned.some(
+        (call, index) => returns[index]?.ok && MEMORY_EDITING_TOOLS.has(call.call.function.name),
+      );
+      const system = state.window.messages[0];
+      if (edited && system) {
+        const text = await compileSystemPrompt(
+          tx,
+          state.agent,
+          state.window.owner,
+          state.window.messages.length,
+          clock,
+        );
+        await tx.messages.update(system.id, { content: [{ type: "text", text }] });
+      }
       return stored;
     });
   }

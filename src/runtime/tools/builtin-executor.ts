@@ -42,7 +42,14 @@ export async function prepareBuiltinCall(
     case "send_message":
       return settled({ ok: true, value: "Sent message successfully." });
     case "conversation_search":
-      return settled(await conversationSearch(args, { store: context.store, agent: context.agent, now }));
+      return settled(
+        await conversationSearch(args, {
+          store: context.store,
+          agent: context.agent,
+          now,
+          runId: context.runId,
+        }),
+      );
     case "archival_memory_search":
       return settled(
         await archivalMemorySearch(args, {

@@ -1,4 +1,4 @@
-import type { AgentType, ToolJsonSchema, ToolType } from "../../domain/index.js";
+import type { AgentType, ToolJsonSchema, ToolRule, ToolType } from "../../domain/index.js";
 
 /** A built-in tool: its schema (what the model sees) and its Letta tool type. */
 export interface BuiltinToolDefinition {
@@ -212,3 +212,26 @@ export function defaultToolNames(
 
 /** Tools that end the turn by default when base tool rules are on. */
 export const TERMINAL_BASE_TOOLS: ReadonlySet<string> = new Set(["send_message", "memory_finish_edits"]);
+
+/** Whether a new agent gets Letta's base tool rules when the request does not say (off for letta_v1_agent). */
+export function includesBaseToolRules(agentType: AgentType, requested: boolean | null | undefined): boolean {
+  return requested ?? agentType !== "letta_v1_agent";
+}
+
+/**
+ * Letta's base tool rules for an agent's tools: the terminal built-ins end the loop, the other
+ * built-ins continue it. A tool that already has a loop rule keeps its own.
+ */
+export function baseToolRules(toolNames: readonly string[], existing: readonly ToolRule[]): ToolRule[] {
+  const ruled = new Set(
+    existing
+      .filter((rule) => rule.type === "exit_loop" || rule.type === "continue_loop")
+      .map((rule) => rule.tool_name),
+  );
+  return [...new Set(toolNames)]
+    .filter((name) => byName.has(name) && !ruled.has(name))
+    .map((name) => ({
+      type: TERMINAL_BASE_TOOLS.has(name) ? "exit_loop" : "continue_loop",
+      tool_name: name,
+    }));
+}

@@ -8,6 +8,8 @@ export type EmbedTexts = (texts: string[]) => Promise<number[][]>;
 export interface SearchToolContext {
   store: Store;
   agent: AgentRecord;
+  /** The running turn: its own messages are already in view, so recall search leaves them out. */
+  runId?: string | null | undefined;
   now: Date;
   embed?: EmbedTexts | undefined;
 }
@@ -79,7 +81,7 @@ export async function conversationSearch(
       )
     : await context.store.messages.list({ ...filter, order: "desc", limit: limit * 4 });
   const results = candidates
-    .filter(searchable)
+    .filter((message) => searchable(message) && (!context.runId || message.run_id !== context.runId))
     .slice(0, limit)
     .map((message) => ({
       timestamp: formatLettaTime(new Date(message.created_at), context.agent.timezone),

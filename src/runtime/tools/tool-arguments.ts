@@ -23,7 +23,6 @@ export function parseToolArguments(toolName: string, raw: string): Result<Record
 
 interface PropertySchema {
   type?: string;
-  enum?: unknown[];
   items?: PropertySchema;
 }
 
@@ -50,8 +49,8 @@ function typeMatches(value: unknown, schema: PropertySchema): boolean {
 }
 
 /**
- * Checks arguments against a tool's JSON schema (required fields, basic types, enums); nulls count as
- * absent. Extra fields are dropped, since models often add `request_heartbeat` or stray keys.
+ * Checks arguments against a tool's JSON schema (required fields, basic types); nulls count as absent.
+ * Enumerations are left to the tools, whose own messages (Letta's, for `memory`) say what is allowed. Extra fields are dropped, since models often add `request_heartbeat` or stray keys.
  */
 export function checkToolArguments(
   toolName: string,
@@ -73,12 +72,6 @@ export function checkToolArguments(
     if (!schema || value === null || value === undefined) continue;
     if (!typeMatches(value, schema)) {
       return { ok: false, error: `Error: argument '${name}' of ${toolName} must be of type ${schema.type}.` };
-    }
-    if (schema.enum && !schema.enum.includes(value)) {
-      return {
-        ok: false,
-        error: `Error: argument '${name}' of ${toolName} must be one of ${schema.enum.map((v) => JSON.stringify(v)).join(", ")}.`,
-      };
     }
     checked[name] = value;
   }
