@@ -1,4 +1,4 @@
-import type { AgentRecord, AgentState } from "../domain/index.js";
+import { type AgentRecord, type AgentState, toLettaMessages } from "../domain/index.js";
 import type { Store } from "../store/store.js";
 
 /**
@@ -6,12 +6,17 @@ import type { Store } from "../store/store.js";
  * fields the clients still require (`memory`, `sources`). Secret values are never part of it.
  */
 export async function buildAgentState(store: Store, agent: AgentRecord): Promise<AgentState> {
-  const [blocks, tools, identities, groups] = await Promise.all([
+  const lastId = agent.message_ids.at(-1);
+  const [blocks, tools, identities, groups, last] = await Promise.all([
     store.blocks.listForAgent(agent.id),
     store.tools.listForAgent(agent.id),
     store.identities.listForAgent(agent.id),
     store.groups.listForAgent(agent.id),
+    lastId === undefined ? Promise.resolve(undefined) : store.messages.get(lastId),
   ]);
+  // A tool call waiting for approval is the window's last message (letta-code reads this field).
+  const pending =
+    last?.role === "approval" && last.tool_calls?.length ? (toLettaMessages(last)[0] ?? null) : null;
   const managedGroup = groups.find((group) => group.manager_agent_id === agent.id) ?? null;
   return {
     ...agent,
@@ -29,7 +34,7 @@ export async function buildAgentState(store: Store, agent: AgentRecord): Promise
     identity_ids: identities.map((identity) => identity.id),
     managed_group: managedGroup,
     multi_agent_group: managedGroup,
-    pending_approval: null,
+    pending_approval: pending,
     secrets: [],
     tool_exec_environment_variables: [],
   };

@@ -9,6 +9,10 @@ import { type AgentService, createAgentService } from "./agent-service.js";
 import { type BlockService, createBlockService } from "./block-service.js";
 import { type CoreMemoryService, createCoreMemoryService } from "./core-memory-service.js";
 import { createMessagingService, type MessagingService } from "./messaging-service.js";
+import { createRunService, type RunService } from "./run-service.js";
+import type { CompactionThresholds } from "./summarizer/compactor.js";
+import { type ContextService, createContextService } from "./summarizer/context-service.js";
+import { createToolService, type ToolService } from "./tool-service.js";
 
 /** What every service is built from. */
 export interface ServiceDeps {
@@ -22,6 +26,8 @@ export interface ServiceDeps {
   embedder?: Embedder | undefined;
   /** One turn at a time per agent; by default an in-process registry. */
   locks?: TurnLocks | undefined;
+  /** When a request compacts the window first (default: above 90% of the model's context window). */
+  compaction?: CompactionThresholds | undefined;
 }
 
 /** Every service the server (and the embedded API) uses. */
@@ -30,27 +36,38 @@ export interface Services {
   blocks: BlockService;
   coreMemory: CoreMemoryService;
   messages: MessagingService;
+  runs: RunService;
+  tools: ToolService;
   loop: AgentLoop;
+  /** Summarization (compaction) of context windows, and their overview. */
+  context: ContextService;
   models: ModelRegistry;
 }
 
 /** Builds all services over one set of dependencies. */
 export function createServices(deps: ServiceDeps): Services {
   const embedder = deps.embedder;
+  const locks =
+    deps.locks ?? createTurnLocks(deps.store.locks && ((key) => deps.store.locks!.tryAcquire(key)));
+  const context = createContextService({ ...deps, locks, thresholds: deps.compaction });
   const loop = createAgentLoop({
     store: deps.store,
     provider: deps.provider,
     clock: deps.clock,
     ids: deps.ids,
-    locks: deps.locks ?? createTurnLocks(deps.store.locks && ((key) => deps.store.locks!.tryAcquire(key))),
+    locks,
     embedderFor: (agent: AgentRecord) => {
       const config = agent.embedding_config;
       return embedder && config ? (texts: string[]) => embedder.embed(texts, config) : undefined;
     },
+    beforeModelCall: context.beforeModelCall,
   });
   return {
     messages: createMessagingService({ store: deps.store, loop }),
+    runs: createRunService({ store: deps.store }),
+    tools: createToolService(deps),
     loop,
+    context,
     agents: createAgentService(deps),
     blocks: createBlockService(deps),
     coreMemory: createCoreMemoryService(deps),

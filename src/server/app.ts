@@ -7,11 +7,14 @@ import { buildOpenApiDocument } from "./openapi.js";
 import { type AnyRoute, mountRoutes } from "./route.js";
 import { agentRoutes } from "./routes/agents.js";
 import { blockRoutes } from "./routes/blocks.js";
+import { contextRoutes } from "./routes/context.js";
 import { coreMemoryRoutes } from "./routes/core-memory.js";
 import { healthRoutes } from "./routes/health.js";
 import { messageRoutes } from "./routes/messages.js";
 import { modelRoutes } from "./routes/models.js";
+import { runRoutes } from "./routes/runs.js";
 import { tagRoutes } from "./routes/tags.js";
+import { toolRoutes } from "./routes/tools.js";
 
 /** Default request body limit: 10 MB. */
 export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -36,6 +39,9 @@ export function appRoutes(deps: Pick<AppDeps, "services" | "registry" | "version
     ...agentRoutes(deps.services),
     ...coreMemoryRoutes(deps.services),
     ...messageRoutes(deps.services),
+    ...runRoutes(deps.services),
+    ...toolRoutes(deps.services),
+    ...contextRoutes(deps.services),
     ...blockRoutes(deps.services),
     ...modelRoutes(deps.registry),
     ...tagRoutes(deps.services),

@@ -1,0 +1,115 @@
+import {
+  type LettaMessage,
+  notFound,
+  type PageQuery,
+  type Run,
+  type RunStatus,
+  type Step,
+  toLettaMessages,
+} from "../domain/index.js";
+import type { Store } from "../store/store.js";
+import { toViews, type ViewOptions } from "./messaging-service.js";
+
+export interface RunListOptions extends PageQuery {
+  agent_id?: string | undefined;
+  agent_ids?: string[] | undefined;
+  conversation_id?: string | undefined;
+  statuses?: RunStatus[] | undefined;
+  background?: boolean | undefined;
+  /** Only runs still going (created or running). */
+  active?: boolean | undefined;
+  stop_reason?: string | undefined;
+}
+
+/** A run's token totals over its steps. */
+export interface RunUsage {
+  completion_tokens: number;
+  prompt_tokens: number;
+  total_tokens: number;
+  step_count: number;
+  cached_input_tokens: number;
+  cache_write_tokens: number;
+  reasoning_tokens: number;
+}
+
+/** Runs, their steps and messages; and single messages by id. */
+export function createRunService(deps: { store: Store }) {
+  const { store } = deps;
+
+  async function getRun(runId: string): Promise<Run> {
+    const run = await store.runs.get(runId);
+    if (!run) throw notFound("Run", runId);
+    return run;
+  }
+
+  async function allSteps(runId: string): Promise<Step[]> {
+    return store.steps.list({ run_id: runId, order: "asc", limit: 10_000 });
+  }
+
+  return {
+    get: getRun,
+
+    list(options: RunListOptions): Promise<Run[]> {
+      const statuses = options.active ? (["created", "running"] as RunStatus[]) : options.statuses;
+      return store.runs.list({ ...options, statuses });
+    },
+
+    async messages(runId: string, page: PageQuery & ViewOptions): Promise<LettaMessage[]> {
+      await getRun(runId);
+      const messages = await store.messages.list({
+        run_id: runId,
+        before: page.before,
+        after: page.after,
+        limit: page.limit ?? 100,
+        order: page.order ?? "asc",
+      });
+      return toViews(messages, page);
+    },
+
+    async steps(runId: string, page: PageQuery): Promise<Step[]> {
+      await getRun(runId);
+      return store.steps.list({ ...page, run_id: runId });
+    },
+
+    async usage(runId: string): Promise<RunUsage> {
+      await getRun(runId);
+      const usage: RunUsage = {
+        completion_tokens: 0,
+        prompt_tokens: 0,
+        total_tokens: 0,
+        step_count: 0,
+        cached_input_tokens: 0,
+        cache_write_tokens: 0,
+        reasoning_tokens: 0,
+      };
+      for (const step of await allSteps(runId)) {
+        if (step.status !== "success") continue;
+        usage.completion_tokens += step.completion_tokens;
+        usage.prompt_tokens += step.prompt_tokens;
+        usage.total_tokens += step.total_tokens;
+        usage.cached_input_tokens += step.cached_input_tokens ?? 0;
+        usage.cache_write_tokens += step.cache_write_tokens ?? 0;
+        usage.reasoning_tokens += step.reasoning_tokens ?? 0;
+        usage.step_count += 1;
+      }
+      return usage;
+    },
+
+    async step(stepId: string): Promise<Step> {
+      const step = await store.steps.get(stepId);
+      if (!step) throw notFound("Step", stepId);
+      return step;
+    },
+
+    listSteps: (query: Parameters<Store["steps"]["list"]>[0]) => store.steps.list(query),
+
+    /** `GET /v1/messages/{id}`: every view of one stored message (an array, as Letta returns it). */
+    async message(messageId: string): Promise<LettaMessage[]> {
+      const message = await store.messages.get(messageId);
+      if (!message) throw notFound("Message", messageId);
+      return toLettaMessages(message);
+    },
+  };
+}
+
+export type RunService = ReturnType<typeof createRunService>;

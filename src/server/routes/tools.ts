@@ -1,0 +1,105 @@
+import { z } from "zod";
+import { AgentStateSchema, ReverieError, ToolSchema, ToolTypeSchema } from "../../domain/index.js";
+import type { Services } from "../../runtime/services.js";
+import { pageOf, pageQuerySchema } from "../paging.js";
+import { queryArray, queryBoolean } from "../query.js";
+import { type AnyRoute, defineRoute } from "../route.js";
+
+// The SDK sends `{"body_requires_approval": …}` (a name-clash artefact); the old server read `requires_approval`.
+const ApprovalBodySchema = z
+  .object({ requires_approval: z.boolean().optional(), body_requires_approval: z.boolean().optional() })
+  .nullable()
+  .optional();
+
+/** `/v1/tools/` and an agent's tools. */
+export function toolRoutes(services: Services): AnyRoute[] {
+  const { tools } = services;
+  return [
+    defineRoute({
+      method: "get",
+      path: "/v1/tools/",
+      operationId: "list_tools",
+      summary: "List tools",
+      tag: "tools",
+      query: pageQuerySchema({ order: "desc", limit: 50 }).extend({
+        name: z.string().optional(),
+        names: queryArray().optional(),
+        tool_ids: queryArray().optional(),
+        search: z.string().optional(),
+        tool_types: z.array(ToolTypeSchema).optional(),
+        exclude_tool_types: z.array(ToolTypeSchema).optional(),
+        return_only_letta_tools: queryBoolean().optional(),
+      }),
+      response: z.array(ToolSchema),
+      handle: async ({ query }) => {
+        const listed = await tools.list({ ...query, ids: query.tool_ids, ...pageOf(query) });
+        return query.return_only_letta_tools
+          ? listed.filter((tool) => tool.tool_type.startsWith("letta_"))
+          : listed;
+      },
+    }),
+    defineRoute({
+      method: "post",
+      path: "/v1/tools/add-base-tools",
+      operationId: "add_base_tools",
+      summary: "Create (or refresh) the built-in tools",
+      tag: "tools",
+      response: z.array(ToolSchema),
+      handle: () => tools.addBaseTools(),
+    }),
+    defineRoute({
+      method: "get",
+      path: "/v1/tools/{tool_id}",
+      operationId: "retrieve_tool",
+      summary: "Retrieve a tool",
+      tag: "tools",
+      response: ToolSchema,
+      handle: ({ params }) => tools.get(params.tool_id),
+    }),
+    defineRoute({
+      method: "get",
+      path: "/v1/agents/{agent_id}/tools",
+      operationId: "list_agent_tools",
+      summary: "List an agent's tools",
+      tag: "agents",
+      query: pageQuerySchema({ order: "asc", limit: 100 }),
+      response: z.array(ToolSchema),
+      handle: ({ params }) => tools.listForAgent(params.agent_id),
+    }),
+    defineRoute({
+      method: "patch",
+      path: "/v1/agents/{agent_id}/tools/attach/{tool_id}",
+      operationId: "attach_tool",
+      summary: "Attach a tool to an agent",
+      tag: "agents",
+      response: AgentStateSchema,
+      handle: ({ params }) => tools.attach(params.agent_id, params.tool_id),
+    }),
+    defineRoute({
+      method: "patch",
+      path: "/v1/agents/{agent_id}/tools/detach/{tool_id}",
+      operationId: "detach_tool",
+      summary: "Detach a tool from an agent",
+      tag: "agents",
+      response: AgentStateSchema,
+      handle: ({ params }) => tools.detach(params.agent_id, params.tool_id),
+    }),
+    defineRoute({
+      method: "patch",
+      path: "/v1/agents/{agent_id}/tools/approval/{tool_name}",
+      operationId: "modify_tool_approval",
+      summary: "Require (or stop requiring) approval before the agent runs a tool",
+      tag: "agents",
+      query: z.object({ requires_approval: queryBoolean().optional() }),
+      body: ApprovalBodySchema,
+      response: AgentStateSchema,
+      handle: ({ params, query, body }) => {
+        const value = body?.body_requires_approval ?? body?.requires_approval ?? query.requires_approval;
+        if (value === undefined) {
+          throw new ReverieError("validation", "Give `requires_approval` (query or body) as true or false");
+        }
+        return tools.setApproval(params.agent_id, params.tool_name, value);
+      },
+    }),
+  ];
+}
