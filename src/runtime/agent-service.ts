@@ -33,7 +33,7 @@ import {
   chooseLlmForUpdate,
 } from "./model-selection.js";
 import { defaultSystemPrompt } from "./system-prompt.js";
-import { defaultToolNames } from "./tools/builtin-schemas.js";
+import { baseToolRules, defaultToolNames, includesBaseToolRules } from "./tools/builtin-schemas.js";
 
 /** Dependencies of the agent service. */
 export interface AgentServiceDeps {
@@ -149,6 +149,15 @@ export function createAgentService(deps: AgentServiceDeps): AgentService {
                 defaultToolNames(agentType, { enableSleeptime: input.enable_sleeptime ?? false }),
               );
         const tools = [...baseTools, ...(await requireTools(tx, input.tools ?? [], input.tool_ids ?? []))];
+        if (includesBaseToolRules(agentType, input.include_base_tool_rules)) {
+          record.tool_rules = [
+            ...record.tool_rules,
+            ...baseToolRules(
+              tools.map((tool) => tool.name),
+              record.tool_rules,
+            ),
+          ];
+        }
         const identityIds = await requireIdentities(tx, input.identity_ids ?? []);
         assertUniqueLabels([...newBlocks, ...existingBlocks]);
         await tx.agents.create(record);

@@ -12,10 +12,11 @@ import {
   ReverieError,
   type Run,
   type StopReason,
+  StopReasonSchema,
   type ToolReturn,
 } from "../../domain/index.js";
 import { LlmError } from "../../llm/providers/llm-error.js";
-import type { ModelProvider, ModelResponse } from "../../llm/providers/types.js";
+import type { ModelProvider, ModelResponse, ToolDefinition } from "../../llm/providers/types.js";
 import type { Store } from "../../store/store.js";
 import { ToolRuleSolver } from "../tool-rules/solver.js";
 import { MEMORY_EDITING_TOOLS } from "../tools/builtin-executor.js";
@@ -62,8 +63,11 @@ export interface AgentLoopDeps {
   locks: TurnLocks;
   /** The agent's embedder for archival tools; absent means text search only. */
   embedderFor?: ((agent: AgentRecord) => EmbedTexts | undefined) | undefined;
-  /** Runs before each LLM call; may compact the window (summarization) and returns it. */
-  beforeModelCall?: ((turn: TurnState) => Promise<void>) | undefined;
+  /**
+   * Runs before each LLM call with the tools it carries; may compact the window (summarization). Runs
+   * again with `overflow` when the provider refused the call as too long, before the call is retried.
+   */
+  beforeModelCall?: ((turn: TurnState, call: ModelCallContext) => Promise<void>) | undefined;
 }
 
 export interface TurnRequest {
@@ -97,6 +101,16 @@ export interface TurnState {
   lastPromptTokens: number;
 }
 
+/** What the next LLM call will carry besides the window, for the `beforeModelCall` hook. */
+export interface ModelCallContext {
+  tools: readonly ToolDefinition[];
+  /** The provider's refusal of the previous attempt as too long for the context window. */
+  overflow?: LlmError | undefined;
+}
+
+/** Retries of one LLM call after the provider found it too long and the window was compacted. */
+const MAX_OVERFLOW_RETRIES = 2;
+
 function emptyUsage(runId: string): LettaUsage {
   return {
     message_type: "usage_statistics",
@@ -118,7 +132,9 @@ function stopFor(error: unknown): StopReason {
     if (error.kind === "cancelled") return "cancelled";
     return "llm_api_error";
   }
-  return "error";
+  // Errors that know how the turn should stop (a context that cannot fit the window) say so.
+  const requested = StopReasonSchema.safeParse(error instanceof ReverieError && error.details?.stop_reason);
+  return requested.success ? requested.data : "error";
 }
 
 /** The agent loop: one call runs one turn of one agent, step by step, each step one transaction. */
@@ -187,7 +203,7 @@ export function createAgentLoop(deps: AgentLoopDeps) {
       }
       const decisions = input.kind === "approvals" && pending ? matchApprovals(pending, input.approvals) : [];
 
-      const run = await startRun(request, runId, agent, owner, window, input, decisions.length > 0);
+      const run = await startRun(request, runId, agent, owner, window, input);
       const state: TurnState = { agent, window, runId, lastPromptTokens: 0 };
       const produced: Message[] = [];
       const emit = (messages: readonly Message[]) => {
@@ -201,8 +217,11 @@ export function createAgentLoop(deps: AgentLoopDeps) {
       let stopReason: StopReason;
       let failure: unknown;
       try {
-        if (decisions.length > 0 && pending) await answerApprovals(state, pending, decisions, emit);
-        stopReason = await steps(state, request, usage, emit);
+        const answered =
+          input.kind === "approvals" && pending
+            ? await answerApprovals(state, pending, decisions, input, emit)
+            : undefined;
+        stopReason = answered ?? (await steps(state, request, usage, emit));
       } catch (error) {
         failure = error;
         stopReason = stopFor(error);
@@ -214,7 +233,10 @@ export function createAgentLoop(deps: AgentLoopDeps) {
     }
   }
 
-  /** Creates the run and records the user's input at once, so it is never lost. */
+  /**
+   * Creates the run and records the user's new messages at once, so they are never lost. Approval
+   * decisions are recorded later, in one transaction with the results they produce.
+   */
   async function startRun(
     request: TurnRequest,
     runId: string,
@@ -222,7 +244,6 @@ export function createAgentLoop(deps: AgentLoopDeps) {
     owner: WindowOwner,
     window: ContextWindow,
     input: TurnInput,
-    hasDecisions: boolean,
   ): Promise<Run> {
     const now = clock.now().toISOString();
     return store.transaction(async (tx) => {
@@ -257,16 +278,7 @@ export function createAgentLoop(deps: AgentLoopDeps) {
                 run_id: runId,
               }),
             )
-          : hasDecisions
-            ? [
-                newMessage(agent, owner, {
-                  role: "approval",
-                  approvals: input.approvals,
-                  otid: input.otid,
-                  run_id: runId,
-                }),
-              ]
-            : [];
+          : [];
       const stored = await tx.messages.append(records);
       window.messages.push(...stored);
       await saveWindowIds(
@@ -279,13 +291,18 @@ export function createAgentLoop(deps: AgentLoopDeps) {
     });
   }
 
-  /** Executes approved calls, turns denials into error results and records client tools' returns. */
+  /**
+   * Executes approved calls, turns denials into error results and records client tools' returns. The
+   * decisions and their results commit together: a crash in between leaves the request pending, never
+   * a decided call without its result. Returns the stop reason when an executed call ends the turn.
+   */
   async function answerApprovals(
     state: TurnState,
     pending: Message,
     decisions: ReturnType<typeof matchApprovals>,
+    input: Extract<TurnInput, { kind: "approvals" }>,
     emit: (messages: readonly Message[]) => void,
-  ): Promise<void> {
+  ): Promise<StopReason | undefined> {
     const { agent } = state;
     const tools = new Map((await store.tools.listForAgent(agent.id)).map((tool) => [tool.name, tool]));
     const planned: Array<PlannedCall | ToolReturn> = [];
@@ -323,6 +340,13 @@ export function createAgentLoop(deps: AgentLoopDeps) {
     const stored = await store.transaction(async (tx) => {
       const returns: ToolReturn[] = [];
       for (const item of planned) returns.push("run" in item ? (await item.run(tx)).toolReturn : item);
+      // The decisions as matched to the calls (a legacy decision names the request, not its calls).
+      const decisionMessage = newMessage(agent, state.window.owner, {
+        role: "approval",
+        approvals: decisions.map(({ decision }) => decision),
+        otid: input.otid,
+        run_id: state.runId,
+      });
       const toolMessage = newMessage(agent, state.window.owner, {
         role: "tool",
         name: pending.tool_calls?.[0]?.function.name ?? null,
@@ -331,7 +355,7 @@ export function createAgentLoop(deps: AgentLoopDeps) {
         run_id: state.runId,
         step_id: stepId,
       });
-      const messages = await tx.messages.append([toolMessage]);
+      const messages = await tx.messages.append([decisionMessage, toolMessage]);
       state.window.messages.push(...messages);
       await saveWindowIds(
         tx,
@@ -339,9 +363,15 @@ export function createAgentLoop(deps: AgentLoopDeps) {
         state.window.messages.map((message) => message.id),
         clock.now().toISOString(),
       );
-      return messages;
+      return messages.slice(1);
     });
     emit(stored);
+    // An approved call to a terminal tool ends the turn, as it would have without the pause.
+    const solver = new ToolRuleSolver(agent.tool_rules);
+    const executed = planned.filter((item): item is PlannedCall => "run" in item);
+    if (!executed.some((item) => solver.isTerminal(item.call.function.name))) return undefined;
+    const heartbeat = executed.some((item) => item.requestHeartbeat === true);
+    return HEARTBEAT_AGENT_TYPES.has(agent.agent_type) && !heartbeat ? "end_turn" : "tool_rule";
   }
 
   async function steps(
@@ -363,34 +393,43 @@ export function createAgentLoop(deps: AgentLoopDeps) {
 
     for (let step = 0; step < maxSteps; step++) {
       if (request.signal?.aborted || (await isCancelled(state.runId))) return "cancelled";
-      await deps.beforeModelCall?.(state);
       const available = [...agentTools.map((tool) => tool.name).filter((name) => !clientNames.has(name))];
       const allowed = solver.allowedTools(available, { calls: history, lastResponse });
       const definitions = toolDefinitions(agent, agentTools, allowed.names, clientTools, solver);
-      const [system, ...rest] = state.window.messages;
+      await deps.beforeModelCall?.(state, { tools: definitions });
       const onlyTool = allowed.forced && allowed.names.length === 1 ? allowed.names[0] : undefined;
       const stepId = ids.next("step");
-      let response: ModelResponse;
-      try {
-        response = await deps.provider.generate({
-          model: agent.llm_config,
-          system: system?.content.flatMap((part) => (part.type === "text" ? [part.text] : [])).join("") ?? "",
-          messages: toChatMessages(rest),
-          tools: definitions.length > 0 ? definitions : undefined,
-          toolChoice:
-            definitions.length === 0
-              ? undefined
-              : onlyTool
-                ? { name: onlyTool }
-                : allowed.forced || heartbeatLoop
-                  ? "required"
-                  : "auto",
-          parallelToolCalls: agent.llm_config.parallel_tool_calls ?? undefined,
-          abortSignal: request.signal,
-        });
-      } catch (error) {
-        await recordFailedStep(state, stepId, error);
-        throw error;
+      let response: ModelResponse | undefined;
+      for (let overflows = 0; response === undefined; overflows++) {
+        const [system, ...rest] = state.window.messages;
+        try {
+          response = await deps.provider.generate({
+            model: agent.llm_config,
+            system:
+              system?.content.flatMap((part) => (part.type === "text" ? [part.text] : [])).join("") ?? "",
+            messages: toChatMessages(rest),
+            tools: definitions.length > 0 ? definitions : undefined,
+            toolChoice:
+              definitions.length === 0
+                ? undefined
+                : onlyTool
+                  ? { name: onlyTool }
+                  : allowed.forced || heartbeatLoop
+                    ? "required"
+                    : "auto",
+            parallelToolCalls: agent.llm_config.parallel_tool_calls ?? undefined,
+            abortSignal: request.signal,
+          });
+        } catch (error) {
+          const tooLong = error instanceof LlmError && error.kind === "context_window_exceeded";
+          if (tooLong && deps.beforeModelCall && overflows < MAX_OVERFLOW_RETRIES) {
+            // As Letta does: compact the window, then try the call again.
+            await deps.beforeModelCall(state, { tools: definitions, overflow: error });
+            continue;
+          }
+          await recordFailedStep(state, stepId, error);
+          throw error;
+        }
       }
       state.lastPromptTokens = response.usage.promptTokens;
       addUsage(usage, response);

@@ -1,11 +1,23 @@
-/**
- * Formats a time the way Letta shows it to models: `2025-01-15 09:00:00 AM PST-0800`, in the agent's
- * timezone (UTC when none or an unknown one is set).
- */
-export function formatLettaTime(date: Date, timezone?: string | null): string {
-  const zone = isValidTimeZone(timezone) ? timezone : "UTC";
-  const parts = new Intl.DateTimeFormat("en-US", {
-    timeZone: zone,
+// Building an Intl.DateTimeFormat costs about 0.1 ms and every tool result and system prompt formats a
+// time, so formatters are kept per zone (only zones the runtime accepts get one: a bounded set).
+const wallClockFormats = new Map<string, Intl.DateTimeFormat>();
+const offsetFormats = new Map<string, Intl.DateTimeFormat>();
+
+function cachedFormat(
+  cache: Map<string, Intl.DateTimeFormat>,
+  zone: string,
+  options: Intl.DateTimeFormatOptions,
+): Intl.DateTimeFormat {
+  let format = cache.get(zone);
+  if (format === undefined) {
+    format = new Intl.DateTimeFormat("en-US", { ...options, timeZone: zone });
+    cache.set(zone, format);
+  }
+  return format;
+}
+
+const wallClockFormat = (zone: string) =>
+  cachedFormat(wallClockFormats, zone, {
     year: "numeric",
     month: "2-digit",
     day: "2-digit",
@@ -14,7 +26,17 @@ export function formatLettaTime(date: Date, timezone?: string | null): string {
     second: "2-digit",
     hour12: true,
     timeZoneName: "short",
-  }).formatToParts(date);
+  });
+
+const offsetFormat = (zone: string) => cachedFormat(offsetFormats, zone, { timeZoneName: "longOffset" });
+
+/**
+ * Formats a time the way Letta shows it to models: `2025-01-15 09:00:00 AM PST-0800`, in the agent's
+ * timezone (UTC when none or an unknown one is set).
+ */
+export function formatLettaTime(date: Date, timezone?: string | null): string {
+  const zone = isValidTimeZone(timezone) ? timezone : "UTC";
+  const parts = wallClockFormat(zone).formatToParts(date);
   const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? "";
   const hour = part("hour") === "24" ? "12" : part("hour").padStart(2, "0");
   const abbreviation = part("timeZoneName").replace(/^GMT$/, "UTC");
@@ -24,7 +46,7 @@ export function formatLettaTime(date: Date, timezone?: string | null): string {
 /** The zone's offset from UTC at `date`, as `+hhmm` / `-hhmm`. */
 function utcOffset(date: Date, zone: string): string {
   const name =
-    new Intl.DateTimeFormat("en-US", { timeZone: zone, timeZoneName: "longOffset" })
+    offsetFormat(zone)
       .formatToParts(date)
       .find((p) => p.type === "timeZoneName")?.value ?? "GMT";
   const match = /GMT([+-])(\d{2}):(\d{2})/.exec(name);
@@ -35,7 +57,7 @@ function utcOffset(date: Date, zone: string): string {
 export function isValidTimeZone(timezone: string | null | undefined): timezone is string {
   if (!timezone) return false;
   try {
-    new Intl.DateTimeFormat("en-US", { timeZone: timezone });
+    wallClockFormat(timezone);
     return true;
   } catch {
     return false;
@@ -44,7 +66,7 @@ export function isValidTimeZone(timezone: string | null | undefined): timezone i
 
 function offsetMinutes(utcMillis: number, zone: string): number {
   const name =
-    new Intl.DateTimeFormat("en-US", { timeZone: zone, timeZoneName: "longOffset" })
+    offsetFormat(zone)
       .formatToParts(new Date(utcMillis))
       .find((p) => p.type === "timeZoneName")?.value ?? "GMT";
   const match = /GMT([+-])(\d{2}):(\d{2})/.exec(name);

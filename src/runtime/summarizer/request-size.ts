@@ -19,6 +19,11 @@ export interface RequestSizer {
   messageTokens(model: LlmConfig, message: Message): number;
   /** The whole request: `window[0]` is the system message, the rest the conversation. */
   measure(model: LlmConfig, window: readonly Message[], tools: readonly ToolDefinition[]): RequestSize;
+  /**
+   * A bound no count exceeds, from UTF-8 sizes alone (a token is at least one byte): lets a request
+   * well under its threshold skip the tokenizer, whose tables take a second or two to load.
+   */
+  upperBound(window: readonly Message[], tools: readonly ToolDefinition[]): number;
 }
 
 interface CounterEntry {
@@ -31,6 +36,9 @@ interface CounterEntry {
 }
 
 const TOOL_CACHE_SIZE = 32;
+/** More than the counter charges for an image, and for the fixed framing of a request. */
+const IMAGE_BOUND = 1_000;
+const FRAMING_BOUND = 32;
 
 function textOf(message: Message): string {
   return message.content.flatMap((part) => (part.type === "text" ? [part.text] : [])).join("");
@@ -42,6 +50,19 @@ function textOf(message: Message): string {
  */
 export function createRequestSizer(): RequestSizer {
   const entries = new Map<string, CounterEntry>();
+  const byteBounds = new WeakMap<Message, number>();
+
+  // JSON adds keys and quotes around every part, more bytes than the few framing tokens per part.
+  function byteBound(message: Message): number {
+    const cached = byteBounds.get(message);
+    if (cached !== undefined) return cached;
+    const chat: ChatMessage[] =
+      message.role === "system" ? [{ role: "system", content: textOf(message) }] : toChatMessages([message]);
+    const images = message.content.filter((part) => part.type === "image").length;
+    const bound = Buffer.byteLength(JSON.stringify(chat)) + images * IMAGE_BOUND;
+    byteBounds.set(message, bound);
+    return bound;
+  }
 
   function entryFor(model: LlmConfig): CounterEntry {
     const probe = createTokenCounter(model);
@@ -83,6 +104,11 @@ export function createRequestSizer(): RequestSizer {
 
   return {
     counterFor: (model) => entryFor(model).counter,
+    upperBound(window, tools) {
+      let bound = FRAMING_BOUND + (tools.length > 0 ? Buffer.byteLength(JSON.stringify(tools)) : 0);
+      for (const message of window) bound += byteBound(message);
+      return bound;
+    },
     messageTokens: (model, message) => messageTokens(entryFor(model), message),
     measure(model, window, tools) {
       const entry = entryFor(model);

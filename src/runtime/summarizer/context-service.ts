@@ -1,0 +1,90 @@
+import type { Clock, IdGenerator } from "../../domain/index.js";
+import { notFound } from "../../domain/index.js";
+import type { ModelRegistry } from "../../llm/model-registry.js";
+import type { ModelProvider } from "../../llm/providers/types.js";
+import type { Store } from "../../store/store.js";
+import type { ModelCallContext, TurnState } from "../agent-loop/agent-loop.js";
+import { loadContextWindow } from "../agent-loop/context-window.js";
+import { type TurnLocks, turnKey } from "../agent-loop/turn-locks.js";
+import { type CompactionSettings, type CompactionThresholds, createCompactor } from "./compactor.js";
+import { agentToolDefinitions, type ContextWindowOverview, contextOverview } from "./context-overview.js";
+import { createRequestSizer } from "./request-size.js";
+
+export interface ContextServiceDeps {
+  store: Store;
+  provider: ModelProvider;
+  models: ModelRegistry;
+  clock: Clock;
+  ids: IdGenerator;
+  /** The loop's locks: a manual compaction waits for no turn, it refuses (409) while one runs. */
+  locks: TurnLocks;
+  thresholds?: CompactionThresholds | undefined;
+}
+
+/** Letta's CompactionResponse. */
+export interface CompactionResponse {
+  summary: string;
+  num_messages_before: number;
+  num_messages_after: number;
+}
+
+/** The context window's keeper: compaction before LLM calls, on demand, and its overview. */
+export function createContextService(deps: ContextServiceDeps) {
+  const sizer = createRequestSizer();
+  const compactor = createCompactor({ ...deps, sizer });
+
+  return {
+    /**
+     * The loop's hook before each LLM call: compacts when the request would pass the trigger, or
+     * when the provider refused the last attempt as too long (then the refusal is rethrown if there
+     * was nothing left to evict).
+     */
+    async beforeModelCall(turn: TurnState, call: ModelCallContext): Promise<void> {
+      const outcome = await compactor.compact({
+        agent: turn.agent,
+        window: turn.window,
+        tools: call.tools,
+        runId: turn.runId,
+        reason: call.overflow ? "overflow" : "threshold",
+      });
+      if (call.overflow && !outcome) throw call.overflow;
+    },
+
+    /** `POST /v1/agents/{id}/summarize`: compacts the default window now. */
+    async summarize(agentId: string, settings?: CompactionSettings | null): Promise<CompactionResponse> {
+      const agent = await deps.store.agents.get(agentId);
+      if (!agent) throw notFound("Agent", agentId);
+      const lease = await deps.locks.acquire(turnKey(agentId, null), deps.ids.next("run"));
+      try {
+        const window = await loadContextWindow(
+          deps.store,
+          agent,
+          { kind: "agent", agentId },
+          { clock: deps.clock, ids: deps.ids },
+        );
+        const before = window.messages.length;
+        const outcome = await compactor.compact({
+          agent,
+          window,
+          tools: await agentToolDefinitions(deps.store, agent),
+          reason: "manual",
+          settings: settings ?? agent.compaction_settings,
+        });
+        return {
+          summary: outcome?.summary ?? "",
+          num_messages_before: before,
+          num_messages_after: window.messages.length,
+        };
+      } finally {
+        await lease.release();
+      }
+    },
+
+    /** `GET /v1/agents/{id}/context`: the window's overview, computed without a turn. */
+    overview(agentId: string, conversationId?: string | null): Promise<ContextWindowOverview> {
+      return contextOverview({ store: deps.store, clock: deps.clock, sizer }, agentId, conversationId);
+    },
+  };
+}
+
+export type ContextService = ReturnType<typeof createContextService>;
