@@ -7,9 +7,11 @@ import { type AgentLoop, createAgentLoop } from "./agent-loop/agent-loop.js";
 import { createTurnLocks, type TurnLocks } from "./agent-loop/turn-locks.js";
 import { type AgentService, createAgentService } from "./agent-service.js";
 import { type BlockService, createBlockService } from "./block-service.js";
+import { type ConversationService, createConversationService } from "./conversation-service.js";
 import { type CoreMemoryService, createCoreMemoryService } from "./core-memory-service.js";
 import { createMessagingService, type MessagingService } from "./messaging-service.js";
 import { createRunService, type RunService } from "./run-service.js";
+import { createStreamingService, type StreamingService } from "./streaming/streaming-service.js";
 import type { CompactionThresholds } from "./summarizer/compactor.js";
 import { type ContextService, createContextService } from "./summarizer/context-service.js";
 import { createToolService, type ToolService } from "./tool-service.js";
@@ -28,6 +30,8 @@ export interface ServiceDeps {
   locks?: TurnLocks | undefined;
   /** When a request compacts the window first (default: above 90% of the model's context window). */
   compaction?: CompactionThresholds | undefined;
+  /** How long a finished run's stream stays replayable from memory (default 5 minutes). */
+  streamRetentionMs?: number | undefined;
 }
 
 /** Every service the server (and the embedded API) uses. */
@@ -39,8 +43,12 @@ export interface Services {
   runs: RunService;
   tools: ToolService;
   loop: AgentLoop;
+  /** Streamed, background and async turns, cancellation and re-attaching to runs' streams. */
+  streaming: StreamingService;
   /** Summarization (compaction) of context windows, and their overview. */
   context: ContextService;
+  /** Conversations (their own windows), recompiling and resetting windows. */
+  conversations: ConversationService;
   models: ModelRegistry;
 }
 
@@ -62,12 +70,16 @@ export function createServices(deps: ServiceDeps): Services {
     },
     beforeModelCall: context.beforeModelCall,
   });
+  const streaming = createStreamingService({ ...deps, loop, locks, retentionMs: deps.streamRetentionMs });
   return {
-    messages: createMessagingService({ store: deps.store, loop }),
+    // JSON sends go through the run registry too, so cancelling them aborts their LLM call.
+    messages: createMessagingService({ store: deps.store, loop: { runTurn: streaming.runTurn } }),
     runs: createRunService({ store: deps.store }),
     tools: createToolService(deps),
     loop,
+    streaming,
     context,
+    conversations: createConversationService({ ...deps, locks, context }),
     agents: createAgentService(deps),
     blocks: createBlockService(deps),
     coreMemory: createCoreMemoryService(deps),

@@ -7,12 +7,15 @@ import { buildOpenApiDocument } from "./openapi.js";
 import { type AnyRoute, mountRoutes } from "./route.js";
 import { agentRoutes } from "./routes/agents.js";
 import { blockRoutes } from "./routes/blocks.js";
+import { mountCloudOnlyRoutes } from "./routes/cloud-only.js";
 import { contextRoutes } from "./routes/context.js";
+import { conversationRoutes } from "./routes/conversations.js";
 import { coreMemoryRoutes } from "./routes/core-memory.js";
 import { healthRoutes } from "./routes/health.js";
 import { messageRoutes } from "./routes/messages.js";
 import { modelRoutes } from "./routes/models.js";
 import { runRoutes } from "./routes/runs.js";
+import { mountStreamingRoutes, type StreamingRouteOptions, streamingRoutes } from "./routes/streaming.js";
 import { tagRoutes } from "./routes/tags.js";
 import { toolRoutes } from "./routes/tools.js";
 
@@ -30,6 +33,8 @@ export interface AppDeps {
   logger?: ServerLogger;
   /** Check every response against its schema (for tests: keeps the OpenAPI document honest). */
   validateResponses?: boolean;
+  /** SSE settings (the ping interval). */
+  streaming?: StreamingRouteOptions;
 }
 
 /** Every route the app serves, in matching order (fixed paths before parameterised ones). */
@@ -40,9 +45,11 @@ export function appRoutes(deps: Pick<AppDeps, "services" | "registry" | "version
     ...coreMemoryRoutes(deps.services),
     ...messageRoutes(deps.services),
     ...runRoutes(deps.services),
+    ...streamingRoutes(deps.services),
     ...toolRoutes(deps.services),
     ...contextRoutes(deps.services),
     ...blockRoutes(deps.services),
+    ...conversationRoutes(deps.services),
     ...modelRoutes(deps.registry),
     ...tagRoutes(deps.services),
   ];
@@ -73,7 +80,10 @@ export function createApp(deps: AppDeps): Hono {
     lettaVersion: deps.version.letta,
   });
   app.get("/openapi.json", (c) => c.json(document));
+  // Before the JSON routes: a send without `streaming` falls through to the JSON `send_message`.
+  mountStreamingRoutes(app, deps.services, deps.streaming);
   mountRoutes(app, routes, { validateResponses: deps.validateResponses ?? false });
+  mountCloudOnlyRoutes(app);
 
   app.notFound((c) => {
     c.header("x-should-retry", "false");

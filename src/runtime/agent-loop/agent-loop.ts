@@ -16,7 +16,13 @@ import {
   type ToolReturn,
 } from "../../domain/index.js";
 import { LlmError } from "../../llm/providers/llm-error.js";
-import type { ModelProvider, ModelResponse, ToolDefinition } from "../../llm/providers/types.js";
+import type {
+  ModelProvider,
+  ModelRequest,
+  ModelResponse,
+  ModelStreamEvent,
+  ToolDefinition,
+} from "../../llm/providers/types.js";
 import type { Store } from "../../store/store.js";
 import { ToolRuleSolver } from "../tool-rules/solver.js";
 import { MEMORY_EDITING_TOOLS } from "../tools/builtin-executor.js";
@@ -29,6 +35,7 @@ import {
   saveWindowIds,
   type WindowOwner,
 } from "./context-window.js";
+import { type StepDraft, streamResponse } from "./model-call.js";
 import {
   HEARTBEAT_AGENT_TYPES,
   type PlannedCall,
@@ -44,6 +51,8 @@ import {
   type TurnInput,
 } from "./turn-input.js";
 import { type TurnLocks, turnKey } from "./turn-locks.js";
+
+export type { StepDraft } from "./model-call.js";
 
 export const DEFAULT_MAX_STEPS = 50;
 
@@ -82,6 +91,10 @@ export interface TurnRequest {
   signal?: AbortSignal | undefined;
   /** Called with each message as soon as it is committed (streaming relays these). */
   onMessage?: ((message: Message) => void) | undefined;
+  /** Called once the run is recorded as running (after the request was found valid). */
+  onStart?: ((run: Run) => void) | undefined;
+  /** When set, each LLM call is streamed and its events are relayed here (token streaming). */
+  onModelEvent?: ((event: ModelStreamEvent, draft: StepDraft) => void) | undefined;
 }
 
 export interface TurnResult {
@@ -204,6 +217,7 @@ export function createAgentLoop(deps: AgentLoopDeps) {
       const decisions = input.kind === "approvals" && pending ? matchApprovals(pending, input.approvals) : [];
 
       const run = await startRun(request, runId, agent, owner, window, input);
+      request.onStart?.(run);
       const state: TurnState = { agent, window, runId, lastPromptTokens: 0 };
       const produced: Message[] = [];
       const emit = (messages: readonly Message[]) => {
@@ -225,6 +239,11 @@ export function createAgentLoop(deps: AgentLoopDeps) {
       } catch (error) {
         failure = error;
         stopReason = stopFor(error);
+      }
+      // A cancelled request stays cancelled, whatever the step in flight went on to do.
+      if (request.signal?.aborted && stopReason !== "cancelled") {
+        stopReason = "cancelled";
+        failure = undefined;
       }
       const finished = await finishRun(run, agent, stopReason, started, failure);
       return { run: finished, messages: produced, stopReason, usage };
@@ -390,6 +409,10 @@ export function createAgentLoop(deps: AgentLoopDeps) {
     const toolsByName = new Map(agentTools.map((tool) => [tool.name, tool]));
     const history: string[] = [];
     let lastResponse: string | undefined;
+    const requiresApproval = (name: string) =>
+      clientNames.has(name) ||
+      solver.requiresApproval(name) ||
+      toolsByName.get(name)?.default_requires_approval === true;
 
     for (let step = 0; step < maxSteps; step++) {
       if (request.signal?.aborted || (await isCancelled(state.runId))) return "cancelled";
@@ -399,11 +422,18 @@ export function createAgentLoop(deps: AgentLoopDeps) {
       await deps.beforeModelCall?.(state, { tools: definitions });
       const onlyTool = allowed.forced && allowed.names.length === 1 ? allowed.names[0] : undefined;
       const stepId = ids.next("step");
+      // Allocated before the call so streamed deltas carry the ids the committed messages get.
+      const draft: StepDraft = {
+        stepId,
+        assistantMessageId: ids.next("message"),
+        approvalMessageId: ids.next("message"),
+        requiresApproval,
+      };
       let response: ModelResponse | undefined;
       for (let overflows = 0; response === undefined; overflows++) {
         const [system, ...rest] = state.window.messages;
         try {
-          response = await deps.provider.generate({
+          const call: ModelRequest = {
             model: agent.llm_config,
             system:
               system?.content.flatMap((part) => (part.type === "text" ? [part.text] : [])).join("") ?? "",
@@ -419,7 +449,11 @@ export function createAgentLoop(deps: AgentLoopDeps) {
                     : "auto",
             parallelToolCalls: agent.llm_config.parallel_tool_calls ?? undefined,
             abortSignal: request.signal,
-          });
+          };
+          const relay = request.onModelEvent;
+          response = relay
+            ? await streamResponse(deps.provider, call, (event) => relay(event, draft))
+            : await deps.provider.generate(call);
         } catch (error) {
           const tooLong = error instanceof LlmError && error.kind === "context_window_exceeded";
           if (tooLong && deps.beforeModelCall && overflows < MAX_OVERFLOW_RETRIES) {
@@ -457,6 +491,7 @@ export function createAgentLoop(deps: AgentLoopDeps) {
         }
         const required = solver.uncalledRequiredTools({ calls: history });
         const assistant = newMessage(agent, state.window.owner, {
+          id: draft.assistantMessageId,
           role: "assistant",
           content,
           run_id: state.runId,
@@ -485,12 +520,7 @@ export function createAgentLoop(deps: AgentLoopDeps) {
         return response.finishReason === "length" ? "max_tokens_exceeded" : "end_turn";
       }
 
-      const needsApproval = toolCalls.filter(
-        (call) =>
-          clientNames.has(call.function.name) ||
-          solver.requiresApproval(call.function.name) ||
-          toolsByName.get(call.function.name)?.default_requires_approval === true,
-      );
+      const needsApproval = toolCalls.filter((call) => requiresApproval(call.function.name));
       const serverCalls = toolCalls.filter((call) => !needsApproval.includes(call));
       const planned: PlannedCall[] = [];
       for (const call of serverCalls) {
@@ -507,6 +537,7 @@ export function createAgentLoop(deps: AgentLoopDeps) {
       if (content.length > 0 || serverCalls.length > 0) {
         records.push(
           newMessage(agent, state.window.owner, {
+            id: draft.assistantMessageId,
             role: "assistant",
             content,
             tool_calls: serverCalls.length > 0 ? serverCalls : null,
@@ -534,6 +565,7 @@ export function createAgentLoop(deps: AgentLoopDeps) {
         if (needsApproval.length > 0) {
           after.push(
             newMessage(agent, state.window.owner, {
+              id: draft.approvalMessageId,
               role: "approval",
               tool_calls: needsApproval,
               run_id: state.runId,

@@ -1,10 +1,10 @@
-import type { Clock, IdGenerator } from "../../domain/index.js";
+import type { AgentRecord, Clock, IdGenerator } from "../../domain/index.js";
 import { notFound } from "../../domain/index.js";
 import type { ModelRegistry } from "../../llm/model-registry.js";
 import type { ModelProvider } from "../../llm/providers/types.js";
 import type { Store } from "../../store/store.js";
 import type { ModelCallContext, TurnState } from "../agent-loop/agent-loop.js";
-import { loadContextWindow } from "../agent-loop/context-window.js";
+import { loadContextWindow, type WindowOwner } from "../agent-loop/context-window.js";
 import { type TurnLocks, turnKey } from "../agent-loop/turn-locks.js";
 import { type CompactionSettings, type CompactionThresholds, createCompactor } from "./compactor.js";
 import { agentToolDefinitions, type ContextWindowOverview, contextOverview } from "./context-overview.js";
@@ -33,6 +33,39 @@ export function createContextService(deps: ContextServiceDeps) {
   const sizer = createRequestSizer();
   const compactor = createCompactor({ ...deps, sizer });
 
+  /** A manual compaction of one window, refused (409) while a turn runs in it. */
+  async function compactNow(
+    agent: AgentRecord,
+    conversationId: string | null,
+    settings: CompactionSettings | null | undefined,
+  ): Promise<CompactionResponse> {
+    const lease = await deps.locks.acquire(turnKey(agent.id, conversationId), deps.ids.next("run"));
+    try {
+      // Read the conversation under the lock: a turn that just ended may have moved its window.
+      const conversation = conversationId ? await deps.store.conversations.get(conversationId) : undefined;
+      if (conversationId && !conversation) throw notFound("Conversation", conversationId);
+      const owner: WindowOwner = conversation
+        ? { kind: "conversation", conversation }
+        : { kind: "agent", agentId: agent.id };
+      const window = await loadContextWindow(deps.store, agent, owner, { clock: deps.clock, ids: deps.ids });
+      const before = window.messages.length;
+      const outcome = await compactor.compact({
+        agent,
+        window,
+        tools: await agentToolDefinitions(deps.store, agent),
+        reason: "manual",
+        settings: settings ?? agent.compaction_settings,
+      });
+      return {
+        summary: outcome?.summary ?? "",
+        num_messages_before: before,
+        num_messages_after: window.messages.length,
+      };
+    } finally {
+      await lease.release();
+    }
+  }
+
   return {
     /**
      * The loop's hook before each LLM call: compacts when the request would pass the trigger, or
@@ -54,30 +87,19 @@ export function createContextService(deps: ContextServiceDeps) {
     async summarize(agentId: string, settings?: CompactionSettings | null): Promise<CompactionResponse> {
       const agent = await deps.store.agents.get(agentId);
       if (!agent) throw notFound("Agent", agentId);
-      const lease = await deps.locks.acquire(turnKey(agentId, null), deps.ids.next("run"));
-      try {
-        const window = await loadContextWindow(
-          deps.store,
-          agent,
-          { kind: "agent", agentId },
-          { clock: deps.clock, ids: deps.ids },
-        );
-        const before = window.messages.length;
-        const outcome = await compactor.compact({
-          agent,
-          window,
-          tools: await agentToolDefinitions(deps.store, agent),
-          reason: "manual",
-          settings: settings ?? agent.compaction_settings,
-        });
-        return {
-          summary: outcome?.summary ?? "",
-          num_messages_before: before,
-          num_messages_after: window.messages.length,
-        };
-      } finally {
-        await lease.release();
-      }
+      return compactNow(agent, null, settings);
+    },
+
+    /** `POST /v1/conversations/{id}/compact`: compacts a conversation's own window now. */
+    async compactConversation(
+      conversationId: string,
+      settings?: CompactionSettings | null,
+    ): Promise<CompactionResponse> {
+      const conversation = await deps.store.conversations.get(conversationId);
+      if (!conversation) throw notFound("Conversation", conversationId);
+      const agent = await deps.store.agents.get(conversation.agent_id);
+      if (!agent) throw notFound("Agent", conversation.agent_id);
+      return compactNow(agent, conversationId, settings);
     },
 
     /** `GET /v1/agents/{id}/context`: the window's overview, computed without a turn. */

@@ -1,10 +1,5 @@
 import { z } from "zod";
-import {
-  LettaMessageSchema,
-  ReverieError,
-  SendMessageRequestSchema,
-  StopReasonSchema,
-} from "../../domain/index.js";
+import { LettaMessageSchema, SendMessageRequestSchema, StopReasonSchema } from "../../domain/index.js";
 import type { Services } from "../../runtime/services.js";
 import { pageOf, pageQuerySchema } from "../paging.js";
 import { queryArray, queryBoolean } from "../query.js";
@@ -42,15 +37,8 @@ export function messageRoutes(services: Services): AnyRoute[] {
       tag: "agents",
       body: SendMessageRequestSchema,
       response: LettaResponseSchema,
-      handle: ({ params, body }) => {
-        if (body.streaming || body.stream_tokens || body.background) {
-          throw new ReverieError(
-            "invalid_argument",
-            "Streaming responses are not served yet: send without `streaming`, `stream_tokens` or `background`",
-          );
-        }
-        return messages.send(params.agent_id, body);
-      },
+      // With `streaming: true` the SSE route mounted ahead of this one answers instead.
+      handle: ({ params, body }) => messages.send(params.agent_id, body),
     }),
     defineRoute({
       method: "get",
