@@ -134,6 +134,36 @@ export function describeMessageContract(context: ContractContext): void {
       );
     });
 
+    it("keeps per-conversation counts right through appends and the agent's deletion", async () => {
+      const { store, f } = context;
+      const agent = await store.agents.create(f.agent());
+      const other = await store.agents.create(f.agent());
+      const count = (agentId: string, conversationId?: string | null) =>
+        store.messages.count({ agent_id: agentId, conversation_id: conversationId });
+      expect(await count(agent.id, null)).toBe(0);
+      await store.messages.append([
+        f.message(agent.id, "default 1"),
+        f.message(agent.id, "in conv", { conversation_id: "conv-1" }),
+        f.message(other.id, "elsewhere"),
+      ]);
+      await store.transaction((tx) => tx.messages.append([f.message(agent.id, "default 2")]));
+      await expect(
+        store.transaction((tx) =>
+          tx.messages.append([f.message(agent.id, "lost")]).then(() => {
+            throw new Error("rolled back");
+          }),
+        ),
+      ).rejects.toThrow("rolled back");
+      expect(await count(agent.id, null)).toBe(2);
+      expect(await count(agent.id, "conv-1")).toBe(1);
+      expect(await count(agent.id, "conv-2")).toBe(0);
+      expect(await count(agent.id)).toBe(3);
+      expect(await store.agents.delete(agent.id)).toBe(true);
+      expect(await count(agent.id)).toBe(0);
+      expect(await count(agent.id, null)).toBe(0);
+      expect(await count(other.id, null)).toBe(1);
+    });
+
     it("updates content fields in place and keeps full-text search in sync", async () => {
       const { store, f } = context;
       const agent = await store.agents.create(f.agent());

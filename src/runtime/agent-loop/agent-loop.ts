@@ -415,7 +415,9 @@ export function createAgentLoop(deps: AgentLoopDeps) {
       toolsByName.get(name)?.default_requires_approval === true;
 
     for (let step = 0; step < maxSteps; step++) {
-      if (request.signal?.aborted || (await isCancelled(state.runId))) return "cancelled";
+      // A run this turn created a moment ago cannot have been cancelled through the store yet.
+      const mayBeCancelled = step > 0 || request.runId !== undefined;
+      if (request.signal?.aborted || (mayBeCancelled && (await isCancelled(state.runId)))) return "cancelled";
       const available = [...agentTools.map((tool) => tool.name).filter((name) => !clientNames.has(name))];
       const allowed = solver.allowedTools(available, { calls: history, lastResponse });
       const definitions = toolDefinitions(agent, agentTools, allowed.names, clientTools, solver);

@@ -382,7 +382,69 @@ const initialSchema: readonly string[] = [
   ...pagedTables.map((table) => `CREATE INDEX ${table}_created_id_idx ON ${table} (created_at, id)`),
 ];
 
+/**
+ * The recall count of the system prompt was a COUNT over the agent's whole history (about 14 ms at
+ * 100,000 messages, twice per memory-editing turn): triggers keep it per (agent, conversation).
+ * Inserts and deletes are counted per statement, from transition tables: a row-level trigger would
+ * update one counter row once per deleted message, and deleting an agent with 100,000 messages took
+ * over two minutes (each update of a row already updated in the transaction walks its version chain).
+ */
+const messageCounts: readonly string[] = [
+  `CREATE TABLE message_counts (
+    agent_id TEXT NOT NULL,
+    conversation_key TEXT NOT NULL,
+    count BIGINT NOT NULL,
+    PRIMARY KEY (agent_id, conversation_key)
+  )`,
+  `INSERT INTO message_counts (agent_id, conversation_key, count)
+    SELECT agent_id, coalesce(conversation_id, ''), count(*) FROM messages
+    GROUP BY agent_id, coalesce(conversation_id, '')`,
+  `CREATE FUNCTION reverie_count_added_messages() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    INSERT INTO message_counts (agent_id, conversation_key, count)
+      SELECT agent_id, coalesce(conversation_id, ''), count(*) FROM added_messages
+      GROUP BY agent_id, coalesce(conversation_id, '')
+      ON CONFLICT (agent_id, conversation_key) DO UPDATE SET count = message_counts.count + excluded.count;
+    RETURN NULL;
+  END
+  $$`,
+  `CREATE FUNCTION reverie_count_removed_messages() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    UPDATE message_counts SET count = message_counts.count - removed.count
+      FROM (
+        SELECT agent_id, coalesce(conversation_id, '') AS conversation_key, count(*) AS count
+        FROM removed_messages GROUP BY agent_id, coalesce(conversation_id, '')
+      ) AS removed
+      WHERE message_counts.agent_id = removed.agent_id
+        AND message_counts.conversation_key = removed.conversation_key;
+    RETURN NULL;
+  END
+  $$`,
+  `CREATE FUNCTION reverie_count_moved_message() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    UPDATE message_counts SET count = count - 1
+      WHERE agent_id = OLD.agent_id AND conversation_key = coalesce(OLD.conversation_id, '');
+    INSERT INTO message_counts (agent_id, conversation_key, count)
+      VALUES (NEW.agent_id, coalesce(NEW.conversation_id, ''), 1)
+      ON CONFLICT (agent_id, conversation_key) DO UPDATE SET count = message_counts.count + 1;
+    RETURN NULL;
+  END
+  $$`,
+  `CREATE TRIGGER message_counts_insert AFTER INSERT ON messages
+    REFERENCING NEW TABLE AS added_messages
+    FOR EACH STATEMENT EXECUTE FUNCTION reverie_count_added_messages()`,
+  `CREATE TRIGGER message_counts_delete AFTER DELETE ON messages
+    REFERENCING OLD TABLE AS removed_messages
+    FOR EACH STATEMENT EXECUTE FUNCTION reverie_count_removed_messages()`,
+  // Messages never change owner today; should one, it is counted on its own.
+  `CREATE TRIGGER message_counts_move AFTER UPDATE OF agent_id, conversation_id ON messages
+    FOR EACH ROW WHEN (OLD.agent_id IS DISTINCT FROM NEW.agent_id
+      OR OLD.conversation_id IS DISTINCT FROM NEW.conversation_id)
+    EXECUTE FUNCTION reverie_count_moved_message()`,
+];
+
 /** The PostgreSQL migrations, oldest first. Append only: never edit or reorder an applied one. */
 export const postgresMigrations: readonly PostgresMigration[] = [
   { name: "0001_initial_schema", statements: initialSchema },
+  { name: "0002_message_counts", statements: messageCounts },
 ];

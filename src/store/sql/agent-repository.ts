@@ -59,6 +59,7 @@ const AGENT_OWNED = [
   "identities_agents",
   "groups_agents",
   "messages",
+  "message_counts",
   "steps",
   "runs",
   "conversations",
@@ -141,17 +142,19 @@ export function createAgentRepository(context: SqlContext): AgentRepository {
 
     async update(id, patch) {
       const values = { ...patch, updated_at: patch.updated_at ?? nowIso(context) };
-      return withTransaction(db, async (tx) => {
-        const result = await tx
+      // RETURNING hands back the updated row in the same statement (a turn updates its agent 3 times).
+      const write = async (tx: SqlDb) => {
+        const row = await tx
           .updateTable("agents")
           .set(encodeColumns(AGENT_COLUMNS, values, dialect) as Updateable<AgentsTable>)
           .where("id", "=", id)
+          .returningAll()
           .executeTakeFirst();
-        if (Number(result.numUpdatedRows) === 0) return undefined;
+        if (row === undefined) return undefined;
         if (patch.tags !== undefined) await replaceTags(tx, id, patch.tags);
-        const row = await tx.selectFrom("agents").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
         return decode(row);
-      });
+      };
+      return patch.tags === undefined ? write(db) : withTransaction(db, write);
     },
 
     async delete(id) {

@@ -157,15 +157,16 @@ export function createBlockRepository(context: SqlContext): BlockRepository {
     async update(id, patch, actor) {
       const updatedAt = patch.updated_at ?? nowIso(context);
       return withTransaction(db, async (tx) => {
-        // Write first: that takes the row lock (PostgreSQL) before the "before" value is read, so two
-        // concurrent updates record a chained history rather than the same old value twice.
-        const locked = await tx
+        // Write first: that takes the row lock (PostgreSQL) before the "before" value is read (in the
+        // same statement), so two concurrent updates record a chained history rather than the same old
+        // value twice.
+        const row = await tx
           .updateTable("blocks")
           .set({ updated_at: dialect.encodeTimestamp(updatedAt) })
           .where("id", "=", id)
+          .returningAll()
           .executeTakeFirst();
-        if (Number(locked.numUpdatedRows) === 0) return undefined;
-        const row = await tx.selectFrom("blocks").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
+        if (row === undefined) return undefined;
         const before = decode(row);
         if (patch.label !== undefined && patch.label !== before.label) {
           if (await labelTakenForAttachedAgents(tx, id, patch.label)) {

@@ -109,6 +109,17 @@ export function createMessageRepository(context: SqlContext): MessageRepository 
     },
 
     async count(query) {
+      // An agent's (or one conversation's) total is kept in `message_counts`: one lookup, not a scan.
+      if (query.agent_id !== undefined && query.roles === undefined) {
+        let select = db
+          .selectFrom("message_counts")
+          .select((eb) => eb.fn.sum<number | string | null>("count").as("count"))
+          .where("agent_id", "=", query.agent_id);
+        if (query.conversation_id !== undefined) {
+          select = select.where("conversation_key", "=", query.conversation_id ?? "");
+        }
+        return toCount((await select.executeTakeFirst())?.count);
+      }
       const row = await filtered(db.selectFrom("messages"), query)
         .select((eb) => eb.fn.countAll().as("count"))
         .executeTakeFirst();

@@ -148,6 +148,17 @@ export interface MessagesTable {
   created_at: Timestamp;
 }
 
+/**
+ * How many messages each (agent, conversation) has, kept by triggers on `messages`, so the system
+ * prompt's recall count is one lookup rather than a scan of the agent's history.
+ */
+export interface MessageCountsTable {
+  agent_id: string;
+  /** The conversation id, or '' for the agent's default conversation. */
+  conversation_key: string;
+  count: number;
+}
+
 export interface ArchivesTable {
   id: string;
   name: string;
@@ -337,6 +348,7 @@ export interface Database {
   tools: ToolsTable;
   tools_agents: ToolsAgentsTable;
   messages: MessagesTable;
+  message_counts: MessageCountsTable;
   archives: ArchivesTable;
   archives_agents: ArchivesAgentsTable;
   passages: PassagesTable;

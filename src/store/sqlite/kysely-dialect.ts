@@ -2,10 +2,15 @@ import {
   CompiledQuery,
   type DatabaseConnection,
   type Driver,
+  type SqliteDatabase,
   SqliteDialect,
   type SqliteDialectConfig,
   SqliteDriver,
+  type SqliteStatement,
 } from "kysely";
+
+/** Distinct SQL texts kept prepared; the store runs far fewer, plus `IN (…)` lists of various lengths. */
+const STATEMENT_CACHE_SIZE = 500;
 
 /**
  * Kysely's SQLite driver, except that transactions begin IMMEDIATE: the write lock is taken up front,
@@ -18,13 +23,46 @@ class ImmediateSqliteDriver extends SqliteDriver {
   }
 }
 
-/** Kysely's `SqliteDialect` with write transactions that begin IMMEDIATE. */
+/**
+ * The database with each distinct SQL text prepared once and reused. Kysely's driver prepares every
+ * statement it runs, and preparing costs more than running most of ours (it was a sixth of a turn's
+ * CPU time). The least recently used statement is dropped past `capacity`. Reuse is safe: the driver
+ * runs one statement at a time on the single connection, and SQLite re-prepares a statement itself
+ * when the schema changes.
+ */
+function withStatementCache(database: SqliteDatabase, capacity: number): SqliteDatabase {
+  const statements = new Map<string, SqliteStatement>();
+  return {
+    close: () => database.close(),
+    prepare(sql) {
+      const cached = statements.get(sql);
+      if (cached !== undefined) {
+        statements.delete(sql);
+        statements.set(sql, cached);
+        return cached;
+      }
+      const statement = database.prepare(sql);
+      statements.set(sql, statement);
+      if (statements.size > capacity) {
+        const oldest = statements.keys().next();
+        if (!oldest.done) statements.delete(oldest.value);
+      }
+      return statement;
+    },
+  };
+}
+
+/** Kysely's `SqliteDialect` with write transactions that begin IMMEDIATE and prepared statements reused. */
 export class ImmediateSqliteDialect extends SqliteDialect {
   readonly #config: SqliteDialectConfig;
 
   constructor(config: SqliteDialectConfig) {
     super(config);
-    this.#config = config;
+    const { database } = config;
+    this.#config =
+      typeof database === "function"
+        ? config
+        : { ...config, database: withStatementCache(database, STATEMENT_CACHE_SIZE) };
   }
 
   override createDriver(): Driver {

@@ -185,4 +185,34 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       "CREATE INDEX jobs_created ON jobs (created_at, id)",
     ],
   },
+  {
+    // The recall count of the system prompt was a COUNT over the agent's whole history (8 ms at
+    // 100,000 messages, twice per memory-editing turn): triggers keep it per (agent, conversation).
+    name: "0002_message_counts",
+    statements: [
+      `CREATE TABLE message_counts (
+        agent_id TEXT NOT NULL, conversation_key TEXT NOT NULL, count INTEGER NOT NULL,
+        PRIMARY KEY (agent_id, conversation_key)
+      ) WITHOUT ROWID`,
+      `INSERT INTO message_counts (agent_id, conversation_key, count)
+        SELECT agent_id, coalesce(conversation_id, ''), count(*) FROM messages
+        GROUP BY agent_id, coalesce(conversation_id, '')`,
+      `CREATE TRIGGER message_counts_insert AFTER INSERT ON messages BEGIN
+         INSERT INTO message_counts (agent_id, conversation_key, count)
+           VALUES (new.agent_id, coalesce(new.conversation_id, ''), 1)
+           ON CONFLICT (agent_id, conversation_key) DO UPDATE SET count = count + 1;
+       END`,
+      `CREATE TRIGGER message_counts_delete AFTER DELETE ON messages BEGIN
+         UPDATE message_counts SET count = count - 1
+           WHERE agent_id = old.agent_id AND conversation_key = coalesce(old.conversation_id, '');
+       END`,
+      `CREATE TRIGGER message_counts_move AFTER UPDATE OF agent_id, conversation_id ON messages BEGIN
+         UPDATE message_counts SET count = count - 1
+           WHERE agent_id = old.agent_id AND conversation_key = coalesce(old.conversation_id, '');
+         INSERT INTO message_counts (agent_id, conversation_key, count)
+           VALUES (new.agent_id, coalesce(new.conversation_id, ''), 1)
+           ON CONFLICT (agent_id, conversation_key) DO UPDATE SET count = count + 1;
+       END`,
+    ],
+  },
 ];
