@@ -111,3 +111,26 @@ export type Message = z.infer<typeof MessageSchema>;
 
 /** A message as handed to the store: the store assigns `sequence_id`. */
 export type NewMessage = Omit<Message, "sequence_id">;
+
+/** A new message with every optional field empty; `fields` sets the rest. */
+export function newMessageRecord(
+  fields: Pick<NewMessage, "id" | "agent_id" | "role" | "created_at"> & Partial<NewMessage>,
+): NewMessage {
+  return {
+    conversation_id: null,
+    content: [],
+    name: null,
+    tool_calls: null,
+    tool_call_id: null,
+    tool_returns: null,
+    approvals: null,
+    otid: null,
+    sender_id: null,
+    group_id: null,
+    run_id: null,
+    step_id: null,
+    model: null,
+    is_err: null,
+    ...fields,
+  };
+}

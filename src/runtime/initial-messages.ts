@@ -4,6 +4,7 @@ import {
   type MessageContent,
   MessageCreateSchema,
   type NewMessage,
+  newMessageRecord,
   ReverieError,
 } from "../domain/index.js";
 
@@ -26,25 +27,15 @@ export function initialMessages(
       typeof parsed.data.content === "string"
         ? [{ type: "text", text: parsed.data.content }]
         : (parsed.data.content as MessageContent[]);
-    return {
+    return newMessageRecord({
       id: ids.next("message"),
       agent_id: agent.id,
-      conversation_id: null,
       role: parsed.data.role,
       content,
       name: parsed.data.name ?? null,
-      tool_calls: null,
-      tool_call_id: null,
-      tool_returns: null,
-      approvals: null,
       otid: parsed.data.otid ?? null,
       sender_id: parsed.data.sender_id ?? null,
-      group_id: null,
-      run_id: null,
-      step_id: null,
-      model: null,
-      is_err: null,
       created_at: now,
-    };
+    });
   });
 }

@@ -8,6 +8,7 @@ import {
   type MessageContent,
   type MessageInput,
   type NewMessage,
+  newMessageRecord,
   notFound,
   ReverieError,
   type Run,
@@ -159,26 +160,13 @@ export function createAgentLoop(deps: AgentLoopDeps) {
     owner: WindowOwner,
     fields: Partial<NewMessage> & Pick<NewMessage, "role">,
   ): NewMessage {
-    return {
+    return newMessageRecord({
       id: ids.next("message"),
       agent_id: agent.id,
       conversation_id: owner.kind === "conversation" ? owner.conversation.id : null,
-      content: [],
-      name: null,
-      tool_calls: null,
-      tool_call_id: null,
-      tool_returns: null,
-      approvals: null,
-      otid: null,
-      sender_id: null,
-      group_id: null,
-      run_id: null,
-      step_id: null,
-      model: null,
-      is_err: null,
       created_at: clock.now().toISOString(),
       ...fields,
-    };
+    });
   }
 
   async function resolveOwner(request: TurnRequest): Promise<{ agent: AgentRecord; owner: WindowOwner }> {

@@ -1,10 +1,10 @@
-import type {
-  AgentRecord,
-  Clock,
-  Conversation,
-  IdGenerator,
-  Message,
-  NewMessage,
+import {
+  type AgentRecord,
+  type Clock,
+  type Conversation,
+  type IdGenerator,
+  type Message,
+  newMessageRecord,
 } from "../../domain/index.js";
 import type { Store } from "../../store/store.js";
 import { formatLettaTime } from "../memory/letta-time.js";
@@ -135,26 +135,14 @@ export async function loadContextWindow(
 
   if (first?.role !== "system") {
     const text = await compileSystemPrompt(store, agent, owner, messages.length + 1, deps.clock);
-    const system: NewMessage = {
+    const system = newMessageRecord({
       id: deps.ids.next("message"),
       agent_id: agent.id,
       conversation_id: conversationIdOf(owner),
       role: "system",
       content: [{ type: "text", text }],
-      name: null,
-      tool_calls: null,
-      tool_call_id: null,
-      tool_returns: null,
-      approvals: null,
-      otid: null,
-      sender_id: null,
-      group_id: null,
-      run_id: null,
-      step_id: null,
-      model: null,
-      is_err: null,
       created_at: now,
-    };
+    });
     const [stored] = await store.messages.append([system]);
     const window = [stored as Message, ...messages];
     await saveWindowIds(

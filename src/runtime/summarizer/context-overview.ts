@@ -1,5 +1,12 @@
 import { z } from "zod";
-import { type AgentRecord, type Clock, type Message, MessageSchema, notFound } from "../../domain/index.js";
+import {
+  type AgentRecord,
+  type Clock,
+  type Message,
+  MessageSchema,
+  newMessageRecord,
+  notFound,
+} from "../../domain/index.js";
 import type { ToolDefinition } from "../../llm/providers/types.js";
 import type { Store } from "../../store/store.js";
 import { compileSystemPrompt, type WindowOwner } from "../agent-loop/context-window.js";
@@ -75,27 +82,15 @@ export async function agentToolDefinitions(store: Store, agent: AgentRecord): Pr
 
 /** The system message a window would start with, before the first turn stores it. */
 function unsavedSystemMessage(agent: AgentRecord, owner: WindowOwner, text: string, now: Date): Message {
-  return {
+  const record = newMessageRecord({
     id: "",
     agent_id: agent.id,
     conversation_id: owner.kind === "conversation" ? owner.conversation.id : null,
     role: "system",
     content: [{ type: "text", text }],
-    name: null,
-    tool_calls: null,
-    tool_call_id: null,
-    tool_returns: null,
-    approvals: null,
-    otid: null,
-    sender_id: null,
-    group_id: null,
-    run_id: null,
-    step_id: null,
-    model: null,
-    is_err: null,
     created_at: now.toISOString(),
-    sequence_id: 0,
-  };
+  });
+  return { ...record, sequence_id: 0 };
 }
 
 /**
