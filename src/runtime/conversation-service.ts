@@ -29,7 +29,7 @@ import {
   type UpdateConversationInput,
   withLastMessage,
 } from "./conversation-records.js";
-import { type MessageListOptions, toViews } from "./messaging-service.js";
+import { listViews, type MessageListOptions } from "./messaging-service.js";
 import type { CompactionSettings } from "./summarizer/compactor.js";
 import type { CompactionResponse, ContextService } from "./summarizer/context-service.js";
 
@@ -194,15 +194,11 @@ export function createConversationService(deps: ConversationServiceDeps) {
     /** The conversation's messages as Letta views; for `default`, the agent's own window's history. */
     async listMessages(id: string, agentId: string | undefined, options: MessageListOptions) {
       const { agent, owner } = await resolve(id, agentId);
-      const messages = await store.messages.list({
-        agent_id: agent.id,
-        conversation_id: owner.kind === "conversation" ? owner.conversation.id : null,
-        before: options.before,
-        after: options.after,
-        limit: options.limit ?? 100,
-        order: options.order ?? "desc",
-      });
-      return toViews(messages, options);
+      return listViews(
+        store,
+        { agent_id: agent.id, conversation_id: owner.kind === "conversation" ? owner.conversation.id : null },
+        options,
+      );
     },
 
     /** `POST /v1/conversations/{id}/recompile`: the compiled system prompt. */

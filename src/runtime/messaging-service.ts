@@ -9,7 +9,7 @@ import {
   type StopReason,
   toLettaMessages,
 } from "../domain/index.js";
-import type { Store } from "../store/store.js";
+import type { MessageListQuery, Store } from "../store/store.js";
 import type { AgentLoop } from "./agent-loop/agent-loop.js";
 
 /** Letta's `LettaResponse`: the turn's new messages (input not echoed), why it stopped, and usage. */
@@ -49,6 +49,36 @@ export function toViews(messages: readonly Message[], options: ViewOptions = {})
     }),
   );
   return filter ? views.filter(filter) : views;
+}
+
+/**
+ * One page of stored messages as Letta views. With a type filter, a page of stored messages can hold
+ * no wanted view at all, and an empty answer ends the SDK's paging: so stored pages are read until
+ * `limit` views are found or none remain.
+ */
+export async function listViews(
+  store: Store,
+  scope: Pick<MessageListQuery, "agent_id" | "conversation_id">,
+  options: MessageListOptions,
+): Promise<LettaMessage[]> {
+  const limit = options.limit ?? 100;
+  const page = (before: string | undefined, after: string | undefined) =>
+    store.messages.list({ ...scope, before, after, limit, order: options.order ?? "desc" });
+  if (!typeFilter(options.include_return_message_types)) {
+    return toViews(await page(options.before, options.after), options);
+  }
+  const backwards = options.before !== undefined && options.after === undefined;
+  let before = options.before;
+  let after = options.after;
+  let views: LettaMessage[] = [];
+  for (;;) {
+    const messages = await page(before, after);
+    const found = toViews(messages, options);
+    views = backwards ? [...found, ...views] : [...views, ...found];
+    if (views.length >= limit || messages.length < limit) return views;
+    if (backwards) before = messages[0]?.id;
+    else after = messages.at(-1)?.id;
+  }
 }
 
 /** The turn input a request carries: `messages`, or the `input` shorthand for one user message. */
@@ -91,15 +121,7 @@ export function createMessagingService(deps: { store: Store; loop: AgentLoop }) 
           : options.conversation_id === "default" || options.conversation_id === null
             ? null
             : options.conversation_id;
-      const messages = await store.messages.list({
-        agent_id: agentId,
-        conversation_id: conversation,
-        before: options.before,
-        after: options.after,
-        limit: options.limit ?? 100,
-        order: options.order ?? "desc",
-      });
-      return toViews(messages, options);
+      return listViews(store, { agent_id: agentId, conversation_id: conversation }, options);
     },
   };
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AgentStateSchema, ReverieError, ToolSchema, ToolTypeSchema } from "../../domain/index.js";
+import { pageInMemory } from "../../runtime/in-memory-page.js";
 import type { Services } from "../../runtime/services.js";
 import { pageOf, pageQuerySchema } from "../paging.js";
 import { queryArray, queryBoolean } from "../query.js";
@@ -64,7 +65,9 @@ export function toolRoutes(services: Services): AnyRoute[] {
       tag: "agents",
       query: pageQuerySchema({ order: "asc", limit: 100 }),
       response: z.array(ToolSchema),
-      handle: ({ params }) => tools.listForAgent(params.agent_id),
+      // Paged in memory: the SDK's `for await` re-asks with `after` until a page comes back empty.
+      handle: async ({ params, query }) =>
+        pageInMemory(await tools.listForAgent(params.agent_id), pageOf(query)),
     }),
     defineRoute({
       method: "patch",
