@@ -183,10 +183,21 @@ export function createAgentLoop(deps: AgentLoopDeps) {
   /** Runs one turn to its stop reason. Throws only for bad requests (4xx); failures become stop reasons. */
   async function runTurn(request: TurnRequest): Promise<TurnResult> {
     const input = normalizeTurnInput(request.messages);
-    const { agent, owner } = await resolveOwner(request);
-    const key = turnKey(agent.id, owner.kind === "conversation" ? owner.conversation.id : null);
     const runId = request.runId ?? ids.next("run");
-    const lease = await deps.locks.acquire(key, runId);
+    const conversationId =
+      request.conversationId && request.conversationId !== "default" ? request.conversationId : null;
+    // Loading the agent and taking the turn lock (a database round trip on PostgreSQL) overlap.
+    const [resolved, locked] = await Promise.allSettled([
+      resolveOwner(request),
+      deps.locks.acquire(turnKey(request.agentId, conversationId), runId),
+    ]);
+    if (resolved.status === "rejected") {
+      if (locked.status === "fulfilled") await locked.value.release();
+      throw resolved.reason;
+    }
+    if (locked.status === "rejected") throw locked.reason;
+    const { agent, owner } = resolved.value;
+    const lease = locked.value;
     const started = clock.now();
     try {
       const window = await loadContextWindow(store, agent, owner, { clock, ids });

@@ -129,7 +129,11 @@ export async function loadContextWindow(
   deps: { clock: Clock; ids: IdGenerator },
 ): Promise<ContextWindow> {
   const ids = ownerIds(agent, owner);
-  const messages = ids.length > 0 ? await store.messages.getMany(ids) : [];
+  // The blocks are read alongside the window: they tell whether the stored system prompt is stale.
+  const [messages, fingerprint] = await Promise.all([
+    ids.length > 0 ? store.messages.getMany(ids) : Promise.resolve([]),
+    blocksFingerprint(store, agent),
+  ]);
   const [first] = messages;
   const now = deps.clock.now().toISOString();
 
@@ -155,7 +159,6 @@ export async function loadContextWindow(
   }
 
   const current = systemText(first);
-  const fingerprint = await blocksFingerprint(store, agent);
   if (!current.includes(fingerprint) || !current.startsWith(agent.system.split("{CORE_MEMORY}")[0] ?? "")) {
     const text = await compileSystemPrompt(store, agent, owner, messages.length, deps.clock);
     const updated = await store.messages.update(first.id, { content: [{ type: "text", text }] });
