@@ -1,4 +1,4 @@
-import type { Clock, IdGenerator, NewMessage, Run } from "../../domain/index.js";
+import { type Clock, type IdGenerator, newMessageRecord, type Run } from "../../domain/index.js";
 import type { Store } from "../../store/store.js";
 import { denialText } from "./chat-messages.js";
 import { loadContextWindow, saveWindowIds, type WindowOwner } from "./context-window.js";
@@ -32,28 +32,16 @@ export async function denyCancelledApproval(
     if (!pending || pending.run_id !== run.id) return false;
     const calls = pending.tool_calls ?? [];
     const now = clock.now();
-    const base: Omit<NewMessage, "id" | "role"> = {
+    const base = {
       agent_id: agent.id,
       conversation_id: conversation?.id ?? null,
-      content: [],
-      name: null,
-      tool_calls: null,
-      tool_call_id: null,
-      tool_returns: null,
-      approvals: null,
-      otid: null,
-      sender_id: null,
-      group_id: null,
       run_id: run.id,
-      step_id: null,
-      model: null,
-      is_err: null,
       created_at: now.toISOString(),
     };
     const text = packageToolResponse(false, denialText(CANCELLED_APPROVAL_REASON), now, agent.timezone);
     await store.transaction(async (tx) => {
       const stored = await tx.messages.append([
-        {
+        newMessageRecord({
           ...base,
           id: ids.next("message"),
           role: "approval",
@@ -63,8 +51,8 @@ export async function denyCancelledApproval(
             approve: false,
             reason: CANCELLED_APPROVAL_REASON,
           })),
-        },
-        {
+        }),
+        newMessageRecord({
           ...base,
           id: ids.next("message"),
           role: "tool",
@@ -75,7 +63,7 @@ export async function denyCancelledApproval(
             status: "error" as const,
             func_response: text,
           })),
-        },
+        }),
       ]);
       const windowIds = [...window.messages, ...stored].map((message) => message.id);
       await saveWindowIds(tx, owner, windowIds, now.toISOString());

@@ -1,5 +1,5 @@
-import type { AgentRecord, Clock, IdGenerator, LlmConfig, Message, NewMessage } from "../../domain/index.js";
-import { ReverieError } from "../../domain/index.js";
+import type { AgentRecord, Clock, IdGenerator, LlmConfig, Message } from "../../domain/index.js";
+import { newMessageRecord, ReverieError } from "../../domain/index.js";
 import type { ModelRegistry } from "../../llm/model-registry.js";
 import { LlmError } from "../../llm/providers/llm-error.js";
 import type { ModelProvider, ToolDefinition } from "../../llm/providers/types.js";
@@ -187,7 +187,7 @@ export function createCompactor(deps: CompactorDeps) {
 
     const summary = await summarize(agent, plan.evicted, settings, budget);
     const now = clock.now();
-    const record: NewMessage = {
+    const record = newMessageRecord({
       id: ids.next("message"),
       agent_id: agent.id,
       conversation_id: window.owner.kind === "conversation" ? window.owner.conversation.id : null,
@@ -198,20 +198,9 @@ export function createCompactor(deps: CompactorDeps) {
           text: summaryMessageText(plan.evicted.length, summary, formatLettaTime(now, agent.timezone)),
         },
       ],
-      name: null,
-      tool_calls: null,
-      tool_call_id: null,
-      tool_returns: null,
-      approvals: null,
-      otid: null,
-      sender_id: null,
-      group_id: null,
       run_id: request.runId ?? null,
-      step_id: null,
-      model: null,
-      is_err: null,
       created_at: now.toISOString(),
-    };
+    });
     const { rebuilt, message } = await store.transaction(async (tx) => {
       const [stored] = await tx.messages.append([record]);
       const windowIds = [system.id, stored!.id, ...plan.kept.map((kept) => kept.id)];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { LlmConfig, Message, MessageRole } from "../../domain/index.js";
+import { type LlmConfig, type Message, type MessageRole, newMessageRecord } from "../../domain/index.js";
 import { createTokenCounter } from "../../llm/tokens/index.js";
 import { toChatMessages } from "../agent-loop/chat-messages.js";
 import { createRequestSizer } from "./request-size.js";
@@ -7,28 +7,13 @@ import { createRequestSizer } from "./request-size.js";
 const model = { model: "gpt-4o-mini", model_endpoint_type: "openai", context_window: 8000 } as LlmConfig;
 
 function message(role: MessageRole, fields: Partial<Message>): Message {
-  return {
+  const record = newMessageRecord({
     id: `message-${role}`,
     agent_id: "agent-1",
-    conversation_id: null,
     role,
-    content: [],
-    name: null,
-    tool_calls: null,
-    tool_call_id: null,
-    tool_returns: null,
-    approvals: null,
-    otid: null,
-    sender_id: null,
-    group_id: null,
-    run_id: null,
-    step_id: null,
-    model: null,
-    is_err: null,
     created_at: "2026-01-01T00:00:00.000Z",
-    sequence_id: 1,
-    ...fields,
-  };
+  });
+  return { ...record, sequence_id: 1, ...fields };
 }
 
 const window: Message[] = [
