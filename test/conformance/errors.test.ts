@@ -32,11 +32,12 @@ describe("conformance: errors", () => {
   it("answers an unknown agent with a 404 NotFoundError carrying detail", async () => {
     const missing = "agent-00000000-0000-4000-8000-000000000000";
     for (const call of [
-      ctx.client.agents.retrieve(missing),
-      ctx.client.agents.update(missing, { name: "x" }),
-      ctx.client.agents.messages.create(missing, { messages: [{ role: "user", content: "hi" }] }),
+      () => ctx.client.agents.retrieve(missing),
+      () => ctx.client.agents.update(missing, { name: "x" }),
+      () => ctx.client.agents.messages.create(missing, { messages: [{ role: "user", content: "hi" }] }),
     ]) {
-      const error = await failure(call);
+      // Each call starts only when awaited: a request started early would reject unobserved.
+      const error = await failure(call());
       expect(error).toBeInstanceOf(NotFoundError);
       expect((error as NotFoundError).status).toBe(404);
       expect(typeof detailOf(error)).toBe("string");
@@ -46,12 +47,12 @@ describe("conformance: errors", () => {
 
   it("answers unknown conversations, runs, blocks and messages with 404", async () => {
     for (const call of [
-      ctx.client.conversations.retrieve("conv-00000000-0000-4000-8000-000000000000"),
-      ctx.client.runs.retrieve("run-00000000-0000-4000-8000-000000000000"),
-      ctx.client.blocks.retrieve("block-00000000-0000-4000-8000-000000000000"),
-      ctx.client.messages.retrieve("message-00000000-0000-4000-8000-000000000000"),
+      () => ctx.client.conversations.retrieve("conv-00000000-0000-4000-8000-000000000000"),
+      () => ctx.client.runs.retrieve("run-00000000-0000-4000-8000-000000000000"),
+      () => ctx.client.blocks.retrieve("block-00000000-0000-4000-8000-000000000000"),
+      () => ctx.client.messages.retrieve("message-00000000-0000-4000-8000-000000000000"),
     ]) {
-      const error = await failure(call);
+      const error = await failure(call());
       expect(error).toBeInstanceOf(NotFoundError);
       expect(typeof detailOf(error)).toBe("string");
     }
