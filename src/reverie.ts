@@ -22,6 +22,8 @@ export interface ReverieOptions {
   env?: Record<string, string | undefined>;
   clock?: Clock;
   ids?: IdGenerator;
+  /** Whether this process runs background jobs (sleep-time, re-embedding, files). Default true. */
+  worker?: boolean;
 }
 
 /** A running Reverie: the same services the HTTP server uses, in-process. */
@@ -70,11 +72,15 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
       (await import("./llm/providers/embeddings.js")).createEmbedder({ providers }),
     ),
   });
+  if (options.worker !== false) services.jobs.start();
   return {
     store,
     models,
     services,
     databaseUrl,
-    close: () => store.close(),
+    async close() {
+      await services.jobs.stop();
+      await store.close();
+    },
   };
 }

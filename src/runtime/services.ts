@@ -3,12 +3,18 @@ import type { ModelRegistry } from "../llm/model-registry.js";
 import type { Embedder } from "../llm/providers/embeddings.js";
 import type { ModelProvider } from "../llm/providers/types.js";
 import type { Store } from "../store/store.js";
-import { type AgentLoop, createAgentLoop } from "./agent-loop/agent-loop.js";
+import { type AfterTurnHook, type AgentLoop, createAgentLoop } from "./agent-loop/agent-loop.js";
 import { createTurnLocks, type TurnLocks } from "./agent-loop/turn-locks.js";
 import { type AgentService, createAgentService } from "./agent-service.js";
 import { type BlockService, createBlockService } from "./block-service.js";
 import { type ConversationService, createConversationService } from "./conversation-service.js";
 import { type CoreMemoryService, createCoreMemoryService } from "./core-memory-service.js";
+import {
+  createJobWorker,
+  type JobHandler,
+  type JobWorker,
+  type JobWorkerOptions,
+} from "./jobs/job-worker.js";
 import { createMessagingService, type MessagingService } from "./messaging-service.js";
 import { createRunService, type RunService } from "./run-service.js";
 import { createStreamingService, type StreamingService } from "./streaming/streaming-service.js";
@@ -32,6 +38,8 @@ export interface ServiceDeps {
   compaction?: CompactionThresholds | undefined;
   /** How long a finished run's stream stays replayable from memory (default 5 minutes). */
   streamRetentionMs?: number | undefined;
+  /** Settings of the background job worker (lease, poll interval, concurrency, backoff). */
+  worker?: Partial<Pick<JobWorkerOptions, "owner" | "concurrency" | "leaseMs" | "pollMs" | "backoffMs">>;
 }
 
 /** Every service the server (and the embedded API) uses. */
@@ -50,6 +58,8 @@ export interface Services {
   /** Conversations (their own windows), recompiling and resetting windows. */
   conversations: ConversationService;
   models: ModelRegistry;
+  /** Runs durable background jobs (sleep-time, re-embedding, file processing); started by the host. */
+  jobs: JobWorker;
 }
 
 /** Builds all services over one set of dependencies. */
@@ -57,6 +67,9 @@ export function createServices(deps: ServiceDeps): Services {
   const embedder = deps.embedder;
   const locks =
     deps.locks ?? createTurnLocks(deps.store.locks && ((key) => deps.store.locks!.tryAcquire(key)));
+  // Features add the work they enqueue after each turn, and the handlers of their background jobs.
+  const afterTurn: AfterTurnHook[] = [];
+  const jobHandlers: JobHandler[] = [];
   const context = createContextService({ ...deps, locks, thresholds: deps.compaction });
   const loop = createAgentLoop({
     store: deps.store,
@@ -69,6 +82,7 @@ export function createServices(deps: ServiceDeps): Services {
       return embedder && config ? (texts: string[]) => embedder.embed(texts, config) : undefined;
     },
     beforeModelCall: context.beforeModelCall,
+    afterTurn,
   });
   const streaming = createStreamingService({ ...deps, loop, locks, retentionMs: deps.streamRetentionMs });
   return {
@@ -84,5 +98,6 @@ export function createServices(deps: ServiceDeps): Services {
     blocks: createBlockService(deps),
     coreMemory: createCoreMemoryService(deps),
     models: deps.models,
+    jobs: createJobWorker({ ...deps.worker, store: deps.store, clock: deps.clock, handlers: jobHandlers }),
   };
 }

@@ -114,6 +114,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       return { status: response.status, body: parsed, headers: response.headers };
     },
     async close() {
+      await services.jobs.stop();
       await store.close();
       rmSync(dir, { recursive: true, force: true });
     },

@@ -78,7 +78,25 @@ export interface AgentLoopDeps {
    * again with `overflow` when the provider refused the call as too long, before the call is retried.
    */
   beforeModelCall?: ((turn: TurnState, call: ModelCallContext) => Promise<void>) | undefined;
+  /**
+   * Run inside the transaction that finishes each turn (after its run is marked finished), so work they
+   * enqueue (sleep-time consolidation, embedding new messages) commits together with the turn.
+   */
+  afterTurn?: readonly AfterTurnHook[] | undefined;
 }
+
+/** What a finished turn hands to the {@link AgentLoopDeps.afterTurn} hooks. */
+export interface FinishedTurn {
+  agent: AgentRecord;
+  run: Run;
+  stopReason: StopReason;
+  /** The default conversation is null. */
+  conversationId: string | null;
+  /** Messages the turn produced, its input excluded. */
+  messages: readonly Message[];
+}
+
+export type AfterTurnHook = (tx: Store, turn: FinishedTurn) => Promise<void>;
 
 export interface TurnRequest {
   agentId: string;
@@ -244,7 +262,10 @@ export function createAgentLoop(deps: AgentLoopDeps) {
         stopReason = "cancelled";
         failure = undefined;
       }
-      const finished = await finishRun(run, agent, stopReason, started, failure);
+      const finished = await finishRun(run, agent, stopReason, started, failure, {
+        conversationId,
+        messages: produced,
+      });
       return { run: finished, messages: produced, stopReason, usage };
     } finally {
       await lease.release();
@@ -741,6 +762,7 @@ export function createAgentLoop(deps: AgentLoopDeps) {
     stopReason: StopReason,
     started: Date,
     failure: unknown,
+    turn: { conversationId: string | null; messages: readonly Message[] },
   ): Promise<Run> {
     const now = clock.now();
     const status =
@@ -769,7 +791,11 @@ export function createAgentLoop(deps: AgentLoopDeps) {
         last_run_duration_ms: now.getTime() - started.getTime(),
         last_stop_reason: stopReason,
       });
-      return updated ?? run;
+      const finished = updated ?? run;
+      for (const hook of deps.afterTurn ?? []) {
+        await hook(tx, { agent, run: finished, stopReason, ...turn });
+      }
+      return finished;
     });
   }
 
