@@ -13,5 +13,6 @@ export * from "./message.js";
 export * from "./message-views.js";
 export * from "./passage.js";
 export * from "./run.js";
+export * from "./source.js";
 export * from "./tool.js";
 export * from "./tool-rule.js";

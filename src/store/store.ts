@@ -5,6 +5,8 @@ import type {
   Block,
   BlockRevision,
   Conversation,
+  FileAgent,
+  FileMetadata,
   Group,
   Identity,
   Job,
@@ -16,6 +18,7 @@ import type {
   Passage,
   Run,
   RunStatus,
+  Source,
   Step,
   Tool,
   ToolType,
@@ -40,6 +43,8 @@ export interface Store {
   readonly identities: IdentityRepository;
   readonly groups: GroupRepository;
   readonly jobs: JobRepository;
+  readonly sources: SourceRepository;
+  readonly files: FileRepository;
   /**
    * Runs `fn` in one transaction: everything it writes through `tx` commits together or not at all.
    * Nested calls on `tx` join the outer transaction.
@@ -182,12 +187,41 @@ export interface MessageRepository {
       Pick<Message, "content" | "tool_calls" | "tool_returns" | "approvals" | "name" | "is_err">
     >,
   ): Promise<Message | undefined>;
-  /** Full-text search over message text for one agent, best first. */
+  /** Full-text search over message text (one agent's, or every agent's without `agent_id`), best first. */
   searchText(query: MessageSearchQuery): Promise<Array<{ message: Message; rank: number }>>;
+  /**
+   * Records what an embedding model made of messages: a vector moves the message to the index of its
+   * dimension; `embedding: null` records that it had nothing to embed. Either way `model` is remembered,
+   * so {@link listUnembedded} stops returning it. Unknown ids are skipped.
+   */
+  setEmbeddings(items: readonly MessageEmbedding[]): Promise<void>;
+  /** Nearest messages by cosine distance among those with `vector.length` dimensions; filters apply before the limit. */
+  searchVector(query: MessageVectorQuery): Promise<Array<{ message: Message; distance: number }>>;
+  /** An agent's messages not yet processed by `model` (never, or by another model), oldest first. */
+  listUnembedded(query: UnembeddedQuery & { limit: number }): Promise<Message[]>;
+  countUnembedded(query: UnembeddedQuery): Promise<number>;
+}
+
+/** A message's embedding by one model (`model` is an opaque key naming the model and its dimension). */
+export interface MessageEmbedding {
+  id: string;
+  embedding: readonly number[] | null;
+  model: string;
+}
+
+export interface UnembeddedQuery {
+  agent_id: string;
+  model: string;
+  roles?: MessageRole[] | undefined;
+}
+
+export interface MessageVectorQuery extends Omit<MessageSearchQuery, "query"> {
+  vector: readonly number[];
 }
 
 export interface MessageSearchQuery {
-  agent_id: string;
+  /** Undefined searches every agent's messages. */
+  agent_id?: string | undefined;
   query: string;
   roles?: MessageRole[] | undefined;
   conversation_id?: string | null | undefined;
@@ -215,7 +249,12 @@ export interface ArchiveRepository {
 }
 
 export interface PassageFilter {
+  /** Passages of these archives, together with those of `source_ids` and `file_ids`. */
   archive_ids: readonly string[];
+  /** Passages of these folders (sources), e.g. file passages. */
+  source_ids?: readonly string[] | undefined;
+  /** Passages of these files. */
+  file_ids?: readonly string[] | undefined;
   tags?: string[] | undefined;
   tag_match_mode?: "any" | "all" | undefined;
   start_date?: string | undefined;
@@ -247,13 +286,23 @@ export interface PassageRepository {
     filter: PassageFilter,
     vector: readonly number[],
     limit: number,
+    options?: PassageSearchOptions,
   ): Promise<Array<{ passage: Passage; distance: number }>>;
   /** Full-text matches, best first; filters apply before the limit. */
   searchText(
     filter: PassageFilter,
     query: string,
     limit: number,
+    options?: PassageSearchOptions,
   ): Promise<Array<{ passage: Passage; rank: number }>>;
+}
+
+export interface PassageSearchOptions {
+  /**
+   * Read each hit's vector (default true). Searches that only show text pass false: reading vectors
+   * back costs more than the search itself on SQLite (the hits then have `embedding: null`).
+   */
+  withEmbeddings?: boolean | undefined;
 }
 
 export interface RunListQuery extends PageQuery {
@@ -329,9 +378,17 @@ export interface IdentityRepository {
   detach(agentId: string, identityId: string): Promise<boolean>;
 }
 
+export interface GroupListQuery extends PageQuery {
+  manager_type?: Group["manager_type"] | undefined;
+  project_id?: string | undefined;
+}
+
 export interface GroupRepository {
   create(group: Group): Promise<Group>;
   get(id: string): Promise<Group | undefined>;
+  /** Groups by creation, paged. */
+  list(query: GroupListQuery): Promise<Group[]>;
+  count(query?: Pick<GroupListQuery, "manager_type" | "project_id">): Promise<number>;
   update(id: string, patch: Partial<Omit<Group, "id">>): Promise<Group | undefined>;
   delete(id: string): Promise<boolean>;
   /** Groups the agent manages or belongs to. */
@@ -379,5 +436,73 @@ export interface JobRepository {
    * and `retryAt` is given, otherwise `failed`.
    */
   fail(id: string, owner: string, now: string, error: string, retryAt?: string): Promise<boolean>;
+  /** Moves a queued job's `run_after` (and replaces its payload when given); false if it is not queued. */
+  reschedule(id: string, now: string, runAfter: string, payload?: Record<string, unknown>): Promise<boolean>;
   cancel(id: string, now: string): Promise<boolean>;
+}
+
+export interface SourceListQuery extends PageQuery {
+  name?: string | undefined;
+}
+
+/** Folders (Letta's sources) and which agents they are attached to. */
+export interface SourceRepository {
+  /** Inserts the folder; a conflict if a folder of that name exists. */
+  create(source: Source): Promise<Source>;
+  get(id: string): Promise<Source | undefined>;
+  getByName(name: string): Promise<Source | undefined>;
+  list(query: SourceListQuery): Promise<Source[]>;
+  count(): Promise<number>;
+  /** Applies the patch and bumps `updated_at`; a conflict if the new name is taken. */
+  update(id: string, patch: Partial<Omit<Source, "id" | "created_at">>): Promise<Source | undefined>;
+  /** Deletes the folder with its files, their contents and passages, and agents' views of them. */
+  delete(id: string): Promise<boolean>;
+  /** Attaches (idempotent); 404 for an unknown agent or folder. */
+  attach(agentId: string, sourceId: string, now: string): Promise<void>;
+  /** Detaches, removing the agent's views of the folder's files. */
+  detach(agentId: string, sourceId: string): Promise<boolean>;
+  /** The agent's folders in the order they were attached. */
+  listForAgent(agentId: string): Promise<Source[]>;
+  agentIds(sourceId: string, page?: PageQuery): Promise<string[]>;
+}
+
+export interface FileListQuery extends PageQuery {
+  source_id: string;
+}
+
+/** The processing fields of a file a processing step may change. */
+export type FilePatch = Partial<
+  Pick<
+    FileMetadata,
+    "processing_status" | "error_message" | "total_chunks" | "chunks_embedded" | "file_name" | "updated_at"
+  >
+>;
+
+/** Files of folders: metadata, uploaded bytes, parsed text, passages, and agents' open-file state. */
+export interface FileRepository {
+  /** Inserts the file (without `content`) and its uploaded bytes; a conflict if the folder has that name. */
+  create(file: Omit<FileMetadata, "content">, raw: Uint8Array): Promise<FileMetadata>;
+  get(id: string): Promise<FileMetadata | undefined>;
+  getByName(sourceId: string, fileName: string): Promise<FileMetadata | undefined>;
+  list(query: FileListQuery): Promise<FileMetadata[]>;
+  /** Names of the folder's files (for picking a free name). */
+  names(sourceId: string): Promise<string[]>;
+  /** Counts files and sums their sizes, over all folders or one. */
+  stats(sourceId?: string): Promise<{ files: number; bytes: number }>;
+  update(id: string, patch: FilePatch): Promise<FileMetadata | undefined>;
+  /** Deletes the file, its content and passages, and agents' views of it. */
+  delete(id: string): Promise<boolean>;
+  raw(id: string): Promise<Uint8Array | undefined>;
+  /** The parsed text, null before parsing, undefined for an unknown file. */
+  text(id: string): Promise<string | null | undefined>;
+  setText(id: string, text: string): Promise<void>;
+  /** Deletes the file's passages with their vectors (re-processing starts over). */
+  deletePassages(fileId: string): Promise<number>;
+  /** Inserts or replaces an agent's view of a file. */
+  putAgentFile(view: FileAgent): Promise<FileAgent>;
+  getAgentFile(agentId: string, fileId: string): Promise<FileAgent | undefined>;
+  /** The agent's views, most recently accessed first; `is_open` filters. */
+  listAgentFiles(agentId: string, query?: { is_open?: boolean | undefined }): Promise<FileAgent[]>;
+  /** Ids of the agents that see the file. */
+  fileAgentIds(fileId: string): Promise<string[]>;
 }

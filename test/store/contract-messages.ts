@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { type ContractContext, expectReverieError, ids } from "./contract-context.js";
+import { vectorNear } from "./fixtures.js";
 
 export function describeMessageContract(context: ContractContext): void {
   describe("messages", () => {
@@ -238,6 +239,100 @@ export function describeMessageContract(context: ContractContext): void {
           store.messages.searchText({ agent_id: agent.id, query: hostile, limit: 5 }),
         ).resolves.toBeInstanceOf(Array);
       }
+    });
+
+    it("embeds messages per dimension, searches by vector with filters, and tracks what is unembedded", async () => {
+      const { store, f } = context;
+      const agent = await store.agents.create(f.agent());
+      const other = await store.agents.create(f.agent());
+      const first = f.message(agent.id, "about sailing", { created_at: f.at(100) });
+      const second = f.message(agent.id, "about cooking", { role: "assistant", created_at: f.at(200) });
+      const third = f.message(agent.id, "about knitting", {
+        created_at: f.at(300),
+        conversation_id: "conv-1",
+      });
+      const empty = f.message(agent.id, "", { created_at: f.at(301) });
+      const foreign = f.message(other.id, "other agent", { created_at: f.at(302) });
+      await store.messages.append([first, second, third, empty, foreign]);
+
+      const due = { agent_id: agent.id, model: "fake/a:3" };
+      // The empty message has no text: never due.
+      expect(ids(await store.messages.listUnembedded({ ...due, limit: 10 }))).toEqual(
+        ids([first, second, third]),
+      );
+      expect(ids(await store.messages.listUnembedded({ ...due, limit: 1 }))).toEqual([first.id]);
+      expect(await store.messages.countUnembedded(due)).toBe(3);
+      expect(await store.messages.countUnembedded({ ...due, roles: ["assistant"] })).toBe(1);
+
+      await store.messages.setEmbeddings([
+        { id: first.id, embedding: vectorNear(3, 0, 0.1), model: "fake/a:3" },
+        { id: second.id, embedding: vectorNear(3, 1, 0.1), model: "fake/a:3" },
+        { id: third.id, embedding: null, model: "fake/a:3" },
+        { id: f.id("message"), embedding: vectorNear(3, 0), model: "fake/a:3" },
+      ]);
+      await store.messages.setEmbeddings([
+        { id: foreign.id, embedding: vectorNear(3, 0), model: "fake/a:3" },
+      ]);
+      expect(await store.messages.countUnembedded(due)).toBe(0);
+      expect(await store.messages.listUnembedded({ ...due, limit: 10 })).toEqual([]);
+      // Another model makes everything due again.
+      expect(await store.messages.countUnembedded({ ...due, model: "fake/b:5" })).toBe(3);
+
+      const nearest = await store.messages.searchVector({
+        agent_id: agent.id,
+        vector: vectorNear(3, 0),
+        limit: 5,
+      });
+      expect(nearest.map((hit) => hit.message.id)).toEqual([first.id, second.id]);
+      expect(nearest[0]?.message).toEqual(await store.messages.get(first.id));
+      expect(nearest[0]?.distance).toBeLessThan(nearest[1]?.distance ?? 0);
+      const assistantOnly = await store.messages.searchVector({
+        agent_id: agent.id,
+        roles: ["assistant"],
+        vector: vectorNear(3, 0),
+        limit: 5,
+      });
+      expect(assistantOnly.map((hit) => hit.message.id)).toEqual([second.id]);
+      const late = await store.messages.searchVector({
+        agent_id: agent.id,
+        start_date: f.at(150),
+        end_date: f.at(250),
+        vector: vectorNear(3, 0),
+        limit: 5,
+      });
+      expect(late.map((hit) => hit.message.id)).toEqual([second.id]);
+      const everyone = await store.messages.searchVector({ vector: vectorNear(3, 0), limit: 1 });
+      expect(everyone).toHaveLength(1);
+      expect([first.id, foreign.id]).toContain(everyone[0]?.message.id);
+      expect(
+        await store.messages.searchVector({ agent_id: agent.id, vector: vectorNear(4, 0), limit: 5 }),
+      ).toEqual([]);
+
+      // Re-embedding into another dimension moves the message to that dimension's index.
+      await store.messages.setEmbeddings([{ id: first.id, embedding: vectorNear(5, 2), model: "fake/b:5" }]);
+      expect(
+        (await store.messages.searchVector({ agent_id: agent.id, vector: vectorNear(3, 0), limit: 5 })).map(
+          (hit) => hit.message.id,
+        ),
+      ).toEqual([second.id]);
+      expect(
+        (await store.messages.searchVector({ agent_id: agent.id, vector: vectorNear(5, 2), limit: 5 })).map(
+          (hit) => hit.message.id,
+        ),
+      ).toEqual([first.id]);
+      expect(await store.messages.countUnembedded({ ...due, model: "fake/b:5" })).toBe(2);
+
+      // Rewriting a message's text forgets its old vector, so it is embedded again.
+      await store.messages.update(second.id, { content: [{ type: "text", text: "about baking" }] });
+      expect(ids(await store.messages.listUnembedded({ ...due, limit: 10 }))).toEqual([first.id, second.id]);
+      expect(
+        await store.messages.searchVector({
+          agent_id: agent.id,
+          roles: ["assistant"],
+          vector: vectorNear(3, 1),
+          limit: 5,
+        }),
+      ).toEqual([]);
     });
   });
 }

@@ -243,5 +243,44 @@ export function describePassageContract(context: ContractContext): void {
       expect(hits.map((hit) => hit.passage.id)).toEqual([alpha]);
       expect((await store.passages.searchText({ archive_ids: [archive.id] }, "beta", 5)).length).toBe(0);
     });
+
+    it("searches the passages of folders and files with those of archives, vectors left out on request", async () => {
+      const { store, f } = context;
+      const archive = await store.archives.create(f.archive());
+      const sourceId = f.id("source");
+      const fileId = f.id("file");
+      const [inArchive, inSource, inFile, elsewhere] = [
+        f.passage(archive.id, "kiwi in the archive", [1, 0]),
+        f.passage("", "kiwi in a folder", [0.9, 0.1], { archive_id: null, source_id: sourceId }),
+        f.passage("", "kiwi in a file", [0.8, 0.2], {
+          archive_id: null,
+          source_id: f.id("source"),
+          file_id: fileId,
+        }),
+        f.passage("", "kiwi nowhere", [1, 0], { archive_id: null }),
+      ];
+      await store.passages.insert([inArchive!, inSource!, inFile!, elsewhere!]);
+      const bySource = await store.passages.searchText(
+        { archive_ids: [], source_ids: [sourceId] },
+        "kiwi",
+        10,
+      );
+      expect(bySource.map((hit) => hit.passage.id)).toEqual([inSource!.id]);
+      const all = await store.passages.searchVector(
+        { archive_ids: [archive.id], source_ids: [sourceId], file_ids: [fileId] },
+        [1, 0],
+        10,
+        { withEmbeddings: false },
+      );
+      expect(all.map((hit) => hit.passage.id)).toEqual([inArchive!.id, inSource!.id, inFile!.id]);
+      expect(all.every((hit) => hit.passage.embedding === null)).toBe(true);
+      expectVectorClose(
+        (await store.passages.searchVector({ archive_ids: [archive.id] }, [1, 0], 1))[0]?.passage.embedding,
+        [1, 0],
+      );
+      expect(
+        await store.passages.searchText({ archive_ids: [], source_ids: [], file_ids: [] }, "kiwi", 10),
+      ).toEqual([]);
+    });
   });
 }

@@ -4,6 +4,7 @@ import { describeActivityContract } from "./contract-activity.js";
 import { describeAgentContract } from "./contract-agents.js";
 import { describeBlockContract } from "./contract-blocks.js";
 import type { ContractContext } from "./contract-context.js";
+import { describeFileContract } from "./contract-files.js";
 import { describeJobContract } from "./contract-jobs.js";
 import { describeMessageContract } from "./contract-messages.js";
 import { describePassageContract } from "./contract-passages.js";
@@ -50,5 +51,6 @@ export function describeStoreContract(name: string, openFreshStore: () => Promis
     describePassageContract(context);
     describeActivityContract(context);
     describeJobContract(context);
+    describeFileContract(context);
   });
 }

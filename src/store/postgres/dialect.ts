@@ -5,7 +5,9 @@ import { migratePostgres } from "./migrate.js";
 import { searchMessageText, searchPassageText } from "./text-search.js";
 import {
   deletePassageVectors,
+  MESSAGE_VECTORS,
   readPassageVectors,
+  searchMessageVectors,
   searchPassageVectors,
   writePassageVectors,
 } from "./vector-index.js";
@@ -65,6 +67,9 @@ export function createPostgresDialect(options: { schema?: string | undefined } =
     deletePassageVectors,
     readPassageVectors,
     searchPassageVectors,
+    writeMessageVectors: (db, items) => writePassageVectors(db, items, MESSAGE_VECTORS),
+    deleteMessageVectors: (db, items) => deletePassageVectors(db, items, MESSAGE_VECTORS),
+    searchMessageVectors,
     searchPassageText,
     searchMessageText,
 

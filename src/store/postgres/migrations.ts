@@ -443,8 +443,88 @@ const messageCounts: readonly string[] = [
     EXECUTE FUNCTION reverie_count_moved_message()`,
 ];
 
+/**
+ * Folders (Letta's sources), their files with the uploaded bytes and parsed text (kept in the database so
+ * an upload survives a restart before it is processed), and each agent's open files.
+ */
+const files: readonly string[] = [
+  `CREATE TABLE sources (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    description TEXT,
+    instructions TEXT,
+    metadata JSONB,
+    embedding_config JSONB,
+    created_by_id TEXT,
+    last_updated_by_id TEXT,
+    created_at TIMESTAMPTZ NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL
+  )`,
+  "CREATE INDEX sources_created_id_idx ON sources (created_at, id)",
+  `CREATE TABLE sources_agents (
+    agent_id TEXT NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
+    source_id TEXT NOT NULL REFERENCES sources (id) ON DELETE CASCADE,
+    created_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (agent_id, source_id)
+  )`,
+  "CREATE INDEX sources_agents_source_idx ON sources_agents (source_id)",
+  `CREATE TABLE files (
+    id TEXT PRIMARY KEY,
+    source_id TEXT NOT NULL REFERENCES sources (id) ON DELETE CASCADE,
+    file_name TEXT NOT NULL,
+    original_file_name TEXT,
+    file_path TEXT,
+    file_type TEXT,
+    file_size BIGINT,
+    file_creation_date TEXT,
+    file_last_modified_date TEXT,
+    processing_status TEXT NOT NULL,
+    error_message TEXT,
+    total_chunks INTEGER,
+    chunks_embedded INTEGER,
+    created_at TIMESTAMPTZ NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL,
+    UNIQUE (source_id, file_name)
+  )`,
+  "CREATE INDEX files_source_created_idx ON files (source_id, created_at, id)",
+  `CREATE TABLE file_contents (
+    file_id TEXT PRIMARY KEY REFERENCES files (id) ON DELETE CASCADE,
+    raw BYTEA NOT NULL,
+    text TEXT
+  )`,
+  `CREATE TABLE files_agents (
+    agent_id TEXT NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
+    file_id TEXT NOT NULL REFERENCES files (id) ON DELETE CASCADE,
+    source_id TEXT NOT NULL,
+    file_name TEXT NOT NULL,
+    is_open BOOLEAN NOT NULL DEFAULT FALSE,
+    visible_content TEXT,
+    start_line INTEGER,
+    end_line INTEGER,
+    last_accessed_at TIMESTAMPTZ NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (agent_id, file_id)
+  )`,
+  "CREATE INDEX files_agents_file_idx ON files_agents (file_id)",
+  "CREATE INDEX passages_file_idx ON passages (file_id)",
+  "CREATE INDEX passages_source_idx ON passages (source_id)",
+];
+
+/**
+ * Recall search by meaning: messages keep their vector in an untyped `embedding` column with one partial
+ * HNSW index per dimension (created on demand, as for passages); `embedding_model` records which model
+ * processed each message, so re-embedding finds what is left after a restart.
+ */
+const messageEmbeddings: readonly string[] = [
+  "ALTER TABLE messages ADD COLUMN embedding vector, ADD COLUMN embedding_dim INTEGER, ADD COLUMN embedding_model TEXT",
+  "CREATE INDEX messages_embedding_model_idx ON messages (agent_id, embedding_model, sequence_id)",
+];
+
 /** The PostgreSQL migrations, oldest first. Append only: never edit or reorder an applied one. */
 export const postgresMigrations: readonly PostgresMigration[] = [
   { name: "0001_initial_schema", statements: initialSchema },
   { name: "0002_message_counts", statements: messageCounts },
+  { name: "0003_files", statements: files },
+  { name: "0004_message_embeddings", statements: messageEmbeddings },
 ];

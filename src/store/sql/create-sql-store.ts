@@ -6,12 +6,14 @@ import { createArchiveRepository } from "./archive-repository.js";
 import { createBlockRepository } from "./block-repository.js";
 import { createConversationRepository } from "./conversation-repository.js";
 import type { SqlDb, SqlDialect } from "./dialect.js";
+import { createFileRepository } from "./file-repository.js";
 import { createGroupRepository } from "./group-repository.js";
 import { createIdentityRepository } from "./identity-repository.js";
 import { createJobRepository } from "./job-repository.js";
 import { createMessageRepository } from "./message-repository.js";
 import { createPassageRepository } from "./passage-repository.js";
 import { createRunRepository } from "./run-repository.js";
+import { createSourceRepository } from "./source-repository.js";
 import type { SqlContext } from "./sql-context.js";
 import { createStepRepository } from "./step-repository.js";
 import { createToolRepository } from "./tool-repository.js";
@@ -86,6 +88,8 @@ function buildRepositories(context: SqlContext): Repositories {
     identities: createIdentityRepository(context),
     groups: createGroupRepository(context),
     jobs: createJobRepository(context),
+    sources: createSourceRepository(context),
+    files: createFileRepository(context),
   };
 }
 

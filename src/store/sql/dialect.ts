@@ -1,4 +1,5 @@
 import type { Expression, ExpressionBuilder, Kysely, SelectQueryBuilder, SqlBool } from "kysely";
+import type { PassageFilter } from "../store.js";
 import type { Bool, Database, Json, Timestamp } from "./tables.js";
 
 /**
@@ -74,11 +75,12 @@ export interface SqlDialect {
   /**
    * The `limit` nearest passages to `vector` by cosine distance (0 = same direction, ascending), among
    * passages with `embedding_dim = vector.length` that satisfy `where`. Filters apply before the limit:
-   * it returns `limit` results whenever that many passages match.
+   * it returns `limit` results whenever that many passages match. `filter` is the filter `where` was
+   * built from, for an adapter that can use its shape (see `searchPassageText` too).
    */
   searchPassageVectors(
     db: SqlDb,
-    args: { where: PassageWhere; vector: readonly number[]; limit: number },
+    args: { where: PassageWhere; vector: readonly number[]; limit: number; filter?: PassageFilter },
   ): Promise<Array<{ rowid: number; distance: number }>>;
   /**
    * Full-text search of `passages.text` among passages satisfying `where`, best first, `rank` positive and
@@ -87,8 +89,22 @@ export interface SqlDialect {
    */
   searchPassageText(
     db: SqlDb,
-    args: { where: PassageWhere; query: string; limit: number },
+    args: { where: PassageWhere; query: string; limit: number; filter?: PassageFilter },
   ): Promise<Array<{ rowid: number; rank: number }>>;
+  /**
+   * Message vectors, with the same contracts as the passage methods above; each item's `rowid` is the
+   * message's `sequence_id`.
+   */
+  writeMessageVectors(
+    db: SqlDb,
+    items: ReadonlyArray<{ rowid: number; vector: readonly number[] }>,
+  ): Promise<void>;
+  deleteMessageVectors(db: SqlDb, items: readonly PassageVectorRef[]): Promise<void>;
+  /** The `limit` nearest messages with `embedding_dim = vector.length` satisfying `where` (filters first). */
+  searchMessageVectors(
+    db: SqlDb,
+    args: { where: MessageWhere; vector: readonly number[]; limit: number },
+  ): Promise<Array<{ sequence_id: number; distance: number }>>;
   /** Full-text search of `messages.text`, with the same contract as `searchPassageText`. */
   searchMessageText(
     db: SqlDb,

@@ -1,7 +1,8 @@
 import type { Insertable, Updateable } from "kysely";
 import type { Group } from "../../domain/index.js";
-import type { GroupRepository } from "../store.js";
+import type { GroupListQuery, GroupRepository } from "../store.js";
 import type { SqlDb } from "./dialect.js";
+import { byCreation, listPage } from "./paging.js";
 import { type ColumnKinds, decodeColumns, encodeColumns } from "./row-codec.js";
 import { nowIso, type SqlContext } from "./sql-context.js";
 import type { GroupsTable } from "./tables.js";
@@ -60,6 +61,14 @@ export function createGroupRepository(context: SqlContext): GroupRepository {
       .execute();
   }
 
+  const filtered = (query: Pick<GroupListQuery, "manager_type" | "project_id">) => {
+    let select = db.selectFrom("groups").selectAll("groups");
+    if (query.manager_type !== undefined)
+      select = select.where("groups.manager_type", "=", query.manager_type);
+    if (query.project_id !== undefined) select = select.where("groups.project_id", "=", query.project_id);
+    return select;
+  };
+
   const getWith = async (handle: SqlDb, id: string) => {
     const row = await handle.selectFrom("groups").selectAll().where("id", "=", id).executeTakeFirst();
     return row === undefined ? undefined : (await hydrate(handle, [row]))[0];
@@ -82,6 +91,19 @@ export function createGroupRepository(context: SqlContext): GroupRepository {
     },
 
     get: (id) => getWith(db, id),
+
+    async list(query) {
+      const rows = await listPage(db, filtered(query), query, byCreation("groups"), "asc");
+      return hydrate(db, rows);
+    },
+
+    async count(query = {}) {
+      const row = await filtered(query)
+        .clearSelect()
+        .select((eb) => eb.fn.countAll<number | string>().as("total"))
+        .executeTakeFirst();
+      return Number(row?.total ?? 0);
+    },
 
     async update(id, patch) {
       return withTransaction(db, async (tx) => {

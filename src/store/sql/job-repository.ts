@@ -215,6 +215,22 @@ export function createJobRepository(context: SqlContext): JobRepository {
       });
     },
 
+    async reschedule(id, now, runAfter, payload) {
+      const result = await db
+        .updateTable("jobs")
+        .set(
+          encode({
+            run_after: runAfter,
+            updated_at: now,
+            ...(payload === undefined ? {} : { payload }),
+          }) as Updateable<JobsTable>,
+        )
+        .where("id", "=", id)
+        .where("status", "=", "queued")
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    },
+
     async cancel(id, now) {
       const result = await db
         .updateTable("jobs")

@@ -1,6 +1,6 @@
 import type { ExpressionBuilder, Insertable, SelectQueryBuilder, Updateable } from "kysely";
 import type { Message } from "../../domain/index.js";
-import type { MessageListQuery, MessageRepository, MessageSearchQuery } from "../store.js";
+import type { MessageListQuery, MessageRepository, MessageSearchQuery, UnembeddedQuery } from "../store.js";
 import { messageSearchText } from "./message-text.js";
 import { listPage } from "./paging.js";
 import { type ColumnKinds, decodeColumns, definedFields, encodeColumns } from "./row-codec.js";
@@ -31,8 +31,20 @@ const MESSAGE_COLUMNS: ColumnKinds = {
 
 const DECODED_COLUMNS: ColumnKinds = { ...MESSAGE_COLUMNS, sequence_id: "number" };
 
+/**
+ * What a Message is read from: not `*`, which would also fetch the search text, the tsvector and (on
+ * PostgreSQL) the vector, kilobytes per row that no caller reads.
+ */
+const READ_COLUMNS = Object.keys(DECODED_COLUMNS).map(
+  (column) => `messages.${column}` as `messages.${keyof MessagesTable}`,
+);
+
 type MessageSelect<O> = SelectQueryBuilder<Database, "messages", O>;
 type MessageFilter = Omit<MessageListQuery, "before" | "after" | "limit" | "order">;
+type SearchFilter = Omit<MessageSearchQuery, "query" | "limit">;
+
+/** Rows per vector write: keeps each statement's bound parameters well under every dialect's limit. */
+const EMBEDDING_CHUNK = 100;
 
 /** Recall memory: messages in `sequence_id` order, with `messages.text` kept for full-text search. */
 export function createMessageRepository(context: SqlContext): MessageRepository {
@@ -64,6 +76,44 @@ export function createMessageRepository(context: SqlContext): MessageRepository 
 
   const filtered = <O>(select: MessageSelect<O>, filter: MessageFilter) => select.where(condition(filter));
 
+  const searchCondition = (query: SearchFilter) =>
+    condition({
+      agent_id: query.agent_id,
+      roles: query.roles,
+      conversation_id: query.conversation_id,
+      start_date: query.start_date,
+      end_date: query.end_date,
+    });
+
+  /** Loads search hits by sequence id, keeping their order. */
+  async function loadHits<H extends { sequence_id: number }>(
+    hits: readonly H[],
+  ): Promise<Array<{ message: Message; hit: H }>> {
+    if (hits.length === 0) return [];
+    const rows = await db
+      .selectFrom("messages")
+      .select(READ_COLUMNS)
+      .where(
+        "sequence_id",
+        "in",
+        hits.map((hit) => Number(hit.sequence_id)),
+      )
+      .execute();
+    const bySequence = new Map(rows.map((row) => [Number(row.sequence_id), decode(row)]));
+    return hits.flatMap((hit) => {
+      const message = bySequence.get(Number(hit.sequence_id));
+      return message === undefined ? [] : [{ message, hit }];
+    });
+  }
+
+  /** Messages with text that `model` has not processed yet. */
+  const unembedded = (query: UnembeddedQuery) => (eb: ExpressionBuilder<Database, "messages">) =>
+    eb.and([
+      condition({ agent_id: query.agent_id, roles: query.roles })(eb),
+      eb("messages.text", "<>", ""),
+      eb.or([eb("messages.embedding_model", "is", null), eb("messages.embedding_model", "<>", query.model)]),
+    ]);
+
   return {
     async append(messages) {
       if (messages.length === 0) return [];
@@ -87,7 +137,11 @@ export function createMessageRepository(context: SqlContext): MessageRepository 
     },
 
     async get(id) {
-      const row = await db.selectFrom("messages").selectAll().where("id", "=", id).executeTakeFirst();
+      const row = await db
+        .selectFrom("messages")
+        .select(READ_COLUMNS)
+        .where("id", "=", id)
+        .executeTakeFirst();
       return row === undefined ? undefined : decode(row);
     },
 
@@ -95,7 +149,7 @@ export function createMessageRepository(context: SqlContext): MessageRepository 
       if (ids.length === 0) return [];
       const rows = await db
         .selectFrom("messages")
-        .selectAll()
+        .select(READ_COLUMNS)
         .where("id", "in", [...new Set(ids)])
         .execute();
       const byId = new Map(rows.map((row) => [row.id, decode(row)]));
@@ -103,7 +157,7 @@ export function createMessageRepository(context: SqlContext): MessageRepository 
     },
 
     async list(query) {
-      const select = filtered(db.selectFrom("messages").selectAll("messages"), query);
+      const select = filtered(db.selectFrom("messages").select(READ_COLUMNS), query);
       const paged = await listPage(db, select, query, { table: "messages", keys: ["sequence_id"] });
       return paged.map(decode);
     },
@@ -131,10 +185,18 @@ export function createMessageRepository(context: SqlContext): MessageRepository 
         const row = await tx.selectFrom("messages").selectAll().where("id", "=", id).executeTakeFirst();
         if (row === undefined) return undefined;
         const updated: Message = { ...decode(row), ...definedFields(patch) };
-        const values = {
-          ...encodeColumns(MESSAGE_COLUMNS, patch, dialect),
-          text: messageSearchText(updated),
-        };
+        const text = messageSearchText(updated);
+        const values: Record<string, unknown> = { ...encodeColumns(MESSAGE_COLUMNS, patch, dialect), text };
+        if (text !== row.text && row.embedding_model !== null) {
+          // The old vector describes the old text: drop it, so the message is embedded again.
+          if (row.embedding_dim !== null) {
+            await dialect.deleteMessageVectors(tx, [
+              { rowid: Number(row.sequence_id), dim: Number(row.embedding_dim) },
+            ]);
+          }
+          values.embedding_dim = null;
+          values.embedding_model = null;
+        }
         await tx
           .updateTable("messages")
           .set(values as Updateable<MessagesTable>)
@@ -145,29 +207,79 @@ export function createMessageRepository(context: SqlContext): MessageRepository 
     },
 
     async searchText(query: MessageSearchQuery) {
-      const where = condition({
-        agent_id: query.agent_id,
-        roles: query.roles,
-        conversation_id: query.conversation_id,
-        start_date: query.start_date,
-        end_date: query.end_date,
-      });
+      const where = searchCondition(query);
       const hits = await dialect.searchMessageText(db, { where, query: query.query, limit: query.limit });
-      if (hits.length === 0) return [];
+      return (await loadHits(hits)).map(({ message, hit }) => ({ message, rank: hit.rank }));
+    },
+
+    async searchVector(query) {
+      if (query.vector.length === 0 || query.limit <= 0) return [];
+      const where = searchCondition(query);
+      const hits = await dialect.searchMessageVectors(db, {
+        where,
+        vector: query.vector,
+        limit: query.limit,
+      });
+      return (await loadHits(hits)).map(({ message, hit }) => ({ message, distance: Number(hit.distance) }));
+    },
+
+    async setEmbeddings(items) {
+      if (items.length === 0) return;
+      await withTransaction(db, async (tx) => {
+        for (let start = 0; start < items.length; start += EMBEDDING_CHUNK) {
+          const chunk = items.slice(start, start + EMBEDDING_CHUNK);
+          const rows = await tx
+            .selectFrom("messages")
+            .select(["id", "sequence_id", "embedding_dim"])
+            .where(
+              "id",
+              "in",
+              chunk.map((item) => item.id),
+            )
+            .execute();
+          const byId = new Map(rows.map((row) => [row.id, row]));
+          const old = rows.flatMap((row) =>
+            row.embedding_dim === null
+              ? []
+              : [{ rowid: Number(row.sequence_id), dim: Number(row.embedding_dim) }],
+          );
+          if (old.length > 0) await dialect.deleteMessageVectors(tx, old);
+          const vectors: Array<{ rowid: number; vector: readonly number[] }> = [];
+          for (const item of chunk) {
+            const row = byId.get(item.id);
+            if (row === undefined) continue;
+            const vector = item.embedding !== null && item.embedding.length > 0 ? item.embedding : null;
+            await tx
+              .updateTable("messages")
+              .set({ embedding_dim: vector?.length ?? null, embedding_model: item.model })
+              .where("sequence_id", "=", row.sequence_id)
+              .execute();
+            if (vector !== null) vectors.push({ rowid: Number(row.sequence_id), vector });
+          }
+          if (vectors.length > 0) await dialect.writeMessageVectors(tx, vectors);
+        }
+      });
+    },
+
+    async listUnembedded(query) {
+      if (query.limit <= 0) return [];
       const rows = await db
         .selectFrom("messages")
-        .selectAll()
-        .where(
-          "sequence_id",
-          "in",
-          hits.map((hit) => Number(hit.sequence_id)),
-        )
+        .select(READ_COLUMNS)
+        .where(unembedded(query))
+        .orderBy("sequence_id")
+        .limit(query.limit)
         .execute();
-      const bySequence = new Map(rows.map((row) => [Number(row.sequence_id), decode(row)]));
-      return hits.flatMap((hit) => {
-        const message = bySequence.get(Number(hit.sequence_id));
-        return message === undefined ? [] : [{ message, rank: hit.rank }];
-      });
+      return rows.map(decode);
+    },
+
+    async countUnembedded(query) {
+      const row = await db
+        .selectFrom("messages")
+        .select((eb) => eb.fn.countAll().as("count"))
+        .where(unembedded(query))
+        .executeTakeFirst();
+      return toCount(row?.count);
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { ExpressionBuilder, Insertable } from "kysely";
 import type { Passage } from "../../domain/index.js";
-import type { PassageFilter, PassageListQuery, PassageRepository } from "../store.js";
+import type { PassageFilter, PassageListQuery, PassageRepository, PassageSearchOptions } from "../store.js";
 import type { PassageVectorRef, PassageWhere, SqlDb } from "./dialect.js";
 import { byCreation, listPage } from "./paging.js";
 import { type ColumnKinds, decodeColumns, encodeColumns } from "./row-codec.js";
@@ -54,14 +54,23 @@ export function createPassageRepository(context: SqlContext): PassageRepository 
   }
 
   /** Loads passages by rowid in the order given (search results). */
-  async function loadInOrder(rowids: readonly number[]): Promise<Map<number, Passage>> {
+  async function loadInOrder(
+    rowids: readonly number[],
+    options: PassageSearchOptions = {},
+  ): Promise<Map<number, Passage>> {
     if (rowids.length === 0) return new Map();
     const rows = (await db
       .selectFrom("passages")
       .selectAll()
       .where("rowid", "in", [...rowids])
       .execute()) as PassageRow[];
-    const passages = await hydrate(db, rows);
+    const passages =
+      options.withEmbeddings === false
+        ? rows.map((row) => ({
+            ...(decodeColumns(PASSAGE_COLUMNS, row, dialect) as Omit<Passage, "embedding">),
+            embedding: null,
+          }))
+        : await hydrate(db, rows);
     return new Map(rows.map((row, index) => [Number(row.rowid), passages[index] as Passage]));
   }
 
@@ -193,20 +202,31 @@ export function createPassageRepository(context: SqlContext): PassageRepository 
       });
     },
 
-    async searchVector(filter, vector, limit) {
-      if (filter.archive_ids.length === 0 || vector.length === 0 || limit <= 0) return [];
-      const hits = await dialect.searchPassageVectors(db, { where: passageWhere(filter), vector, limit });
-      const passages = await loadInOrder(hits.map((hit) => Number(hit.rowid)));
+    async searchVector(filter, vector, limit, options) {
+      if (emptyScope(filter) || vector.length === 0 || limit <= 0) return [];
+      const hits = await dialect.searchPassageVectors(db, {
+        where: passageWhere(filter),
+        vector,
+        limit,
+        filter,
+      });
+      const passages = await loadInOrder(
+        hits.map((hit) => Number(hit.rowid)),
+        options,
+      );
       return hits.flatMap((hit) => {
         const passage = passages.get(Number(hit.rowid));
         return passage === undefined ? [] : [{ passage, distance: Number(hit.distance) }];
       });
     },
 
-    async searchText(filter, query, limit) {
-      if (filter.archive_ids.length === 0 || limit <= 0) return [];
-      const hits = await dialect.searchPassageText(db, { where: passageWhere(filter), query, limit });
-      const passages = await loadInOrder(hits.map((hit) => Number(hit.rowid)));
+    async searchText(filter, query, limit, options) {
+      if (emptyScope(filter) || limit <= 0) return [];
+      const hits = await dialect.searchPassageText(db, { where: passageWhere(filter), query, limit, filter });
+      const passages = await loadInOrder(
+        hits.map((hit) => Number(hit.rowid)),
+        options,
+      );
       return hits.flatMap((hit) => {
         const passage = passages.get(Number(hit.rowid));
         return passage === undefined ? [] : [{ passage, rank: Number(hit.rank) }];
@@ -217,26 +237,44 @@ export function createPassageRepository(context: SqlContext): PassageRepository 
   /** The filter as a condition on `passages`: archives, live rows, tags any/all, inclusive date range. */
   function passageWhere(filter: PassageFilter): PassageWhere {
     return (eb: ExpressionBuilder<Database, "passages">) => {
+      const scope = [
+        ...(filter.archive_ids.length > 0 ? [eb("passages.archive_id", "in", [...filter.archive_ids])] : []),
+        ...(filter.source_ids?.length ? [eb("passages.source_id", "in", [...filter.source_ids])] : []),
+        ...(filter.file_ids?.length ? [eb("passages.file_id", "in", [...filter.file_ids])] : []),
+      ];
       const tests = [
-        filter.archive_ids.length === 0
-          ? matchesNothing
-          : eb("passages.archive_id", "in", [...filter.archive_ids]),
+        scope.length === 0 ? matchesNothing : scope.length === 1 ? scope[0]! : eb.or(scope),
         eb("passages.is_deleted", "=", dialect.encodeBool(false)),
       ];
       const tags = [...new Set(filter.tags ?? [])];
       if (tags.length > 0) {
-        const tagged = eb
+        // `all`: the passages having every tag, as a set computed once; a count per candidate row (a
+        // correlated subquery) made filtered searches of 100k passages take hundreds of ms. `any` is
+        // a cheap existence probe per row.
+        let tagged = eb
           .selectFrom("passage_tags")
-          .whereRef("passage_tags.passage_id", "=", "passages.id")
+          .select("passage_tags.passage_id")
           .where("passage_tags.tag", "in", tags);
+        // Within archives only, the (archive_id, tag) index narrows the set to the searched archives.
+        if (!filter.source_ids?.length && !filter.file_ids?.length && filter.archive_ids.length > 0) {
+          tagged = tagged.where("passage_tags.archive_id", "in", [...filter.archive_ids]);
+        }
         tests.push(
           filter.tag_match_mode === "all"
             ? eb(
-                tagged.select((inner) => inner.fn.countAll().as("matched")),
-                "=",
-                tags.length,
+                "passages.id",
+                "in",
+                tagged
+                  .groupBy("passage_tags.passage_id")
+                  .having((inner) => inner.fn.countAll(), "=", tags.length),
               )
-            : eb.exists(tagged.select("passage_tags.passage_id")),
+            : eb.exists(
+                eb
+                  .selectFrom("passage_tags")
+                  .select("passage_tags.passage_id")
+                  .whereRef("passage_tags.passage_id", "=", "passages.id")
+                  .where("passage_tags.tag", "in", tags),
+              ),
         );
       }
       if (filter.start_date !== undefined) {
@@ -248,6 +286,11 @@ export function createPassageRepository(context: SqlContext): PassageRepository 
       return eb.and(tests);
     };
   }
+}
+
+/** True when the filter names no archive, folder or file: it matches nothing. */
+function emptyScope(filter: PassageFilter): boolean {
+  return filter.archive_ids.length === 0 && !filter.source_ids?.length && !filter.file_ids?.length;
 }
 
 /** Deletes every passage of the given archives with their vectors and tags (archive deletion). */

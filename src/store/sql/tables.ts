@@ -146,6 +146,13 @@ export interface MessagesTable {
   model: string | null;
   is_err: Bool | null;
   created_at: Timestamp;
+  /** Dimension of the message's vector (its index); null when it has none. */
+  embedding_dim: Generated<number | null>;
+  /**
+   * Which embedding model last processed the message (`embeddingModelKey`), also set when it had nothing
+   * to embed; null until then. Messages whose key differs from the agent's model are due for embedding.
+   */
+  embedding_model: Generated<string | null>;
 }
 
 /**
@@ -333,6 +340,64 @@ export interface JobsTable {
   finished_at: Timestamp | null;
 }
 
+export interface SourcesTable {
+  id: string;
+  name: string;
+  description: string | null;
+  instructions: string | null;
+  metadata: Json | null;
+  embedding_config: Json | null;
+  created_by_id: string | null;
+  last_updated_by_id: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface SourcesAgentsTable {
+  agent_id: string;
+  source_id: string;
+  created_at: Timestamp;
+}
+
+export interface FilesTable {
+  id: string;
+  source_id: string;
+  file_name: string;
+  original_file_name: string | null;
+  file_path: string | null;
+  file_type: string | null;
+  file_size: number | null;
+  file_creation_date: string | null;
+  file_last_modified_date: string | null;
+  processing_status: string;
+  error_message: string | null;
+  total_chunks: number | null;
+  chunks_embedded: number | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+/** The uploaded bytes of a file and, once parsed, its text. */
+export interface FileContentsTable {
+  file_id: string;
+  raw: Uint8Array;
+  text: string | null;
+}
+
+export interface FilesAgentsTable {
+  agent_id: string;
+  file_id: string;
+  source_id: string;
+  file_name: string;
+  is_open: Bool;
+  visible_content: string | null;
+  start_line: number | null;
+  end_line: number | null;
+  last_accessed_at: Timestamp;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 /** Applied migrations, one row per migration name. */
 export interface MigrationsTable {
   name: string;
@@ -362,5 +427,10 @@ export interface Database {
   groups: GroupsTable;
   groups_agents: GroupsAgentsTable;
   jobs: JobsTable;
+  sources: SourcesTable;
+  sources_agents: SourcesAgentsTable;
+  files: FilesTable;
+  file_contents: FileContentsTable;
+  files_agents: FilesAgentsTable;
   reverie_migrations: MigrationsTable;
 }

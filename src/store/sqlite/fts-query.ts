@@ -7,8 +7,17 @@ const MAX_TERMS = 32;
  * Returns undefined when the text has no word.
  */
 export function toFts5Query(text: string): string | undefined {
+  return ftsTermsQuery(ftsWords(text));
+}
+
+/** The distinct words (letters and digits) of `text`, lower-cased, at most MAX_TERMS. */
+export function ftsWords(text: string): string[] {
   const words = text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
-  const unique = [...new Set(words)].slice(0, MAX_TERMS);
-  if (unique.length === 0) return undefined;
-  return unique.map((word) => `"${word}"`).join(" OR ");
+  return [...new Set(words)].slice(0, MAX_TERMS);
+}
+
+/** Quoted words joined by OR (see {@link toFts5Query}); undefined for none. */
+export function ftsTermsQuery(words: readonly string[]): string | undefined {
+  if (words.length === 0) return undefined;
+  return words.map((word) => `"${word}"`).join(" OR ");
 }

