@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Clock, IdGenerator, Job, NewJob } from "../../domain/index.js";
+import { type Clock, type IdGenerator, type Job, type NewJob, randomIds } from "../../domain/index.js";
 import type { Store } from "../../store/store.js";
 
 /** What a handler gets for one attempt of one job. */
@@ -9,6 +9,11 @@ export interface JobContext {
   signal: AbortSignal;
   /** Records progress and extends the lease; call it during long work. */
   progress(progress: Record<string, unknown>): Promise<void>;
+  /**
+   * Enqueues `next` in the transaction that records this job's success, after its concurrency key is
+   * released: a job may schedule its own successor (same key) without a window where neither exists.
+   */
+  followUp(next: NewJob): void;
 }
 
 /** Runs the jobs of one kind. A thrown error is retried with backoff; a {@link PermanentJobError} is not. */
@@ -25,6 +30,8 @@ export class PermanentJobError extends Error {
 export interface JobWorkerOptions {
   store: Store;
   clock: Clock;
+  /** Ids of follow-up jobs (default: random). */
+  ids?: IdGenerator | undefined;
   handlers: readonly JobHandler[];
   /** Identifies this worker in leases; unique per process by default. */
   owner?: string | undefined;
@@ -70,6 +77,7 @@ export async function enqueueJob(
  */
 export function createJobWorker(options: JobWorkerOptions): JobWorker {
   const { store, clock } = options;
+  const ids = options.ids ?? randomIds;
   const owner = options.owner ?? `worker-${randomUUID()}`;
   const concurrency = Math.max(1, options.concurrency ?? 2);
   const leaseMs = options.leaseMs ?? 30_000;
@@ -85,6 +93,8 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
   let started = false;
   let stopping = false;
   let polling: Promise<void> | undefined;
+  // Slots taken by claims in flight: the poller and drain() may claim at once without overshooting.
+  let reserved = 0;
 
   const nowIso = () => clock.now().toISOString();
 
@@ -103,6 +113,7 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
       Math.max(50, Math.floor(leaseMs / 3)),
     );
     heartbeat.unref();
+    const followUps: NewJob[] = [];
     const context: JobContext = {
       job,
       signal: abort.signal,
@@ -110,13 +121,23 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
         const held = await store.jobs.heartbeat(job.id, owner, nowIso(), leaseMs, progress);
         if (!held) abort.abort(new Error("lease lost"));
       },
+      followUp(next) {
+        followUps.push(next);
+      },
     };
     const entry = { promise: Promise.resolve(), abort };
     running.set(job.id, entry);
     try {
       if (!handler) throw new PermanentJobError(`no handler for job kind '${job.kind}'`);
       const result = await handler.run(context);
-      await store.jobs.complete(job.id, owner, nowIso(), result ?? undefined);
+      if (followUps.length === 0) {
+        await store.jobs.complete(job.id, owner, nowIso(), result ?? undefined);
+      } else {
+        await store.transaction(async (tx) => {
+          if (!(await tx.jobs.complete(job.id, owner, nowIso(), result ?? undefined))) return;
+          for (const next of followUps) await enqueueJob(tx, { clock, ids }, next);
+        });
+      }
     } catch (error) {
       if (abort.signal.aborted && !stopping) return; // the lease went to another worker
       const message = error instanceof Error ? error.message : String(error);
@@ -134,10 +155,16 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
 
   /** Claims what fits in the free slots and starts it; how many jobs were started. */
   async function claimAndStart(only?: readonly string[]): Promise<Promise<void>[]> {
-    const free = concurrency - running.size;
+    const free = concurrency - running.size - reserved;
     const wanted = only ? kinds.filter((kind) => only.includes(kind)) : kinds;
     if (free <= 0 || wanted.length === 0 || stopping) return [];
-    const jobs = await store.jobs.claim({ owner, kinds: wanted, now: nowIso(), leaseMs, limit: free });
+    reserved += free;
+    let jobs: Job[];
+    try {
+      jobs = await store.jobs.claim({ owner, kinds: wanted, now: nowIso(), leaseMs, limit: free });
+    } finally {
+      reserved -= free;
+    }
     return jobs.map((job) => {
       const promise = execute(job).finally(() => {
         if (started && !stopping) schedule(0);
@@ -190,7 +217,13 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
     async drain(drainOptions) {
       for (;;) {
         const startedJobs = await claimAndStart(drainOptions?.kinds);
-        if (startedJobs.length === 0 && running.size === 0) return;
+        if (startedJobs.length === 0 && running.size === 0) {
+          // The poller may hold the free slots for a claim in flight: wait for it, then look again.
+          if (polling === undefined) return;
+          await polling;
+          if (running.size === 0 && reserved === 0) return;
+          continue;
+        }
         await Promise.race([...running.values()].map((entry) => entry.promise));
       }
     },
