@@ -1,0 +1,136 @@
+import type { Clock, EmbeddingConfig, IdGenerator } from "../../domain/index.js";
+import type { Embedder } from "../../llm/providers/embeddings.js";
+import { LlmError } from "../../llm/providers/llm-error.js";
+import type { Store } from "../../store/store.js";
+import type { AfterTurnHook } from "../agent-loop/agent-loop.js";
+import { enqueueJob, type JobHandler, PermanentJobError } from "../jobs/job-worker.js";
+import { isRecallable, RECALL_ROLES, recallText } from "./recall-text.js";
+
+/** The job kind that embeds an agent's new messages after its turns. */
+export const EMBED_MESSAGES_JOB = "embed_messages";
+
+/** Messages embedded per request (and per store write). */
+const DEFAULT_BATCH_SIZE = 64;
+
+/**
+ * Embeds for a background job. The embedder has already retried transient failures; one it calls
+ * permanent (bad credentials, a wrong dimension, an unknown model) fails the job at once rather than
+ * after minutes of backoff, with the provider's message.
+ */
+export async function embedForJob(
+  embedder: Embedder,
+  texts: readonly string[],
+  config: EmbeddingConfig,
+  signal?: AbortSignal | undefined,
+): Promise<number[][]> {
+  if (texts.length === 0) return [];
+  try {
+    return await embedder.embed(texts, config, { abortSignal: signal });
+  } catch (error) {
+    if (error instanceof LlmError && !error.retryable) throw new PermanentJobError(error.message);
+    throw error;
+  }
+}
+
+/**
+ * Names an embedding model and its dimension: what a stored vector was made by. Two configs with the
+ * same key give the same vectors, so a message or passage with the agent's key needs no new embedding.
+ */
+export function embeddingModelKey(config: EmbeddingConfig): string {
+  const model = config.handle ?? `${config.embedding_endpoint_type}/${config.embedding_model}`;
+  return `${model}:${config.embedding_dim}`;
+}
+
+export interface EmbedMessagesOptions {
+  store: Store;
+  embedder: Embedder;
+  agentId: string;
+  config: EmbeddingConfig;
+  batchSize?: number | undefined;
+  signal?: AbortSignal | undefined;
+  /** Told after each batch is stored, with how many messages this call has processed. */
+  onBatch?: ((processed: number) => Promise<void>) | undefined;
+}
+
+/**
+ * Embeds every message of the agent that `config`'s model has not processed yet, oldest first, batch by
+ * batch; each batch is stored before the next is requested, so an interrupted run resumes where it
+ * stopped. Messages recall never returns (tool results, earlier searches) are marked without a vector.
+ * Returns how many messages were processed.
+ */
+export async function embedAgentMessages(options: EmbedMessagesOptions): Promise<number> {
+  const { store, embedder, agentId, config } = options;
+  const model = embeddingModelKey(config);
+  const batchSize = Math.max(1, options.batchSize ?? DEFAULT_BATCH_SIZE);
+  let processed = 0;
+  for (;;) {
+    options.signal?.throwIfAborted();
+    const batch = await store.messages.listUnembedded({
+      agent_id: agentId,
+      model,
+      roles: [...RECALL_ROLES],
+      limit: batchSize,
+    });
+    if (batch.length === 0) return processed;
+    const wanted = batch.filter(isRecallable);
+    const vectors = await embedForJob(embedder, wanted.map(recallText), config, options.signal);
+    const byId = new Map(wanted.map((message, index) => [message.id, vectors[index] ?? null]));
+    await store.messages.setEmbeddings(
+      batch.map((message) => ({ id: message.id, embedding: byId.get(message.id) ?? null, model })),
+    );
+    processed += batch.length;
+    await options.onBatch?.(processed);
+  }
+}
+
+/** Enqueues the embedding of an agent's new messages; one queued job per agent at a time. */
+export async function enqueueMessageEmbedding(
+  store: Store,
+  deps: { clock: Clock; ids: IdGenerator },
+  agentId: string,
+) {
+  return enqueueJob(store, deps, {
+    kind: EMBED_MESSAGES_JOB,
+    payload: { agent_id: agentId },
+    concurrency_key: `${EMBED_MESSAGES_JOB}:${agentId}`,
+    max_attempts: 5,
+  });
+}
+
+/**
+ * After each turn of an agent with an embedding model, in the turn's own transaction: enqueue the
+ * embedding of its new messages, so that they are found by meaning from then on (by text at once).
+ */
+export function messageEmbeddingHook(deps: {
+  clock: Clock;
+  ids: IdGenerator;
+  embedder?: Embedder | undefined;
+}): AfterTurnHook {
+  return async (tx, turn) => {
+    if (deps.embedder === undefined || turn.agent.embedding_config === null) return;
+    await enqueueMessageEmbedding(tx, deps, turn.agent.id);
+  };
+}
+
+/** The handler of {@link EMBED_MESSAGES_JOB}: embeds whatever the agent's model has not seen yet. */
+export function embedMessagesHandler(deps: { store: Store; embedder: Embedder }): JobHandler {
+  return {
+    kind: EMBED_MESSAGES_JOB,
+    async run({ job, signal, progress }) {
+      const agentId = job.payload.agent_id;
+      if (typeof agentId !== "string") throw new PermanentJobError("payload.agent_id is missing");
+      const agent = await deps.store.agents.get(agentId);
+      // Deleted since, or its embedding model removed: nothing left to do.
+      if (agent === undefined || agent.embedding_config === null) return { embedded: 0 };
+      const embedded = await embedAgentMessages({
+        store: deps.store,
+        embedder: deps.embedder,
+        agentId,
+        config: agent.embedding_config,
+        signal,
+        onBatch: (done) => progress({ done }),
+      });
+      return { embedded };
+    },
+  };
+}
