@@ -32,8 +32,8 @@ export function fuseRankings<T>(
     entry.score += 1 / (k + rank);
     entry[list] = rank;
   };
-  vectorHits.forEach((item, index) => add(item, index + 1, "vectorRank"));
-  textHits.forEach((item, index) => add(item, index + 1, "textRank"));
+  for (const [index, item] of vectorHits.entries()) add(item, index + 1, "vectorRank");
+  for (const [index, item] of textHits.entries()) add(item, index + 1, "textRank");
   return [...fused.values()]
     .sort((a, b) => b.score - a.score || a.order - b.order)
     .map(({ order: _order, ...hit }) => hit);
