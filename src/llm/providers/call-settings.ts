@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { type AssistantContent, jsonSchema, type ModelMessage, type ToolSet, type UserContent } from "ai";
 import type { LlmConfig } from "../../domain/index.js";
 import type { SdkCallToolChoice } from "./call-middleware.js";
@@ -25,12 +26,14 @@ export interface CallSettings {
 export interface CallTarget {
   family: ProviderFamily;
   optionsKey: string;
+  /** `provider/model`: reasoning signed by another provider is not replayed to this one. */
+  handle?: string | undefined;
 }
 
 /** Translates a provider-neutral request into AI SDK call settings for one provider family. */
 export function buildCallSettings(request: ModelRequest, target: CallTarget): CallSettings {
   const config = typeof request.model === "string" ? undefined : request.model;
-  const { system, messages } = toSdkMessages(request.system, request.messages, target.family);
+  const { system, messages } = toSdkMessages(request.system, request.messages, target);
   const tools = request.tools && request.tools.length > 0 ? toSdkTools(request.tools) : undefined;
   return {
     system,
@@ -39,7 +42,10 @@ export function buildCallSettings(request: ModelRequest, target: CallTarget): Ca
     toolChoice: tools ? toSdkToolChoice(request.toolChoice) : undefined,
     maxOutputTokens: request.maxOutputTokens ?? config?.max_tokens ?? undefined,
     temperature: request.temperature ?? config?.temperature ?? undefined,
-    providerOptions: providerOptionsFor(request, config, target, tools !== undefined),
+    providerOptions: providerOptionsFor(request, config, target, {
+      hasTools: tools !== undefined,
+      unsignedToolTurn: target.family === "anthropic" && continuesUnsignedToolTurn(messages),
+    }),
     allowSystemInMessages: true,
   };
 }
@@ -51,7 +57,7 @@ export function buildCallSettings(request: ModelRequest, target: CallTarget): Ca
 function toSdkMessages(
   system: string | undefined,
   messages: ChatMessage[],
-  family: ProviderFamily,
+  target: CallTarget,
 ): { system: string | undefined; messages: ModelMessage[] } {
   const systemParts = system ? [system] : [];
   let index = 0;
@@ -60,21 +66,22 @@ function toSdkMessages(
     if (message.role !== "system") break;
     systemParts.push(message.content);
   }
-  const converted = messages.slice(index).map((message) => toSdkMessage(message, family));
+  const converted = messages.slice(index).map((message) => toSdkMessage(message, target));
   return { system: systemParts.length > 0 ? systemParts.join("\n\n") : undefined, messages: converted };
 }
 
-function toSdkMessage(message: ChatMessage, family: ProviderFamily): ModelMessage {
+function toSdkMessage(message: ChatMessage, target: CallTarget): ModelMessage {
+  const family = target.family;
   if (message.role === "user") return { role: "user", content: toUserContent(message.content) };
   if (message.role === "assistant") {
-    return { role: "assistant", content: toAssistantContent(message.content, family) };
+    return { role: "assistant", content: toAssistantContent(message.content, target) };
   }
   if (message.role === "tool") {
     return {
       role: "tool",
       content: message.results.map((result) => ({
         type: "tool-result",
-        toolCallId: result.toolCallId,
+        toolCallId: wireToolCallId(result.toolCallId, family),
         toolName: result.name,
         output: result.isError
           ? { type: "error-text", value: result.content }
@@ -99,9 +106,10 @@ function toUserContent(content: Extract<ChatMessage, { role: "user" }>["content"
 
 function toAssistantContent(
   content: Extract<ChatMessage, { role: "assistant" }>["content"],
-  family: ProviderFamily,
+  target: CallTarget,
 ): AssistantContent {
   if (typeof content === "string") return content;
+  const family = target.family;
   // Only Anthropic and Gemini take reasoning back (with its signature); others ignore or reject it.
   const replaysReasoning = family === "anthropic" || family === "google";
   const parts: Exclude<AssistantContent, string> = [];
@@ -110,11 +118,13 @@ function toAssistantContent(
       parts.push({ type: "text", text: part.text });
     } else if (part.type === "reasoning") {
       if (!replaysReasoning || (part.text === "" && !part.signature)) continue;
+      // A signature proves the reasoning to the provider that signed it; any other one rejects it.
+      if (!sameProvider(part.origin, target.handle)) continue;
       parts.push({ type: "reasoning", text: part.text, providerOptions: signatureOptions(part.signature) });
     } else {
       parts.push({
         type: "tool-call",
-        toolCallId: part.id,
+        toolCallId: wireToolCallId(part.id, family),
         toolName: part.name,
         input: parseArguments(part.arguments),
         providerOptions: signatureOptions(part.signature),
@@ -122,6 +132,32 @@ function toAssistantContent(
     }
   }
   return parts;
+}
+
+/** Whether the part's producing model is served by the target's provider (unknown on either side: yes). */
+function sameProvider(origin: string | undefined, handle: string | undefined): boolean {
+  if (origin === undefined || handle === undefined) return true;
+  const slash = origin.indexOf("/");
+  return slash > 0 && origin.slice(0, slash) === handle.slice(0, handle.indexOf("/"));
+}
+
+const ANTHROPIC_TOOL_ID = /^[a-zA-Z0-9_-]{1,64}$/;
+const OPENAI_MAX_TOOL_ID = 40;
+
+/**
+ * A tool call id the target provider accepts. Ids come from whichever provider made the call (an
+ * OpenAI-compatible server may answer `functions.search:0`); Anthropic takes only `[a-zA-Z0-9_-]`
+ * and OpenAI at most 40 characters. An id that does not fit is replaced by a stable one derived from
+ * it, the same for the call and its result, so the pairing survives a change of provider.
+ */
+export function wireToolCallId(id: string, family: ProviderFamily): string {
+  const fits =
+    family === "anthropic"
+      ? ANTHROPIC_TOOL_ID.test(id)
+      : id.length > 0 && (family !== "openai" || id.length <= OPENAI_MAX_TOOL_ID);
+  if (fits) return id;
+  const digest = createHash("sha256").update(id).digest("hex").slice(0, 16);
+  return `${id.replace(/[^a-zA-Z0-9_-]/g, "_").slice(0, 20)}_${digest}`;
 }
 
 function signatureOptions(signature: string | undefined): ProviderOptions | undefined {
@@ -169,12 +205,33 @@ function reasoningOf(request: ModelRequest, config: LlmConfig | undefined): Reas
 
 const MIN_THINKING_BUDGET = 1024;
 
+/**
+ * Whether the request continues a tool-using assistant turn (tool results after the last assistant
+ * message) whose turn does not open with signed thinking: one made by another provider before a
+ * switch of model, or before thinking was turned on. Anthropic refuses such a request with thinking
+ * enabled, so that call goes without it.
+ */
+function continuesUnsignedToolTurn(messages: readonly ModelMessage[]): boolean {
+  let answersTools = false;
+  for (let index = messages.length - 1; index >= 0; index--) {
+    const message = messages[index] as ModelMessage;
+    if (message.role === "tool") answersTools = true;
+    else if (message.role === "assistant") {
+      if (!answersTools) return false;
+      const first = typeof message.content === "string" ? undefined : message.content[0];
+      return !(first?.type === "reasoning" && first.providerOptions?.anthropic);
+    }
+  }
+  return false;
+}
+
 function providerOptionsFor(
   request: ModelRequest,
   config: LlmConfig | undefined,
   target: CallTarget,
-  hasTools: boolean,
+  context: { hasTools: boolean; unsignedToolTurn: boolean },
 ): ProviderOptions {
+  const { hasTools } = context;
   const parallel = hasTools
     ? (request.parallelToolCalls ?? config?.parallel_tool_calls ?? undefined)
     : undefined;
@@ -191,7 +248,7 @@ function providerOptionsFor(
       break;
     case "anthropic":
       if (parallel !== undefined) options.disableParallelToolUse = !parallel;
-      if (reasoning) {
+      if (reasoning && !context.unsignedToolTurn) {
         const budgetTokens = Math.max(MIN_THINKING_BUDGET, reasoning.budgetTokens ?? MIN_THINKING_BUDGET);
         options.thinking = { type: "enabled", budgetTokens };
       }

@@ -35,6 +35,8 @@ export interface ReasoningPart {
   type: "reasoning";
   text: string;
   signature?: string | undefined;
+  /** Handle of the model that produced it: its signature is replayed to that provider only. */
+  origin?: string | undefined;
 }
 
 /** A tool call the model made. `arguments` is the JSON text as the model produced it (it may be invalid). */

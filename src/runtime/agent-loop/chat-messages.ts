@@ -30,10 +30,12 @@ function userParts(message: Message): string | (TextPart | ImagePart)[] {
 
 function assistantParts(message: Message): (TextPart | ReasoningPart | ToolCallPart)[] {
   const parts: (TextPart | ReasoningPart | ToolCallPart)[] = [];
+  // The producing model travels with signed parts: after a switch of provider they must not be replayed.
+  const origin = message.model ?? undefined;
   for (const part of message.content) {
     if (part.type === "text" && part.text.length > 0) parts.push({ type: "text", text: part.text });
     else if (part.type === "reasoning" && part.is_native) {
-      parts.push({ type: "reasoning", text: part.reasoning, signature: part.signature ?? undefined });
+      parts.push({ type: "reasoning", text: part.reasoning, signature: part.signature ?? undefined, origin });
     }
   }
   for (const call of message.tool_calls ?? []) {
