@@ -4,6 +4,7 @@ import { type ProviderConfig, providerConfigFromEnv } from "./llm/provider-confi
 import { lazyEmbedder, lazyModelProvider } from "./llm/providers/lazy.js";
 import type { ModelProvider } from "./llm/providers/types.js";
 import { recoverInterruptedRuns } from "./runtime/agent-loop/recovery.js";
+import { backgroundSettingsFromEnv } from "./runtime/jobs/settings-from-env.js";
 import { createServices, type Services } from "./runtime/services.js";
 import { upsertBaseTools } from "./runtime/tools/base-tools.js";
 import { databaseUrlFromEnv, openStore } from "./store/open-store.js";
@@ -24,6 +25,11 @@ export interface ReverieOptions {
   ids?: IdGenerator;
   /** Whether this process runs background jobs (sleep-time, re-embedding, files). Default true. */
   worker?: boolean;
+  /**
+   * Whether to mark runs left unfinished by a crash as failed (default true). Commands that work on the
+   * data beside a running server (import, export, reembed) pass false: that server's runs are alive.
+   */
+  recoverRuns?: boolean;
 }
 
 /** A running Reverie: the same services the HTTP server uses, in-process. */
@@ -39,6 +45,7 @@ export interface Reverie {
 /** Opens (and migrates) the store and builds the services on it. */
 export async function openReverie(options: ReverieOptions = {}): Promise<Reverie> {
   const env = options.env ?? process.env;
+  const background = backgroundSettingsFromEnv(env);
   const databaseUrl =
     options.databaseUrl ??
     databaseUrlFromEnv(
@@ -53,12 +60,13 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
   const ids = options.ids ?? randomIds;
   try {
     await upsertBaseTools(store, { clock, ids });
-    await recoverInterruptedRuns(store, clock);
+    if (options.recoverRuns !== false) await recoverInterruptedRuns(store, clock);
   } catch (error) {
     await store.close();
     throw error;
   }
   const services = createServices({
+    ...background,
     store,
     models,
     clock,

@@ -3,11 +3,16 @@ import { openReverie } from "../reverie.js";
 import { createApp } from "../server/app.js";
 import { startServer } from "../server/serve.js";
 import { REVERIE_VERSION } from "../version.js";
+import { exportCommand, importCommand } from "./agent-file.js";
+import { reembedCommand } from "./reembed.js";
 
 const USAGE = `Usage: reverie <command> [options]
 
 Commands:
   server [--port 8283] [--host 127.0.0.1]   start the Letta-compatible API server
+  reembed <agent> [--model <handle>]        re-embed an agent's memory (switching model with --model)
+  export <agent> [-o file.af] [--history]   write an agent (and its sleep-time agent) as an Agent File
+  import <file.af> [--name] [--model]       create the agents of an Agent File (v2 or legacy v1)
   version                                   print the version
 
 Configuration comes from the environment: REVERIE_HOME, REVERIE_DATABASE_URL,
@@ -19,6 +24,12 @@ export async function main(argv: readonly string[]): Promise<number> {
   switch (command) {
     case "server":
       return serve(rest);
+    case "reembed":
+      return reembedCommand(rest);
+    case "export":
+      return exportCommand(rest);
+    case "import":
+      return importCommand(rest);
     case "version":
     case "--version":
     case "-v":

@@ -35,7 +35,7 @@ export async function reembedCommand(argv: readonly string[]): Promise<number> {
     return 2;
   }
 
-  const reverie = await openReverie({ worker: false });
+  const reverie = await openReverie({ worker: false, recoverRuns: false });
   try {
     return await reembed(reverie, agentArg as string, model);
   } finally {

@@ -9,6 +9,7 @@ import {
   type UpdateAgent,
 } from "../domain/index.js";
 import type { ModelRegistry } from "../llm/model-registry.js";
+import type { Embedder } from "../llm/providers/embeddings.js";
 import type { AgentListQuery, Store, TagListQuery } from "../store/store.js";
 import {
   findToolsByName,
@@ -32,6 +33,13 @@ import {
   chooseLlmForCreate,
   chooseLlmForUpdate,
 } from "./model-selection.js";
+import { embeddingModelChanged, enqueueReembed } from "./reembed/reembed-job.js";
+import {
+  disableSleeptime,
+  enableSleeptime,
+  managedSleeptimeGroup,
+  removeSleeptimeGroupsOf,
+} from "./sleeptime/sleeptime-agents.js";
 import { defaultSystemPrompt } from "./system-prompt.js";
 import { baseToolRules, defaultToolNames, includesBaseToolRules } from "./tools/builtin-schemas.js";
 
@@ -41,6 +49,8 @@ export interface AgentServiceDeps {
   models: ModelRegistry;
   clock: Clock;
   ids: IdGenerator;
+  /** When set, changing an agent's embedding model re-embeds its memory in the background. */
+  embedder?: Embedder | undefined;
 }
 
 /** Agents: create, list, read, modify, delete; every write is one transaction. */
@@ -173,6 +183,7 @@ export function createAgentService(deps: AgentServiceDeps): AgentService {
           const windowIds = [...window.messages, ...stored].map((message) => message.id);
           await tx.agents.update(id, { message_ids: windowIds });
         }
+        if (record.enable_sleeptime) await enableSleeptime(tx, record, { clock, ids });
         return get(id, tx);
       });
     },
@@ -211,12 +222,26 @@ export function createAgentService(deps: AgentServiceDeps): AgentService {
         }
         const updated = await tx.agents.update(agentId, fields);
         if (updated === undefined) throw notFound("Agent", agentId);
+        if (deps.embedder && embeddingModelChanged(current.embedding_config, updated.embedding_config)) {
+          await enqueueReembed(tx, deps, agentId);
+        }
+        if (patch.enable_sleeptime === true) await enableSleeptime(tx, updated, { clock, ids });
+        if (patch.enable_sleeptime === false) {
+          const group = await managedSleeptimeGroup(tx, agentId);
+          if (group) await disableSleeptime(tx, group, { clock });
+        }
         return buildAgentState(tx, updated);
       });
     },
 
     async delete(agentId) {
-      if (!(await store.agents.delete(agentId))) throw notFound("Agent", agentId);
+      await store.transaction(async (tx) => {
+        if (!(await tx.agents.get(agentId))) throw notFound("Agent", agentId);
+        // A primary takes its sleep-time agent with it; a deleted sleep-time agent ends the pairing
+        // (and is deleted with it).
+        await removeSleeptimeGroupsOf(tx, agentId, { clock });
+        await tx.agents.delete(agentId);
+      });
     },
 
     listTags: (query) => store.agents.listTags(query),

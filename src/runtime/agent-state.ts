@@ -7,12 +7,13 @@ import type { Store } from "../store/store.js";
  */
 export async function buildAgentState(store: Store, agent: AgentRecord): Promise<AgentState> {
   const lastId = agent.message_ids.at(-1);
-  const [blocks, tools, identities, groups, last] = await Promise.all([
+  const [blocks, tools, identities, groups, last, sources] = await Promise.all([
     store.blocks.listForAgent(agent.id),
     store.tools.listForAgent(agent.id),
     store.identities.listForAgent(agent.id),
     store.groups.listForAgent(agent.id),
     lastId === undefined ? Promise.resolve(undefined) : store.messages.get(lastId),
+    store.sources.listForAgent(agent.id),
   ]);
   // A tool call waiting for approval is the window's last message (letta-code reads this field).
   const pending =
@@ -29,7 +30,7 @@ export async function buildAgentState(store: Store, agent: AgentRecord): Promise
       git_enabled: false,
       prompt_template: null,
     },
-    sources: [],
+    sources,
     identities,
     identity_ids: identities.map((identity) => identity.id),
     managed_group: managedGroup,

@@ -47,7 +47,7 @@ export async function chooseLlmForCreate(models: ModelRegistry, input: CreateAge
 /** The embedding model of a new agent: the handle, a legacy config, the default, or none. */
 export async function chooseEmbeddingForCreate(
   models: ModelRegistry,
-  input: CreateAgent,
+  input: Pick<CreateAgent, "embedding" | "embedding_config" | "embedding_chunk_size">,
 ): Promise<EmbeddingChoice> {
   let config: EmbeddingConfig | null = null;
   if (input.embedding) config = await models.resolveEmbedding(input.embedding);

@@ -3,12 +3,16 @@ import type { ModelRegistry } from "../llm/model-registry.js";
 import type { Embedder } from "../llm/providers/embeddings.js";
 import type { ModelProvider } from "../llm/providers/types.js";
 import type { Store } from "../store/store.js";
+import { type AgentFileService, createAgentFileService } from "./agent-file/agent-file-service.js";
 import { type AfterTurnHook, type AgentLoop, createAgentLoop } from "./agent-loop/agent-loop.js";
 import { createTurnLocks, type TurnLocks } from "./agent-loop/turn-locks.js";
 import { type AgentService, createAgentService } from "./agent-service.js";
+import { type ArchiveService, createArchiveService } from "./archive-service.js";
 import { type BlockService, createBlockService } from "./block-service.js";
 import { type ConversationService, createConversationService } from "./conversation-service.js";
 import { type CoreMemoryService, createCoreMemoryService } from "./core-memory-service.js";
+import { createFolderService, type FolderService } from "./files/folder-service.js";
+import { createFileProcessingHandler } from "./files/processing.js";
 import {
   createJobWorker,
   type JobHandler,
@@ -16,7 +20,17 @@ import {
   type JobWorkerOptions,
 } from "./jobs/job-worker.js";
 import { createMessagingService, type MessagingService } from "./messaging-service.js";
+import { embedMessagesHandler, messageEmbeddingHook } from "./recall/message-embedding.js";
+import { createRecallService, type RecallService } from "./recall/recall-service.js";
+import { reembedHandler } from "./reembed/reembed-job.js";
 import { createRunService, type RunService } from "./run-service.js";
+import {
+  DEFAULT_SLEEPTIME_SETTINGS,
+  type SleeptimeSettings,
+  sleeptimeAfterTurn,
+  sleeptimeJobHandler,
+} from "./sleeptime/sleeptime-jobs.js";
+import { createSleeptimeService, type SleeptimeService } from "./sleeptime/sleeptime-service.js";
 import { createStreamingService, type StreamingService } from "./streaming/streaming-service.js";
 import type { CompactionThresholds } from "./summarizer/compactor.js";
 import { type ContextService, createContextService } from "./summarizer/context-service.js";
@@ -40,11 +54,15 @@ export interface ServiceDeps {
   streamRetentionMs?: number | undefined;
   /** Settings of the background job worker (lease, poll interval, concurrency, backoff). */
   worker?: Partial<Pick<JobWorkerOptions, "owner" | "concurrency" | "leaseMs" | "pollMs" | "backoffMs">>;
+  /** Sleep-time triggers and budgets (idle delay, steps and tokens per run). */
+  sleeptime?: Partial<SleeptimeSettings> | undefined;
 }
 
 /** Every service the server (and the embedded API) uses. */
 export interface Services {
   agents: AgentService;
+  /** Agent Files (.af): export and import. */
+  agentFiles: AgentFileService;
   blocks: BlockService;
   coreMemory: CoreMemoryService;
   messages: MessagingService;
@@ -58,8 +76,16 @@ export interface Services {
   /** Conversations (their own windows), recompiling and resetting windows. */
   conversations: ConversationService;
   models: ModelRegistry;
+  /** Archives, passages and hybrid archival search. */
+  archives: ArchiveService;
   /** Runs durable background jobs (sleep-time, re-embedding, file processing); started by the host. */
   jobs: JobWorker;
+  /** Folders, their files (upload, processing) and agents' open files. */
+  folders: FolderService;
+  /** Recall memory search (hybrid, over every agent's or one agent's messages). */
+  recall: RecallService;
+  /** Sleep-time groups, consolidation on demand and its block diffs. */
+  sleeptime: SleeptimeService;
 }
 
 /** Builds all services over one set of dependencies. */
@@ -85,6 +111,23 @@ export function createServices(deps: ServiceDeps): Services {
     afterTurn,
   });
   const streaming = createStreamingService({ ...deps, loop, locks, retentionMs: deps.streamRetentionMs });
+  if (embedder) {
+    // New messages are embedded in the background after each turn; model changes re-embed everything.
+    afterTurn.push(messageEmbeddingHook({ ...deps, embedder }));
+    jobHandlers.push(embedMessagesHandler({ store: deps.store, embedder }));
+    jobHandlers.push(reembedHandler({ store: deps.store, embedder }));
+  }
+  jobHandlers.push(createFileProcessingHandler({ ...deps, embedder }));
+  const sleeptimeSettings = { ...DEFAULT_SLEEPTIME_SETTINGS, ...deps.sleeptime };
+  afterTurn.push(sleeptimeAfterTurn({ ...deps, settings: sleeptimeSettings }));
+  jobHandlers.push(sleeptimeJobHandler({ ...deps, loop, settings: sleeptimeSettings }));
+  const jobs = createJobWorker({
+    ...deps.worker,
+    store: deps.store,
+    clock: deps.clock,
+    ids: deps.ids,
+    handlers: jobHandlers,
+  });
   return {
     // JSON sends go through the run registry too, so cancelling them aborts their LLM call.
     messages: createMessagingService({ store: deps.store, loop: { runTurn: streaming.runTurn } }),
@@ -95,9 +138,14 @@ export function createServices(deps: ServiceDeps): Services {
     context,
     conversations: createConversationService({ ...deps, locks, context }),
     agents: createAgentService(deps),
+    agentFiles: createAgentFileService({ ...deps, wakeJobs: () => jobs.wake() }),
+    archives: createArchiveService(deps),
     blocks: createBlockService(deps),
     coreMemory: createCoreMemoryService(deps),
     models: deps.models,
-    jobs: createJobWorker({ ...deps.worker, store: deps.store, clock: deps.clock, handlers: jobHandlers }),
+    recall: createRecallService({ store: deps.store, embedder }),
+    jobs,
+    folders: createFolderService({ ...deps, wakeJobs: () => jobs.wake() }),
+    sleeptime: createSleeptimeService({ ...deps, settings: sleeptimeSettings }),
   };
 }

@@ -5,22 +5,34 @@ import type { Services } from "../runtime/services.js";
 import { consoleLogger, errorResponse, type ServerLogger } from "./errors.js";
 import { buildOpenApiDocument } from "./openapi.js";
 import { type AnyRoute, mountRoutes } from "./route.js";
+import { agentFileRoutes } from "./routes/agent-file.js";
 import { agentRoutes } from "./routes/agents.js";
+import { archiveRoutes } from "./routes/archives.js";
 import { blockRoutes } from "./routes/blocks.js";
 import { mountCloudOnlyRoutes } from "./routes/cloud-only.js";
 import { contextRoutes } from "./routes/context.js";
 import { conversationRoutes } from "./routes/conversations.js";
 import { coreMemoryRoutes } from "./routes/core-memory.js";
+import { folderAndFileRoutes } from "./routes/folders.js";
+import { groupRoutes } from "./routes/groups.js";
 import { healthRoutes } from "./routes/health.js";
+import { messageSearchRoutes } from "./routes/message-search.js";
 import { messageRoutes } from "./routes/messages.js";
 import { modelRoutes } from "./routes/models.js";
+import { passageRoutes } from "./routes/passages.js";
 import { runRoutes } from "./routes/runs.js";
+import { sleeptimeRoutes } from "./routes/sleeptime.js";
 import { mountStreamingRoutes, type StreamingRouteOptions, streamingRoutes } from "./routes/streaming.js";
 import { tagRoutes } from "./routes/tags.js";
 import { toolRoutes } from "./routes/tools.js";
 
 /** Default request body limit: 10 MB. */
 export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+/** Default body limit of an Agent File import: 100 MB. */
+export const DEFAULT_MAX_IMPORT_BYTES = 100 * 1024 * 1024;
+
+const IMPORT_PATH = /^\/v1\/agents\/import\/?$/;
 
 /** What the HTTP app is built from. */
 export interface AppDeps {
@@ -30,6 +42,8 @@ export interface AppDeps {
   version: { letta: string; reverie: string };
   /** Largest accepted request body in bytes (default 10 MB); larger ones get a 413. */
   maxBodyBytes?: number;
+  /** Largest accepted Agent File import (default 100 MB, never below `maxBodyBytes`). */
+  maxImportBytes?: number;
   logger?: ServerLogger;
   /** Check every response against its schema (for tests: keeps the OpenAPI document honest). */
   validateResponses?: boolean;
@@ -41,17 +55,24 @@ export interface AppDeps {
 export function appRoutes(deps: Pick<AppDeps, "services" | "registry" | "version">): AnyRoute[] {
   return [
     ...healthRoutes(deps.version, deps.registry),
+    ...agentFileRoutes(deps.services),
     ...agentRoutes(deps.services),
     ...coreMemoryRoutes(deps.services),
     ...messageRoutes(deps.services),
+    ...messageSearchRoutes(deps.services),
     ...runRoutes(deps.services),
     ...streamingRoutes(deps.services),
     ...toolRoutes(deps.services),
+    ...folderAndFileRoutes(deps.services),
     ...contextRoutes(deps.services),
     ...blockRoutes(deps.services),
     ...conversationRoutes(deps.services),
     ...modelRoutes(deps.registry),
     ...tagRoutes(deps.services),
+    ...groupRoutes(deps.services),
+    ...sleeptimeRoutes(deps.services),
+    ...archiveRoutes(deps.services),
+    ...passageRoutes(deps.services),
   ];
 }
 
@@ -63,16 +84,18 @@ export function createApp(deps: AppDeps): Hono {
   const routes = appRoutes(deps);
   const maxBodyBytes = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
 
-  app.use(
-    "*",
+  const limitOf = (maxSize: number) =>
     bodyLimit({
-      maxSize: maxBodyBytes,
+      maxSize,
       onError: (c) => {
         c.header("x-should-retry", "false");
-        return c.json({ detail: `Request body too large: the limit is ${maxBodyBytes} bytes` }, 413);
+        return c.json({ detail: `Request body too large: the limit is ${maxSize} bytes` }, 413);
       },
-    }),
-  );
+    });
+  const generalLimit = limitOf(maxBodyBytes);
+  // Agent Files with their history are far larger than any other request.
+  const importLimit = limitOf(deps.maxImportBytes ?? Math.max(maxBodyBytes, DEFAULT_MAX_IMPORT_BYTES));
+  app.use("*", (c, next) => (IMPORT_PATH.test(c.req.path) ? importLimit : generalLimit)(c, next));
 
   const document = buildOpenApiDocument(routes, {
     title: "Reverie (Letta-compatible API)",

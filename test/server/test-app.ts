@@ -5,9 +5,10 @@ import type { Hono } from "hono";
 import type { Clock, IdGenerator } from "../../src/domain/index.js";
 import { createModelRegistry, type ModelRegistry } from "../../src/llm/model-registry.js";
 import type { ProviderConfig } from "../../src/llm/provider-config.js";
+import type { Embedder } from "../../src/llm/providers/embeddings.js";
 import { createModelProvider } from "../../src/llm/providers/model-provider.js";
 import type { RetryNotice, RetryPolicy } from "../../src/llm/providers/retry.js";
-import { createServices, type Services } from "../../src/runtime/services.js";
+import { createServices, type ServiceDeps, type Services } from "../../src/runtime/services.js";
 import { upsertBaseTools } from "../../src/runtime/tools/base-tools.js";
 import { createApp } from "../../src/server/app.js";
 import { openSqliteStore } from "../../src/store/index.js";
@@ -59,12 +60,18 @@ export interface TestAppOptions {
   retry?: Partial<RetryPolicy>;
   /** Told before each LLM retry. */
   onRetry?: (notice: RetryNotice) => void;
+  /** The clock (default: one that ticks 1 ms per reading). */
+  clock?: Clock;
+  /** Sleep-time triggers and budgets. */
+  sleeptime?: ServiceDeps["sleeptime"];
+  /** Embeds passages and queries (e.g. over a fake OpenAI server); without it search is text-only. */
+  embedder?: Embedder;
 }
 
 /** The app over a fresh store; OpenAI is configured with a key (no network). */
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), "reverie-server-test-"));
-  const clock = tickingClock();
+  const clock = options.clock ?? tickingClock();
   const ids = countingIds();
   let store: Store;
   if (options.store === "postgres") {
@@ -81,7 +88,15 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     retry: { maxRetries: 0, ...options.retry },
     onRetry: options.onRetry,
   });
-  const services = createServices({ store, models: registry, clock, ids, provider });
+  const services = createServices({
+    store,
+    models: registry,
+    clock,
+    ids,
+    provider,
+    embedder: options.embedder,
+    sleeptime: options.sleeptime,
+  });
   const logged: TestApp["logged"] = [];
   const app = createApp({
     services,

@@ -1,4 +1,4 @@
-import { embedMany } from "ai";
+import { type EmbeddingModel, embedMany } from "ai";
 import type { EmbeddingConfig } from "../../domain/index.js";
 import { DEFAULT_EMBEDDING_BATCH_SIZE } from "../model-catalog.js";
 import type { ProviderConfig } from "../provider-config.js";
@@ -52,7 +52,7 @@ export function createEmbedder(options: EmbedderOptions): Embedder {
       if (texts.length === 0) return [];
       const target = factory.embeddingModel(model);
       const config = typeof model === "string" ? undefined : model;
-      const batchSize = Math.max(1, config?.batch_size ?? DEFAULT_EMBEDDING_BATCH_SIZE);
+      const batchSize = await batchSizeFor(target.model, config);
       const providerOptions = dimensionOptions(target.family, target.optionsKey, target.modelId, config);
       const abortSignal = embedOptions.abortSignal;
       const vectors: number[][] = [];
@@ -97,6 +97,17 @@ export function createEmbedder(options: EmbedderOptions): Embedder {
       return vectors;
     },
   };
+}
+
+/**
+ * Texts per request: the config's `batch_size` (default 32), but never more than the provider takes in
+ * one call, so that one request is one retry unit (the AI SDK would otherwise split it and a failure of
+ * any part would redo the whole batch).
+ */
+async function batchSizeFor(model: EmbeddingModel, config: EmbeddingConfig | undefined): Promise<number> {
+  const wanted = Math.max(1, config?.batch_size ?? DEFAULT_EMBEDDING_BATCH_SIZE);
+  const providerMax = typeof model === "string" ? undefined : await model.maxEmbeddingsPerCall;
+  return providerMax !== undefined && providerMax > 0 ? Math.min(wanted, providerMax) : wanted;
 }
 
 /** Asks models that can shorten their vectors for the configured size (OpenAI v3 models, Gemini). */

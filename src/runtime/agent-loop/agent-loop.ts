@@ -103,6 +103,8 @@ export interface TurnRequest {
   conversationId?: string | null | undefined;
   messages: readonly MessageInput[];
   maxSteps?: number | undefined;
+  /** Token budget of the turn: once its steps used this many, it stops with `max_tokens_exceeded`. */
+  maxTokens?: number | undefined;
   clientTools?: readonly ClientTool[] | undefined;
   /** A run created beforehand (async requests); otherwise the turn creates one. */
   runId?: string | undefined;
@@ -438,6 +440,9 @@ export function createAgentLoop(deps: AgentLoopDeps) {
       // A run this turn created a moment ago cannot have been cancelled through the store yet.
       const mayBeCancelled = step > 0 || request.runId !== undefined;
       if (request.signal?.aborted || (mayBeCancelled && (await isCancelled(state.runId)))) return "cancelled";
+      if (request.maxTokens !== undefined && usage.total_tokens >= request.maxTokens) {
+        return "max_tokens_exceeded";
+      }
       const available = [...agentTools.map((tool) => tool.name).filter((name) => !clientNames.has(name))];
       const allowed = solver.allowedTools(available, { calls: history, lastResponse });
       const definitions = toolDefinitions(agent, agentTools, allowed.names, clientTools, solver);

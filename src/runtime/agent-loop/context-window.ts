@@ -7,6 +7,7 @@ import {
   newMessageRecord,
 } from "../../domain/index.js";
 import type { Store } from "../../store/store.js";
+import { renderDirectories } from "../files/directories.js";
 import { formatLettaTime } from "../memory/letta-time.js";
 import { fillSystemPrompt, type RenderedBlock, renderMemory } from "../memory/render-memory.js";
 import { ToolRuleSolver } from "../tool-rules/solver.js";
@@ -73,15 +74,17 @@ export async function compileSystemPrompt(
   const blocks = await renderBlocksOnly(store, agent);
   const archives = await store.archives.listForAgent(agent.id);
   const archiveIds = archives.map((archive) => archive.id);
-  const [total, archival, tags] = await Promise.all([
+  const [total, archival, tags, directories] = await Promise.all([
     store.messages.count({ agent_id: agent.id, conversation_id: conversationIdOf(owner) }),
     archiveIds.length > 0 ? store.passages.count(archiveIds) : Promise.resolve(0),
     archiveIds.length > 0 ? store.passages.tags(archiveIds) : Promise.resolve([]),
+    renderDirectories(store, agent),
   ]);
   const memory = renderMemory({
     blocks,
     lineNumbers,
     toolRules: new ToolRuleSolver(agent.tool_rules).describe(),
+    directories,
     metadata: {
       agentId: agent.id,
       conversationId: conversationIdOf(owner),
@@ -113,6 +116,9 @@ async function blocksFingerprint(store: Store, agent: AgentRecord): Promise<stri
   return rendered.slice(0, rendered.indexOf("</memory_blocks>") + "</memory_blocks>".length);
 }
 
+/** How the rendered `<directories>` section starts (see renderDirectories). */
+const DIRECTORIES_START = "<directories>\n<file_limits>";
+
 function systemText(message: Message | undefined): string {
   return message?.content.flatMap((part) => (part.type === "text" ? [part.text] : [])).join("") ?? "";
 }
@@ -130,9 +136,10 @@ export async function loadContextWindow(
 ): Promise<ContextWindow> {
   const ids = ownerIds(agent, owner);
   // The blocks are read alongside the window: they tell whether the stored system prompt is stale.
-  const [messages, fingerprint] = await Promise.all([
+  const [messages, fingerprint, directories] = await Promise.all([
     ids.length > 0 ? store.messages.getMany(ids) : Promise.resolve([]),
     blocksFingerprint(store, agent),
+    renderDirectories(store, agent),
   ]);
   const [first] = messages;
   const now = deps.clock.now().toISOString();
@@ -159,7 +166,13 @@ export async function loadContextWindow(
   }
 
   const current = systemText(first);
-  if (!current.includes(fingerprint) || !current.startsWith(agent.system.split("{CORE_MEMORY}")[0] ?? "")) {
+  // Open files are part of memory too: a changed window, or folders attached or all detached, rebuilds.
+  const filesStale = directories ? !current.includes(directories) : current.includes(DIRECTORIES_START);
+  if (
+    filesStale ||
+    !current.includes(fingerprint) ||
+    !current.startsWith(agent.system.split("{CORE_MEMORY}")[0] ?? "")
+  ) {
     const text = await compileSystemPrompt(store, agent, owner, messages.length, deps.clock);
     const updated = await store.messages.update(first.id, { content: [{ type: "text", text }] });
     if (updated) messages[0] = updated;

@@ -36,9 +36,12 @@ export async function upsertBaseTools(
           tags: ["letta", "base"],
           return_char_limit: existing?.return_char_limit ?? DEFAULT_RETURN_CHAR_LIMIT,
           default_requires_approval: existing?.default_requires_approval ?? false,
-          enable_parallel_execution: ["conversation_search", "archival_memory_search"].includes(
-            definition.name,
-          ),
+          enable_parallel_execution: [
+            "conversation_search",
+            "archival_memory_search",
+            "grep_files",
+            "semantic_search_files",
+          ].includes(definition.name),
           pip_requirements: null,
           npm_requirements: null,
           metadata_: null,

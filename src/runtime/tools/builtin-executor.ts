@@ -1,5 +1,7 @@
 import type { AgentRecord, Clock, IdGenerator, Result } from "../../domain/index.js";
 import type { Store } from "../../store/store.js";
+import { grepFiles, openFiles, semanticSearchFiles } from "../files/file-tools.js";
+import { chunkPassageText } from "../search/passage-chunks.js";
 import { runMemoryTool } from "./memory-tools.js";
 import {
   archivalMemorySearch,
@@ -48,6 +50,7 @@ export async function prepareBuiltinCall(
           agent: context.agent,
           now,
           runId: context.runId,
+          embed: context.embed,
         }),
       );
     case "archival_memory_search":
@@ -62,33 +65,43 @@ export async function prepareBuiltinCall(
     case "archival_memory_insert": {
       const content = typeof args.content === "string" ? args.content : "";
       if (!content.trim()) return settled({ ok: false, error: "Error: content must not be empty" });
-      const [embedding] = context.embed ? await context.embed([content]) : [];
+      // Long content is stored as several passages the embedding model takes whole, never truncated.
+      const chunks = chunkPassageText(content, context.agent.embedding_config);
+      const embeddings = context.embed ? await context.embed(chunks) : [];
       const tags = Array.isArray(args.tags) ? [...new Set(args.tags as string[])] : [];
       return async (tx) => {
         const stamp = now.toISOString();
         const archive = await ensureDefaultArchive(tx, context.agent, context.ids, stamp);
-        await tx.passages.insert([
-          {
+        await tx.passages.insert(
+          chunks.map((text, index) => ({
             id: context.ids.next("passage"),
-            text: content,
+            text,
             archive_id: archive.id,
             source_id: null,
             file_id: null,
             file_name: null,
             tags,
-            metadata: null,
-            embedding: embedding ?? null,
-            embedding_config: embedding ? context.agent.embedding_config : null,
+            metadata: chunks.length > 1 ? { chunk_index: index, chunk_count: chunks.length } : null,
+            embedding: embeddings[index] ?? null,
+            embedding_config: embeddings[index] ? context.agent.embedding_config : null,
             is_deleted: false,
             created_by_id: context.agent.id,
             last_updated_by_id: context.agent.id,
             created_at: stamp,
             updated_at: stamp,
-          },
-        ]);
-        return { ok: true, value: "None" };
+          })),
+        );
+        return { ok: true, value: chunks.length > 1 ? `None (stored as ${chunks.length} passages)` : "None" };
       };
     }
+    case "open_files":
+      return (tx) => openFiles(args, { tx, agent: context.agent, now: now.toISOString() });
+    case "grep_files":
+      return settled(await grepFiles(args, { store: context.store, agent: context.agent }));
+    case "semantic_search_files":
+      return settled(
+        await semanticSearchFiles(args, { store: context.store, agent: context.agent, embed: context.embed }),
+      );
     default:
       return async (tx) => {
         const result = await runMemoryTool(name, args, {
@@ -112,6 +125,8 @@ export const MEMORY_EDITING_TOOLS: ReadonlySet<string> = new Set([
   "core_memory_append",
   "core_memory_replace",
   "archival_memory_insert",
+  // Opening files changes the files section of the prompt.
+  "open_files",
 ]);
 
 /** Built-in names this executor knows. */
@@ -121,4 +136,6 @@ export const BUILTIN_EXECUTABLE: ReadonlySet<string> = new Set([
   "send_message",
   "conversation_search",
   "archival_memory_search",
+  "grep_files",
+  "semantic_search_files",
 ]);

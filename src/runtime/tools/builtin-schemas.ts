@@ -181,6 +181,54 @@ export const BUILTIN_TOOLS: readonly BuiltinToolDefinition[] = [
     },
     ["command"],
   ),
+  define(
+    "open_files",
+    "letta_files_core",
+    "Open one or more files of your attached folders (or a window of their lines) so their content shows in the files section of your core memory. At most `max_files_open` files are open at once: opening more closes the least recently used ones.",
+    {
+      file_requests: {
+        type: "array",
+        description: "The files to open, each with an optional window of lines.",
+        items: {
+          type: "object",
+          properties: {
+            file_name: string("The file's name as shown in <directories>, e.g. `folder/notes.md`."),
+            offset: integer("First line to show, 0-based (default: the start of the file)."),
+            length: integer("How many lines to show from the offset (default: to the end of the file)."),
+          },
+          required: ["file_name"],
+          additionalProperties: false,
+        },
+      },
+      close_all_others: {
+        type: "boolean",
+        description: "Close every other open file first (default false).",
+      },
+    },
+    ["file_requests"],
+  ),
+  define(
+    "grep_files",
+    "letta_files_core",
+    "Search the text of your attached files with a regular expression (case-insensitive). Returns a summary of matches per file and the matching lines with context, 20 matches per page.",
+    {
+      pattern: string("The regular expression to look for, e.g. `error|warning` or `def \\w+`."),
+      include: string("Only search files whose name matches this glob, e.g. `*.md` or `docs/*`."),
+      context_lines: integer("Lines of context to show around each match (default 1)."),
+      offset: integer("Skip this many matches (to see the next page; default 0)."),
+    },
+    ["pattern"],
+  ),
+  define(
+    "semantic_search_files",
+    "letta_files_core",
+    "Search your attached files by meaning (and keywords) and return the most relevant passages.",
+    {
+      query: string("What to look for, in natural language."),
+      limit: integer("How many passages to return at most (default 5, at most 50)."),
+    },
+    ["query"],
+  ),
 ];
 
 const byName = new Map(BUILTIN_TOOLS.map((tool) => [tool.name, tool]));

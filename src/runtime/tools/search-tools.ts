@@ -1,6 +1,9 @@
 import type { AgentRecord, Archive, IdGenerator, Message, MessageRole, Result } from "../../domain/index.js";
 import type { Store } from "../../store/store.js";
 import { formatLettaTime, parseAgentDate, timeAgo } from "../memory/letta-time.js";
+import { searchRecall } from "../recall/recall-search.js";
+import { isRecallable, RECALL_ROLES, recallText } from "../recall/recall-text.js";
+import { searchPassages } from "../search/passage-search.js";
 
 /** Embeds texts with the agent's embedding model; absent when the agent has none (text search only). */
 export type EmbedTexts = (texts: string[]) => Promise<number[][]>;
@@ -15,29 +18,6 @@ export interface SearchToolContext {
 }
 
 const DEFAULT_PAGE_SIZE = 5;
-const RRF_K = 60;
-
-function textOf(message: Message): string {
-  const text = message.content.flatMap((part) => (part.type === "text" ? [part.text] : [])).join("\n");
-  if (text) return text;
-  for (const call of message.tool_calls ?? []) {
-    if (call.function.name !== "send_message") continue;
-    try {
-      const words = (JSON.parse(call.function.arguments) as { message?: unknown }).message;
-      if (typeof words === "string") return words;
-    } catch {
-      // Fall through: a malformed call has no words to show.
-    }
-  }
-  return "";
-}
-
-/** Letta leaves tool results and earlier searches out of recall search. */
-function searchable(message: Message): boolean {
-  if (message.role === "tool" || message.role === "system" || message.role === "approval") return false;
-  if (message.tool_calls?.some((call) => call.function.name === "conversation_search")) return false;
-  return textOf(message).length > 0;
-}
 
 function dateArgument(
   value: unknown,
@@ -56,7 +36,10 @@ function dateArgument(
   return { ok: true, value: parsed };
 }
 
-/** `conversation_search`: recall memory by keyword (and, later, meaning), newest first without a query. */
+/**
+ * `conversation_search`: recall memory by keyword and by meaning (hybrid search, see searchRecall), or
+ * the newest messages without a query.
+ */
 export async function conversationSearch(
   args: Record<string, unknown>,
   context: SearchToolContext,
@@ -69,26 +52,52 @@ export async function conversationSearch(
   const end = dateArgument(args.end_date, context, true);
   if (!end.ok) return end;
   const query = typeof args.query === "string" ? args.query.trim() : "";
-  const filter = {
-    agent_id: context.agent.id,
-    roles: roles.length > 0 ? roles : undefined,
-    start_date: start.value,
-    end_date: end.value,
-  };
-  const candidates = query
-    ? (await context.store.messages.searchText({ ...filter, query, limit: limit * 4 })).map(
-        (hit) => hit.message,
-      )
-    : await context.store.messages.list({ ...filter, order: "desc", limit: limit * 4 });
-  const results = candidates
-    .filter((message) => searchable(message) && (!context.runId || message.run_id !== context.runId))
-    .slice(0, limit)
-    .map((message) => ({
-      timestamp: formatLettaTime(new Date(message.created_at), context.agent.timezone),
-      time_ago: timeAgo(new Date(message.created_at), context.now),
-      role: message.role,
-      content: textOf(message),
-    }));
+  const embed = context.embed;
+  const found: Array<{ message: Message; relevance?: Record<string, unknown> }> = [];
+  if (query) {
+    const result = await searchRecall(context.store, {
+      agentId: context.agent.id,
+      query,
+      roles: roles.length > 0 ? roles : undefined,
+      startDate: start.value,
+      endDate: end.value,
+      limit,
+      excludeRunId: context.runId,
+      embedQuery: embed && (async (text) => (await embed([text]))[0] ?? []),
+    });
+    for (const hit of result.hits) {
+      found.push({
+        message: hit.message,
+        relevance: {
+          rrf_score: hit.score,
+          vector_rank: hit.vectorRank,
+          fts_rank: hit.textRank,
+          search_mode: result.mode,
+        },
+      });
+    }
+  } else {
+    const newest = await context.store.messages.list({
+      agent_id: context.agent.id,
+      roles: roles.length > 0 ? roles : [...RECALL_ROLES],
+      start_date: start.value,
+      end_date: end.value,
+      order: "desc",
+      limit: limit * 4,
+    });
+    for (const message of newest) {
+      if (isRecallable(message) && (!context.runId || message.run_id !== context.runId)) {
+        found.push({ message });
+      }
+    }
+  }
+  const results = found.slice(0, limit).map(({ message, relevance }) => ({
+    timestamp: formatLettaTime(new Date(message.created_at), context.agent.timezone),
+    time_ago: timeAgo(new Date(message.created_at), context.now),
+    role: message.role,
+    ...(relevance === undefined ? {} : { relevance }),
+    content: recallText(message),
+  }));
   if (results.length === 0)
     return { ok: true, value: JSON.stringify({ message: "No results found.", results: [] }) };
   return { ok: true, value: JSON.stringify({ message: `Showing ${results.length} results:`, results }) };
@@ -125,7 +134,7 @@ export async function ensureDefaultArchive(
   return archive;
 }
 
-/** `archival_memory_search`: text and (with an embedder) vector search, fused by reciprocal rank. */
+/** `archival_memory_search`: hybrid search (vector with an embedder, and full text) of the agent's archives. */
 export async function archivalMemorySearch(
   args: Record<string, unknown>,
   context: SearchToolContext,
@@ -140,34 +149,26 @@ export async function archivalMemorySearch(
   if (!start.ok) return start;
   const end = dateArgument(args.end_datetime, context, true);
   if (!end.ok) return end;
-  const filter = {
-    archive_ids: archives.map((archive) => archive.id),
-    tags: Array.isArray(args.tags) && args.tags.length > 0 ? (args.tags as string[]) : undefined,
-    tag_match_mode: args.tag_match_mode === "all" ? ("all" as const) : ("any" as const),
-    start_date: start.value,
-    end_date: end.value,
-  };
-  const pool = limit * 4;
-  const textHits = await context.store.passages.searchText(filter, query, pool);
-  const [vector] = context.embed ? await context.embed([query]) : [];
-  const vectorHits = vector ? await context.store.passages.searchVector(filter, vector, pool) : [];
-
-  const fused = new Map<string, { passage: (typeof textHits)[number]["passage"]; score: number }>();
-  const add = (passage: (typeof textHits)[number]["passage"], rank: number) => {
-    const entry = fused.get(passage.id) ?? { passage, score: 0 };
-    entry.score += 1 / (RRF_K + rank);
-    fused.set(passage.id, entry);
-  };
-  for (const [index, hit] of textHits.entries()) add(hit.passage, index + 1);
-  for (const [index, hit] of vectorHits.entries()) add(hit.passage, index + 1);
-  const results = [...fused.values()]
-    .sort((a, b) => b.score - a.score)
-    .slice(0, limit)
-    .map(({ passage }) => ({
-      id: passage.id,
-      timestamp: formatLettaTime(new Date(passage.created_at), context.agent.timezone),
-      content: passage.text,
-      tags: passage.tags,
-    }));
+  const tags = Array.isArray(args.tags)
+    ? args.tags.filter((tag): tag is string => typeof tag === "string")
+    : [];
+  const found = await searchPassages(
+    { store: context.store, embed: context.embed },
+    {
+      archive_ids: archives.map((archive) => archive.id),
+      tags: tags.length > 0 ? tags : undefined,
+      tag_match_mode: args.tag_match_mode === "all" ? "all" : "any",
+      start_date: start.value,
+      end_date: end.value,
+      query,
+      limit,
+    },
+  );
+  const results = found.hits.map(({ passage }) => ({
+    id: passage.id,
+    timestamp: formatLettaTime(new Date(passage.created_at), context.agent.timezone),
+    content: passage.text,
+    tags: passage.tags,
+  }));
   return { ok: true, value: JSON.stringify(results) };
 }
