@@ -9,6 +9,8 @@ import type { Store } from "../../src/store/store.js";
 export interface BenchStore {
   backend: "sqlite" | "postgres";
   store: Store;
+  /** PostgreSQL: the schema the store works in. */
+  schema?: string;
   /** Closes the store and deletes its data (temp file, or the benchmark's schema). */
   dispose(): Promise<void>;
 }
@@ -31,11 +33,13 @@ export async function openBenchSqlite(): Promise<BenchStore> {
 }
 
 /**
- * A fresh PostgreSQL store in its own schema of the database at `url`, dropped on dispose; or the
+ * A fresh PostgreSQL store in its own schema of the database at `url`, dropped on dispose unless
+ * `keep` (or an existing schema, when `schema` names one); or the
  * reason it could not be reached (the benchmark then skips PostgreSQL).
  */
 export async function openBenchPostgres(
   url: string,
+  options: { schema?: string; keep?: boolean } = {},
 ): Promise<{ ok: true; value: BenchStore } | { ok: false; reason: string }> {
   const probe = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
   try {
@@ -44,7 +48,8 @@ export async function openBenchPostgres(
     const hint = (error as { code?: string }).code === "3D000" ? " (create it: createdb reverie_bench)" : "";
     return { ok: false, reason: `${url}: ${(error as Error).message}${hint}` };
   }
-  const schema = `bench_${process.pid}_${Date.now()}`;
+  // A named schema is one a previous run kept (`keep`), reused as it is.
+  const schema = options.schema ?? `bench_${process.pid}_${Date.now()}`;
   let store: Store;
   try {
     store = await openPostgresStore({ url, schema });
@@ -57,9 +62,10 @@ export async function openBenchPostgres(
     value: {
       backend: "postgres",
       store,
+      schema,
       async dispose() {
         await store.close();
-        await probe.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+        if (!options.keep) await probe.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
         await probe.end();
       },
     },

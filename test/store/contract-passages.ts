@@ -244,6 +244,43 @@ export function describePassageContract(context: ContractContext): void {
       expect((await store.passages.searchText({ archive_ids: [archive.id] }, "beta", 5)).length).toBe(0);
     });
 
+    it("keeps soft-deleted passages and other archives out of searches of an archive holding the rest", async () => {
+      const { store, f } = context;
+      const archive = await store.archives.create(f.archive());
+      // One archive holds every passage (SQLite then searches without the archive filter), until one
+      // is soft-deleted or another archive gets a passage.
+      const [near, far] = ids(
+        await store.passages.insert([
+          f.passage(archive.id, "wombat burrow", [1, 0]),
+          f.passage(archive.id, "wombat diet", [0, 1]),
+        ]),
+      );
+      const vectorIds = async () =>
+        ids(
+          (await store.passages.searchVector({ archive_ids: [archive.id] }, [1, 0.1], 5)).map(
+            (hit) => hit.passage,
+          ),
+        );
+      const textIds = async () =>
+        ids(
+          (await store.passages.searchText({ archive_ids: [archive.id] }, "wombat", 5)).map(
+            (hit) => hit.passage,
+          ),
+        );
+      expect(await vectorIds()).toEqual([near, far]);
+      expect((await textIds()).sort()).toEqual([near, far].sort());
+
+      await store.passages.insert([f.passage(archive.id, "wombat gone", [1, 0], { is_deleted: true })]);
+      expect(await vectorIds()).toEqual([near, far]);
+      expect((await textIds()).sort()).toEqual([near, far].sort());
+
+      const other = await store.archives.create(f.archive());
+      await store.passages.insert([f.passage(other.id, "wombat elsewhere", [1, 0])]);
+      await store.passages.delete(far ?? "");
+      expect(await vectorIds()).toEqual([near]);
+      expect(await textIds()).toEqual([near]);
+    });
+
     it("searches the passages of folders and files with those of archives, vectors left out on request", async () => {
       const { store, f } = context;
       const archive = await store.archives.create(f.archive());
