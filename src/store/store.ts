@@ -438,6 +438,11 @@ export interface JobRepository {
   fail(id: string, owner: string, now: string, error: string, retryAt?: string): Promise<boolean>;
   /** Moves a queued job's `run_after` (and replaces its payload when given); false if it is not queued. */
   reschedule(id: string, now: string, runAfter: string, payload?: Record<string, unknown>): Promise<boolean>;
+  /**
+   * Hands a held job back to the queue, due now, without counting the attempt (its worker is shutting
+   * down, the job did not fail); false if not held by `owner`.
+   */
+  release(id: string, owner: string, now: string): Promise<boolean>;
   cancel(id: string, now: string): Promise<boolean>;
 }
 

@@ -220,7 +220,7 @@ describeOnEachStore("job worker", (kind) => {
     ]);
   });
 
-  it("stop() aborts a running job and puts it back in the queue for the next start", async () => {
+  it("stop() aborts a running job and puts it back in the queue, its attempt not counted", async () => {
     let started: () => void = () => undefined;
     const running = new Promise<void>((resolve) => {
       started = resolve;
@@ -245,11 +245,15 @@ describeOnEachStore("job worker", (kind) => {
     await running;
     await jobs.stop();
     expect(signals[0]?.aborted).toBe(true);
-    expect(await store.jobs.get(job.id)).toMatchObject({ status: "queued", attempts: 1, lease_owner: null });
+    expect(await store.jobs.get(job.id)).toMatchObject({ status: "queued", attempts: 0, lease_owner: null });
 
     const again = worker([{ kind: "long", run: async () => ({ finished: true }) }]);
     await again.drain();
-    expect(await store.jobs.get(job.id)).toMatchObject({ status: "succeeded", result: { finished: true } });
+    expect(await store.jobs.get(job.id)).toMatchObject({
+      status: "succeeded",
+      attempts: 1,
+      result: { finished: true },
+    });
   });
 
   it("aborts a job whose lease it lost (cancelled meanwhile) without recording anything over it", async () => {

@@ -124,6 +124,24 @@ export function describeJobContract(context: ContractContext): void {
       expect(await claim("worker-a", f.at(100))).toEqual([]);
     });
 
+    it("releases a held job back to the queue without counting the attempt", async () => {
+      const { store, f } = context;
+      const { job } = await enqueue("sleeptime", { maxAttempts: 1, key: "k" });
+      await claim("worker-a", f.at(1));
+      expect(await store.jobs.release(job.id, "worker-b", f.at(2))).toBe(false);
+      expect(await store.jobs.release(job.id, "worker-a", f.at(2))).toBe(true);
+      expect(await store.jobs.get(job.id)).toMatchObject({
+        status: "queued",
+        attempts: 0,
+        lease_owner: null,
+        run_after: f.at(2),
+      });
+      // Still the one job of its key, and claimable again at once with its single attempt intact.
+      expect((await enqueue("sleeptime", { key: "k" })).created).toBe(false);
+      expect((await claim("worker-b", f.at(3))).map((claimed) => claimed.id)).toEqual([job.id]);
+      expect(await store.jobs.get(job.id)).toMatchObject({ status: "running", attempts: 1 });
+    });
+
     it("fails without retryAt at once", async () => {
       const { store, f } = context;
       const { job } = await enqueue("sleeptime", { maxAttempts: 5, key: "k" });

@@ -140,12 +140,17 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
       }
     } catch (error) {
       if (abort.signal.aborted && !stopping) return; // the lease went to another worker
+      if (abort.signal.aborted && stopping) {
+        // Cut off by a shutdown, not failed: back to the queue without using up an attempt.
+        await store.jobs.release(job.id, owner, nowIso()).catch(() => false);
+        return;
+      }
       const message = error instanceof Error ? error.message : String(error);
       const retryable = !(error instanceof PermanentJobError) && job.attempts < job.max_attempts;
       const retryAt = retryable
-        ? new Date(clock.now().getTime() + (stopping ? 0 : backoff(job.attempts))).toISOString()
+        ? new Date(clock.now().getTime() + backoff(job.attempts)).toISOString()
         : undefined;
-      if (!stopping) onError(job, error);
+      onError(job, error);
       await store.jobs.fail(job.id, owner, nowIso(), message, retryAt).catch(() => false);
     } finally {
       clearInterval(heartbeat);

@@ -215,6 +215,26 @@ export function createJobRepository(context: SqlContext): JobRepository {
       });
     },
 
+    async release(id, owner, now) {
+      const result = await db
+        .updateTable("jobs")
+        .set((eb) => ({
+          ...(encode({
+            status: "queued",
+            run_after: now,
+            lease_owner: null,
+            lease_expires_at: null,
+            updated_at: now,
+          }) as Updateable<JobsTable>),
+          attempts: eb("attempts", "-", 1),
+        }))
+        .where("id", "=", id)
+        .where("lease_owner", "=", owner)
+        .where("status", "=", "running")
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    },
+
     async reschedule(id, now, runAfter, payload) {
       const result = await db
         .updateTable("jobs")
