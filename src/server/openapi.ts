@@ -85,6 +85,7 @@ export function buildOpenApiDocument(
         content: { "application/json": { schema: schemaRef(inputs, route.body, inputSchemas) } },
       };
     }
+    if (route.multipart) operation.requestBody = multipartBody(route.multipart);
     paths[route.path] ??= {};
     (paths[route.path] as Record<string, unknown>)[route.method] = operation;
   }
@@ -100,6 +101,25 @@ export function buildOpenApiDocument(
     components: {
       schemas: components,
       securitySchemes: { bearerAuth: { type: "http", scheme: "bearer" } },
+    },
+  };
+}
+
+/** A form body: its text fields as zod describes them, plus binary file fields, all files required. */
+function multipartBody(form: NonNullable<AnyRoute["multipart"]>): JsonSchema {
+  const schema = z.toJSONSchema(form.fields, { io: "input", unrepresentable: "any" }) as {
+    properties?: Record<string, unknown>;
+    required?: string[];
+  };
+  const properties = { ...schema.properties };
+  for (const name of form.files) properties[name] = { type: "string", format: "binary" };
+  const { $schema: _dialect, ...rest } = schema as Record<string, unknown>;
+  return {
+    required: true,
+    content: {
+      "multipart/form-data": {
+        schema: { ...rest, properties, required: [...form.files, ...(schema.required ?? [])] },
+      },
     },
   };
 }

@@ -39,6 +39,11 @@ export interface Route<
   tag: string;
   query?: Q;
   body?: B;
+  /**
+   * A multipart/form-data body, which the handler reads itself (uploads): its text fields and the names
+   * of its file fields, for the OpenAPI document.
+   */
+  multipart?: { fields: z.ZodObject; files: readonly string[] } | undefined;
   response: R;
   handle(input: RouteInput<P, Q, B>): Promise<z.input<R>> | z.input<R>;
 }

@@ -53,6 +53,14 @@ describe("GET /openapi.json", () => {
       expect.arrayContaining(["id", "llm_config", "memory"]),
     );
 
+    // Uploads document their form: the file as binary, the options as text fields.
+    const imported = document.paths["/v1/agents/import"].post.requestBody.content["multipart/form-data"];
+    expect(imported.schema.properties.file).toEqual({ type: "string", format: "binary" });
+    expect(imported.schema.required).toContain("file");
+    expect(imported.schema.properties.override_existing_tools).toBeDefined();
+    const upload = document.paths["/v1/folders/{folder_id}/upload"].post.requestBody;
+    expect(upload.content["multipart/form-data"].schema.properties.file.format).toBe("binary");
+
     const list = document.paths["/v1/agents/"].get;
     const parameters = Object.fromEntries(
       list.parameters.map((parameter: { name: string }) => [parameter.name, parameter]),

@@ -126,6 +126,7 @@ export function agentFileRoutes(services: Services): AnyRoute[] {
       operationId: "import_agent",
       summary: "Import an Agent File (.af, v2 or legacy v1): multipart field 'file' plus Letta's options",
       tag: "agents",
+      multipart: { fields: ImportFormSchema, files: ["file"] },
       response: ImportedAgentsSchema,
       handle: async ({ context }) => {
         const { text, options } = await readImport(context);

@@ -147,6 +147,7 @@ function folderRoutes(services: Services): AnyRoute[] {
       operationId: "upload_file_to_folder",
       summary: "Upload a file (multipart field 'file'); it is parsed, chunked and embedded in the background",
       tag: "folders",
+      multipart: { fields: z.object({}), files: ["file"] },
       query: UploadQuerySchema,
       response: FileMetadataSchema,
       handle: async ({ params, query, context }) =>
