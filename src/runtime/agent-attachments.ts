@@ -101,10 +101,3 @@ export async function replaceIdentities(
     if (!kept.has(id)) await store.identities.attach(agentId, id);
   }
 }
-
-/** Folders (sources) are not stored yet: refuse a non-empty list rather than drop it silently. */
-export function refuseFolders(folderIds: readonly string[] | null | undefined, field: string): void {
-  if (folderIds && folderIds.length > 0) {
-    throw new ReverieError("invalid_argument", `${field}: folders are not supported by this server yet`);
-  }
-}

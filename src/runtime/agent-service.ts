@@ -13,7 +13,6 @@ import type { Embedder } from "../llm/providers/embeddings.js";
 import type { AgentListQuery, Store, TagListQuery } from "../store/store.js";
 import {
   findToolsByName,
-  refuseFolders,
   replaceBlocks,
   replaceIdentities,
   replaceTools,
@@ -26,6 +25,7 @@ import { loadContextWindow } from "./agent-loop/context-window.js";
 import { generateAgentName } from "./agent-names.js";
 import { buildAgentState } from "./agent-state.js";
 import { assertUniqueLabels, newBlock, USER_ACTOR } from "./block-records.js";
+import { replaceFolders } from "./files/folder-attachments.js";
 import { initialMessages } from "./initial-messages.js";
 import {
   chooseEmbeddingForCreate,
@@ -107,8 +107,6 @@ export function createAgentService(deps: AgentServiceDeps): AgentService {
     get: (agentId) => get(agentId),
 
     async create(input) {
-      refuseFolders(input.folder_ids, "folder_ids");
-      refuseFolders(input.source_ids, "source_ids");
       // Model resolution may ask a local server for its models: done before the transaction opens.
       const llm = await chooseLlmForCreate(models, input);
       const embedding = await chooseEmbeddingForCreate(models, input);
@@ -175,6 +173,9 @@ export function createAgentService(deps: AgentServiceDeps): AgentService {
         await replaceBlocks(tx, id, [...newBlocks, ...existingBlocks]);
         await replaceTools(tx, id, tools);
         await replaceIdentities(tx, id, identityIds);
+        // `source_ids` is the deprecated name of `folder_ids`.
+        const folderIds = input.folder_ids ?? input.source_ids ?? [];
+        if (folderIds.length > 0) await replaceFolders(tx, record, folderIds, now);
         // As in Letta, a new agent's window starts with its compiled system message.
         const window = await loadContextWindow(tx, record, { kind: "agent", agentId: id }, { clock, ids });
         const initial = initialMessages(input.initial_message_sequence ?? [], record, now, ids);
@@ -198,8 +199,6 @@ export function createAgentService(deps: AgentServiceDeps): AgentService {
     async update(agentId, patch) {
       const current = await store.agents.get(agentId);
       if (current === undefined) throw notFound("Agent", agentId);
-      refuseFolders(patch.folder_ids, "folder_ids");
-      refuseFolders(patch.source_ids, "source_ids");
       const llm = await chooseLlmForUpdate(models, current, patch);
       const embedding = await chooseEmbeddingForUpdate(models, current, patch);
 
@@ -222,6 +221,8 @@ export function createAgentService(deps: AgentServiceDeps): AgentService {
         }
         const updated = await tx.agents.update(agentId, fields);
         if (updated === undefined) throw notFound("Agent", agentId);
+        const folderIds = patch.folder_ids ?? patch.source_ids;
+        if (folderIds != null) await replaceFolders(tx, updated, folderIds, isoNow(clock));
         if (deps.embedder && embeddingModelChanged(current.embedding_config, updated.embedding_config)) {
           await enqueueReembed(tx, deps, agentId);
         }

@@ -327,4 +327,38 @@ describeOnEachStore("folders, uploads and file tools", (storeKind) => {
     expect(after.tools.map((tool: JsonBody) => tool.name)).not.toContain("open_files");
     expect((await t.call("PATCH", `/v1/agents/${agent.id}/folders/attach/${folder.id}`)).status).toBe(404);
   });
+
+  it("attaches folders given on agent create and update (folder_ids, or the deprecated source_ids)", async () => {
+    const first = await ok("POST", "/v1/folders/", { name: "first" });
+    const second = await ok("POST", "/v1/folders/", { name: "second" });
+    await upload(first.id, uploadForm("notes.md", MARKDOWN));
+    await t.services.jobs.drain();
+
+    const agent = await createAgent({ folder_ids: [first.id] });
+    expect(agent.sources.map((folder: JsonBody) => folder.id)).toEqual([first.id]);
+    expect(agent.tools.map((tool: JsonBody) => tool.name)).toContain("grep_files");
+    const files = (await ok("GET", `/v1/agents/${agent.id}/files`)).files;
+    expect(files.map((file: JsonBody) => [file.file_name, file.is_open])).toEqual([["first/notes.md", true]]);
+
+    const swapped = await ok("PATCH", `/v1/agents/${agent.id}`, { source_ids: [second.id] });
+    expect(swapped.sources.map((folder: JsonBody) => folder.id)).toEqual([second.id]);
+    expect((await ok("GET", `/v1/agents/${agent.id}/files`)).files).toEqual([]);
+    const cleared = await ok("PATCH", `/v1/agents/${agent.id}`, { folder_ids: [] });
+    expect(cleared.sources).toEqual([]);
+    expect(cleared.tools.map((tool: JsonBody) => tool.name)).not.toContain("grep_files");
+
+    // An unknown folder is a 404 and creates nothing.
+    const before = await ok("GET", "/v1/agents/count");
+    const missing = "source-00000000-0000-4000-8000-999999999999";
+    const refused = await t.call("POST", "/v1/agents/", {
+      model: "openai/gpt-4o-mini",
+      embedding_config: EMBEDDING_CONFIG,
+      folder_ids: [first.id, missing],
+    });
+    expect(refused.status).toBe(404);
+    expect(refused.body.detail).toContain(missing);
+    expect(await ok("GET", "/v1/agents/count")).toBe(before);
+    expect((await t.call("PATCH", `/v1/agents/${agent.id}`, { folder_ids: [missing] })).status).toBe(404);
+    expect((await ok("GET", `/v1/agents/${agent.id}`)).sources).toEqual([]);
+  });
 });

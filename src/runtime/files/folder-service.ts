@@ -15,13 +15,12 @@ import {
 import { normalizeLegacyEmbeddingConfig } from "../../llm/llm-config-overrides.js";
 import type { ModelRegistry } from "../../llm/model-registry.js";
 import type { SourceListQuery, Store } from "../../store/store.js";
-import { findToolsByName } from "../agent-attachments.js";
 import { buildAgentState } from "../agent-state.js";
 import { pageInMemory } from "../in-memory-page.js";
 import { enqueueJob } from "../jobs/job-worker.js";
 import { chooseEmbeddingForCreate } from "../model-selection.js";
-import { FILE_TOOL_NAMES } from "./file-tools.js";
 import { closedView, openFileView } from "./file-views.js";
+import { attachFolder, detachFolder, syncFileTools } from "./folder-attachments.js";
 import { detectFileType, SUPPORTED_EXTENSIONS } from "./parsers.js";
 import { PROCESS_FILE_JOB } from "./processing.js";
 
@@ -116,16 +115,6 @@ export function createFolderService(deps: FolderServiceDeps): FolderService {
     for (let count = 1; ; count++) {
       const candidate = `${base}_(${count})${extension}`;
       if (!taken.has(candidate)) return candidate;
-    }
-  }
-
-  /** The file tools follow folder attachments, as in Letta. */
-  async function syncFileTools(tx: Store, agentId: string): Promise<void> {
-    const hasFolders = (await tx.sources.listForAgent(agentId)).length > 0;
-    const tools = await findToolsByName(tx, FILE_TOOL_NAMES);
-    for (const tool of tools) {
-      if (hasFolders) await tx.tools.attach(agentId, tool.id);
-      else await tx.tools.detach(agentId, tool.id);
     }
   }
 
@@ -274,17 +263,7 @@ export function createFolderService(deps: FolderServiceDeps): FolderService {
     async attach(agentId, folderId) {
       await store.transaction(async (tx) => {
         const agent = await requireAgent(agentId, tx);
-        const source = await requireFolder(folderId, tx);
-        await tx.sources.attach(agentId, folderId, now());
-        await syncFileTools(tx, agentId);
-        // Letta opens the folder's files on attach, oldest first, so the newest stay open past the limit.
-        const files = await tx.files.list({ source_id: folderId, order: "asc" });
-        for (const file of files) {
-          if (file.processing_status !== "completed") continue;
-          if (await tx.files.getAgentFile(agentId, file.id)) continue;
-          const text = await tx.files.text(file.id);
-          if (typeof text === "string") await openFileView(tx, { agent, source, file, text, now: now() });
-        }
+        await attachFolder(tx, agent, await requireFolder(folderId, tx), now());
       });
       return buildAgentState(store, await requireAgent(agentId));
     },
@@ -293,8 +272,7 @@ export function createFolderService(deps: FolderServiceDeps): FolderService {
       await store.transaction(async (tx) => {
         await requireAgent(agentId, tx);
         await requireFolder(folderId, tx);
-        await tx.sources.detach(agentId, folderId);
-        await syncFileTools(tx, agentId);
+        await detachFolder(tx, agentId, folderId);
       });
       return buildAgentState(store, await requireAgent(agentId));
     },
