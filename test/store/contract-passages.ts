@@ -161,6 +161,37 @@ export function describePassageContract(context: ContractContext): void {
       expect(await store.passages.tags([archive.id])).toEqual(["x", "y"]);
     });
 
+    it("matches tags exactly, whatever their characters or repetitions, and only in the searched archives", async () => {
+      const { store, f } = context;
+      const archive = await store.archives.create(f.archive());
+      const other = await store.archives.create(f.archive());
+      const odd = ['say "hi"', "back\\slash", "{a,b}", "ünï 🙂"];
+      const both = f.passage(archive.id, "tagged twice note", vectorNear(4, 0), {
+        tags: [odd[0]!, odd[0]!, "x"],
+      });
+      const single = f.passage(archive.id, "tagged once note", vectorNear(4, 0, 0.1), {
+        tags: [odd[1]!, odd[2]!],
+      });
+      const prefix = f.passage(archive.id, "prefix note", vectorNear(4, 0, 0.2), { tags: ["say"] });
+      const elsewhere = f.passage(other.id, "elsewhere note", vectorNear(4, 0), { tags: [odd[0]!, "x"] });
+      await store.passages.insert([both, single, prefix, elsewhere]);
+      const found = (hits: ReadonlyArray<{ passage: Passage }>) => hits.map((hit) => hit.passage.id).sort();
+      const search = async (tags: string[], mode: "any" | "all") => {
+        const filter = { archive_ids: [archive.id], tags, tag_match_mode: mode };
+        const vector = found(await store.passages.searchVector(filter, vectorNear(4, 0), 10));
+        expect(found(await store.passages.searchText(filter, "note", 10))).toEqual(vector);
+        return vector;
+      };
+
+      expect(await search([odd[0]!, odd[0]!, "x"], "all")).toEqual([both.id]);
+      expect(await search([odd[0]!, "x", "x"], "any")).toEqual([both.id]);
+      expect(await search([odd[1]!, odd[2]!], "all")).toEqual([single.id]);
+      expect(await search([odd[2]!, odd[3]!], "any")).toEqual([single.id]);
+      expect(await search([odd[3]!], "any")).toEqual([]);
+      expect(await search(["x", odd[1]!], "all")).toEqual([]);
+      expect(await search(["x", odd[1]!], "any")).toEqual([both.id, single.id].sort());
+    });
+
     it("applies inclusive date ranges before the limit", async () => {
       const { store, f } = context;
       const archive = await store.archives.create(f.archive());

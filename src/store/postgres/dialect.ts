@@ -22,14 +22,16 @@ const UNIQUE_VIOLATION = "23505";
  */
 const JSON_NUL_ESCAPE = /(?<!\\)((?:\\\\)*)\\u0000/g;
 
+function encodeJson(value: unknown): string {
+  return JSON.stringify(value).replace(JSON_NUL_ESCAPE, "$1\\ufffd");
+}
+
 /** The PostgreSQL side of the shared SQL store; `schema` is where `migrate` creates the tables. */
 export function createPostgresDialect(options: { schema?: string | undefined } = {}): SqlDialect {
   return {
     name: "postgres",
 
-    encodeJson(value) {
-      return JSON.stringify(value).replace(JSON_NUL_ESCAPE, "$1\\ufffd");
-    },
+    encodeJson,
     decodeJson(raw) {
       // node-postgres parses json and jsonb; text only arrives here from a cast in hand-written SQL.
       return typeof raw === "string" ? JSON.parse(raw) : raw;
@@ -56,6 +58,14 @@ export function createPostgresDialect(options: { schema?: string | undefined } =
     },
     jsonArrayContains(array, element) {
       return sql<boolean>`(${array} @> ${JSON.stringify([element])}::jsonb)`;
+    },
+    // Both forms are answered by the GIN index on `passages.tags` (migration 0005), whose statistics
+    // also give the planner the selectivity it needs to choose between the HNSW index with filtering
+    // and an exact scan of the tagged rows.
+    passageTagsMatch(column, tags, mode) {
+      return mode === "all"
+        ? sql<boolean>`(${column} @> ${encodeJson(tags)}::jsonb)`
+        : sql<boolean>`(${column} ?| ${[...tags]}::text[])`;
     },
     isUniqueViolation(error) {
       return (

@@ -57,6 +57,17 @@ export interface SqlDialect {
   containsInsensitive(value: Expression<string | null>, needle: string): Expression<SqlBool>;
   /** True when the JSON array in `array` (a `Json` column of strings) contains the string `element`. */
   jsonArrayContains(array: Expression<Json>, element: string): Expression<SqlBool>;
+  /**
+   * The passage tag filter as a condition on the `passages.tags` column (a JSON array of strings):
+   * `all` keeps passages having every one of `tags`, `any` those having at least one; `tags` is non-empty
+   * and has no duplicates. Undefined when the dialect cannot index that column for it: the shared code
+   * then filters through the `passage_tags` table instead.
+   */
+  passageTagsMatch(
+    column: Expression<Json>,
+    tags: readonly string[],
+    mode: "any" | "all",
+  ): Expression<SqlBool> | undefined;
   /** Whether an error thrown by the driver is a unique-constraint (or primary-key) violation. */
   isUniqueViolation(error: unknown): boolean;
 

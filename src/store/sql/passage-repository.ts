@@ -1,4 +1,4 @@
-import type { ExpressionBuilder, Insertable } from "kysely";
+import type { Expression, ExpressionBuilder, Insertable, SqlBool } from "kysely";
 import type { Passage } from "../../domain/index.js";
 import type { PassageFilter, PassageListQuery, PassageRepository, PassageSearchOptions } from "../store.js";
 import type { PassageVectorRef, PassageWhere, SqlDb } from "./dialect.js";
@@ -242,15 +242,20 @@ export function createPassageRepository(context: SqlContext): PassageRepository 
         ...(filter.source_ids?.length ? [eb("passages.source_id", "in", [...filter.source_ids])] : []),
         ...(filter.file_ids?.length ? [eb("passages.file_id", "in", [...filter.file_ids])] : []),
       ];
-      const tests = [
+      const tests: Expression<SqlBool>[] = [
         scope.length === 0 ? matchesNothing : scope.length === 1 ? scope[0]! : eb.or(scope),
         eb("passages.is_deleted", "=", dialect.encodeBool(false)),
       ];
       const tags = [...new Set(filter.tags ?? [])];
-      if (tags.length > 0) {
-        // `all`: the passages having every tag, as a set computed once; a count per candidate row (a
-        // correlated subquery) made filtered searches of 100k passages take hundreds of ms. `any` is
-        // a cheap existence probe per row.
+      const mode = filter.tag_match_mode === "all" ? "all" : "any";
+      const onColumn =
+        tags.length > 0 ? dialect.passageTagsMatch(eb.ref("passages.tags"), tags, mode) : undefined;
+      if (onColumn !== undefined) {
+        tests.push(onColumn);
+      } else if (tags.length > 0) {
+        // Through `passage_tags` (SQLite). `all`: the passages having every tag, as a set computed
+        // once; a count per candidate row (a correlated subquery) made filtered searches of 100k
+        // passages take hundreds of ms. `any` is a cheap existence probe per row.
         let tagged = eb
           .selectFrom("passage_tags")
           .select("passage_tags.passage_id")
@@ -260,7 +265,7 @@ export function createPassageRepository(context: SqlContext): PassageRepository 
           tagged = tagged.where("passage_tags.archive_id", "in", [...filter.archive_ids]);
         }
         tests.push(
-          filter.tag_match_mode === "all"
+          mode === "all"
             ? eb(
                 "passages.id",
                 "in",

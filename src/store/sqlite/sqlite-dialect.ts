@@ -66,6 +66,8 @@ export const sqliteDialect: SqlDialect = {
     sql<boolean>`instr(${sql.raw(CASEFOLD_FUNCTION)}(${value}), ${needle.toLowerCase()}) > 0`,
   jsonArrayContains: (array, element) =>
     sql<boolean>`exists (select 1 from json_each(${array}) where json_each.value = ${element})`,
+  // `json_each` over `passages.tags` cannot use an index; the indexed `passage_tags` table can.
+  passageTagsMatch: () => undefined,
   isUniqueViolation: (error) =>
     typeof error === "object" &&
     error !== null &&
