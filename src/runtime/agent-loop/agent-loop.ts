@@ -13,7 +13,6 @@ import {
   ReverieError,
   type Run,
   type StopReason,
-  StopReasonSchema,
   type ToolReturn,
 } from "../../domain/index.js";
 import { LlmError } from "../../llm/providers/llm-error.js";
@@ -52,18 +51,11 @@ import {
   type TurnInput,
 } from "./turn-input.js";
 import { type TurnLocks, turnKey } from "./turn-locks.js";
+import { addUsage, emptyUsage, runStatusFor, stopFor } from "./turn-outcome.js";
 
 export type { StepDraft } from "./model-call.js";
 
 export const DEFAULT_MAX_STEPS = 50;
-
-/** Stop reasons after which a run counts as completed (the rest fail, or are cancelled). */
-const COMPLETED: ReadonlySet<StopReason> = new Set([
-  "end_turn",
-  "max_steps",
-  "tool_rule",
-  "requires_approval",
-]);
 
 export interface AgentLoopDeps {
   store: Store;
@@ -144,32 +136,6 @@ export interface ModelCallContext {
 
 /** Retries of one LLM call after the provider found it too long and the window was compacted. */
 const MAX_OVERFLOW_RETRIES = 2;
-
-function emptyUsage(runId: string): LettaUsage {
-  return {
-    message_type: "usage_statistics",
-    prompt_tokens: 0,
-    completion_tokens: 0,
-    total_tokens: 0,
-    step_count: 0,
-    run_ids: [runId],
-    cached_input_tokens: 0,
-    cache_write_tokens: 0,
-    reasoning_tokens: 0,
-    context_tokens: null,
-  };
-}
-
-function stopFor(error: unknown): StopReason {
-  if (error instanceof LlmError) {
-    if (error.kind === "invalid_response") return "invalid_llm_response";
-    if (error.kind === "cancelled") return "cancelled";
-    return "llm_api_error";
-  }
-  // Errors that know how the turn should stop (a context that cannot fit the window) say so.
-  const requested = StopReasonSchema.safeParse(error instanceof ReverieError && error.details?.stop_reason);
-  return requested.success ? requested.data : "error";
-}
 
 /** The agent loop: one call runs one turn of one agent, step by step, each step one transaction. */
 export function createAgentLoop(deps: AgentLoopDeps) {
@@ -770,8 +736,7 @@ export function createAgentLoop(deps: AgentLoopDeps) {
     turn: { conversationId: string | null; messages: readonly Message[] },
   ): Promise<Run> {
     const now = clock.now();
-    const status =
-      stopReason === "cancelled" ? "cancelled" : COMPLETED.has(stopReason) ? "completed" : "failed";
+    const status = runStatusFor(stopReason);
     const error =
       failure === undefined
         ? null
@@ -805,17 +770,6 @@ export function createAgentLoop(deps: AgentLoopDeps) {
   }
 
   return { runTurn };
-}
-
-function addUsage(usage: LettaUsage, response: ModelResponse): void {
-  usage.prompt_tokens += response.usage.promptTokens;
-  usage.completion_tokens += response.usage.completionTokens;
-  usage.total_tokens += response.usage.totalTokens;
-  usage.cached_input_tokens += response.usage.cachedInputTokens ?? 0;
-  usage.cache_write_tokens += response.usage.cacheWriteTokens ?? 0;
-  usage.reasoning_tokens += response.usage.reasoningTokens ?? 0;
-  usage.step_count += 1;
-  usage.context_tokens = response.usage.promptTokens;
 }
 
 export type AgentLoop = ReturnType<typeof createAgentLoop>;
