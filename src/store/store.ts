@@ -217,6 +217,8 @@ export interface UnembeddedQuery {
 
 export interface MessageVectorQuery extends Omit<MessageSearchQuery, "query"> {
   vector: readonly number[];
+  /** Only messages embedded by this model key: vectors of another model of the same size do not compare. */
+  model?: string | undefined;
 }
 
 export interface MessageSearchQuery {
@@ -390,6 +392,11 @@ export interface GroupRepository {
   list(query: GroupListQuery): Promise<Group[]>;
   count(query?: Pick<GroupListQuery, "manager_type" | "project_id">): Promise<number>;
   update(id: string, patch: Partial<Omit<Group, "id">>): Promise<Group | undefined>;
+  /**
+   * Adds one to the group's `turns_counter` in a single statement (turns of one agent in different
+   * conversations finish concurrently) and returns the new count; undefined if the group is gone.
+   */
+  incrementTurns(id: string): Promise<number | undefined>;
   delete(id: string): Promise<boolean>;
   /** Groups the agent manages or belongs to. */
   listForAgent(agentId: string): Promise<Group[]>;

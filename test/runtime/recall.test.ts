@@ -137,6 +137,28 @@ describeOnEachStore("recall memory: conversation_search", (storeKind) => {
     expect(byMeaning.every((hit) => hit.role === "user" || hit.role === "assistant")).toBe(true);
   });
 
+  it("queues a follow-up when a turn ends while the agent's embedding job runs, so no message waits", async () => {
+    openai.script.push({ text: "First." });
+    expect((await send("one")).status).toBe(200);
+    const [first] = await t.store.jobs.list({ kind: EMBED_MESSAGES_JOB });
+    // Another worker holds the job; it may already have made its last check for new messages.
+    const now = new Date().toISOString();
+    await t.store.jobs.claim({ owner: "other", kinds: [EMBED_MESSAGES_JOB], now, leaseMs: 60_000, limit: 1 });
+    openai.script.push({ text: "Second." }, { text: "Third." });
+    expect((await send("two")).status).toBe(200);
+    expect((await send("three")).status).toBe(200);
+    const jobs = await t.store.jobs.list({ kind: EMBED_MESSAGES_JOB, statuses: ["queued", "running"] });
+    expect(jobs.map((job) => [job.id === first?.id, job.status])).toEqual(
+      expect.arrayContaining([
+        [true, "running"],
+        [false, "queued"],
+      ]),
+    );
+    expect(jobs).toHaveLength(2);
+    const followUp = jobs.find((job) => job.id !== first?.id);
+    expect(followUp?.concurrency_key).toBe(`${EMBED_MESSAGES_JOB}:${agentId}:follow-up`);
+  });
+
   it("finds messages by text before they are embedded, and narrows by role and date", async () => {
     // No drain: nothing is embedded yet, and hybrid search still finds the words.
     const byText = await search({ query: "cello" });

@@ -267,6 +267,43 @@ describeOnEachStore("sleep-time agents", (kind) => {
     expect(noEdits.run.id).not.toBe(runs[0].id);
   });
 
+  it("shows a consolidation's edits however many edits came after them", async () => {
+    await start();
+    const primary = await createPrimary();
+    await t.call("PATCH", `/v1/groups/${primary.multi_agent_group.id}`, {
+      manager_config: { sleeptime_agent_frequency: 1 },
+    });
+    sleeperScript.push({
+      toolCalls: [
+        {
+          name: "memory_replace",
+          arguments: { label: "human", old_string: "Name: unknown", new_string: "Name: Ada" },
+        },
+      ],
+    });
+    await send(primary.id, "Hi, I am Ada.");
+    await t.services.jobs.drain();
+    const human = (await t.call("GET", `/v1/agents/${primary.id}/core-memory/blocks/human`)).body;
+    expect(human.value).toBe("Name: Ada");
+    // The user then edits the block many times by hand.
+    for (let i = 1; i <= 205; i++) {
+      expect((await t.call("PATCH", `/v1/blocks/${human.id}`, { value: `Name: Ada (${i})` })).status).toBe(
+        200,
+      );
+    }
+    const changes = (await t.call("GET", `/v1/agents/${primary.id}/sleeptime/changes`)).body;
+    expect(changes.changes).toEqual([
+      {
+        block_id: human.id,
+        label: "human",
+        before: "Name: unknown",
+        after: "Name: Ada",
+        diff: "-Name: unknown\n+Name: Ada",
+        edits: 1,
+      },
+    ]);
+  });
+
   it("follows up on a turn that ended while a consolidation ran, and shares blocks attached since", async () => {
     await start();
     const primary = await createPrimary();

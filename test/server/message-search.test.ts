@@ -165,6 +165,28 @@ describeOnEachStore("POST /v1/messages/search", (storeKind) => {
     expect(plumber).toMatchObject({ vector_rank: null, fts_rank: 1 });
   });
 
+  it("compares the query only with vectors of the agent's own model, not a former model's of the same size", async () => {
+    const [dessert] = await t.store.messages
+      .list({ agent_id: agentId, order: "asc", limit: 100 })
+      .then((all) =>
+        all.filter((m) => m.content.some((part) => part.type === "text" && part.text.includes("lemon tart"))),
+      );
+    expect(dessert).toBeDefined();
+    // As if embedded by a model the agent used before: the same size, so the same index, but its
+    // vectors mean nothing next to the current model's (here: exactly the query's vector).
+    const agent = (await t.call("GET", `/v1/agents/${agentId}`)).body;
+    const [queryVector] = await createEmbedder({
+      providers: { openai: { apiKey: "sk-test", baseUrl: openai.url } },
+    }).embed(["sailboat"], agent.embedding_config);
+    await t.store.messages.setEmbeddings([
+      { id: dessert!.id, embedding: queryVector ?? null, model: "openai/former-model:384" },
+    ]);
+    const vector = await search({ query: "sailboat", agent_id: agentId, search_mode: "vector", limit: 10 });
+    expect(vector.status).toBe(200);
+    expect(contents(vector.body)).not.toContain("My favourite dessert is lemon tart.");
+    expect(vector.body[0]).toMatchObject({ content: SAILING, vector_rank: 1 });
+  });
+
   it("serves the official client's messages.search", async () => {
     const client = new Letta({
       baseURL: "http://reverie.test",

@@ -197,6 +197,13 @@ export function describeActivityContract(context: ContractContext): void {
       });
       expect(updated).toEqual({ ...group, turns_counter: 3, agent_ids: [third.id, sleeper.id] });
       expect(await store.groups.update(f.id("group"), { turns_counter: 1 })).toBeUndefined();
+      // Concurrent increments all count (one statement each, no read-modify-write).
+      const counts = await Promise.all(
+        Array.from({ length: 5 }, () => store.groups.incrementTurns(group.id)),
+      );
+      expect([...counts].sort()).toEqual([4, 5, 6, 7, 8]);
+      expect((await store.groups.get(group.id))?.turns_counter).toBe(8);
+      expect(await store.groups.incrementTurns(f.id("group"))).toBeUndefined();
       expect(await store.groups.delete(group.id)).toBe(true);
       expect(await store.groups.delete(group.id)).toBe(false);
       expect(await store.groups.listForAgent(primary.id)).toEqual([]);

@@ -83,18 +83,31 @@ export async function embedAgentMessages(options: EmbedMessagesOptions): Promise
   }
 }
 
-/** Enqueues the embedding of an agent's new messages; one queued job per agent at a time. */
+/** How long a follow-up embedding job waits, so the running one it follows has usually finished. */
+const FOLLOW_UP_DELAY_MS = 5000;
+
+/**
+ * Enqueues the embedding of an agent's new messages; one queued job per agent at a time. When that
+ * job is already running it may have made its last check for new messages before this turn committed,
+ * so a follow-up job (a key of its own, at most one queued) picks up whatever it leaves.
+ */
 export async function enqueueMessageEmbedding(
   store: Store,
   deps: { clock: Clock; ids: IdGenerator },
   agentId: string,
 ) {
-  return enqueueJob(store, deps, {
-    kind: EMBED_MESSAGES_JOB,
-    payload: { agent_id: agentId },
-    concurrency_key: `${EMBED_MESSAGES_JOB}:${agentId}`,
-    max_attempts: 5,
-  });
+  const job = (key: string, runAfter?: string) =>
+    enqueueJob(store, deps, {
+      kind: EMBED_MESSAGES_JOB,
+      payload: { agent_id: agentId },
+      concurrency_key: key,
+      max_attempts: 5,
+      run_after: runAfter,
+    });
+  const queued = await job(`${EMBED_MESSAGES_JOB}:${agentId}`);
+  if (queued.created || queued.job.status !== "running") return queued;
+  const later = new Date(deps.clock.now().getTime() + FOLLOW_UP_DELAY_MS).toISOString();
+  return job(`${EMBED_MESSAGES_JOB}:${agentId}:follow-up`, later);
 }
 
 /**

@@ -24,6 +24,11 @@ export interface RecallSearch {
   excludeRunId?: string | null | undefined;
   /** Embeds the query with the agent's model; without it the search is by text only. */
   embedQuery?: ((text: string) => Promise<readonly number[]>) | undefined;
+  /**
+   * The model key (`embeddingModelKey`) `embedQuery` embeds with: only vectors of that model are
+   * compared, so messages still carrying an earlier model's vectors (before re-embedding) match by text.
+   */
+  embeddingModel?: string | undefined;
 }
 
 /** A found message with its fused score and its rank in each list (1-based, null when absent). */
@@ -80,7 +85,9 @@ export async function searchRecall(store: Store, search: RecallSearch): Promise<
   const keep = (message: Message) =>
     isRecallable(message) && (!search.excludeRunId || message.run_id !== search.excludeRunId);
   const textHits = useText ? await store.messages.searchText({ ...filter, query }) : [];
-  const vectorHits = vector ? await store.messages.searchVector({ ...filter, vector }) : [];
+  const vectorHits = vector
+    ? await store.messages.searchVector({ ...filter, vector, model: search.embeddingModel })
+    : [];
   const fused = fuseRankings(
     (message: Message) => message.id,
     vectorHits.map((hit) => hit.message).filter(keep),

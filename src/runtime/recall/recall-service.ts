@@ -2,6 +2,7 @@ import { type AgentRecord, type MessageRole, notFound, ReverieError } from "../.
 import type { Embedder } from "../../llm/providers/embeddings.js";
 import type { Store } from "../../store/store.js";
 import { parseAgentDate } from "../memory/letta-time.js";
+import { embeddingModelKey } from "./message-embedding.js";
 import { type RecallHit, type RecallSearchMode, searchRecall } from "./recall-search.js";
 
 /** A recall search as the API takes it (Letta's `SearchAllMessagesRequest`, plus `roles`). */
@@ -56,6 +57,7 @@ export function createRecallService(deps: { store: Store; embedder?: Embedder | 
         startDate: dateBound(request.start_date, timezone, false, "start_date"),
         endDate: dateBound(request.end_date, timezone, true, "end_date"),
         limit: request.limit ?? DEFAULT_LIMIT,
+        embeddingModel: config === null ? undefined : embeddingModelKey(config),
         embedQuery:
           canEmbed && config !== null
             ? async (text) => (await embedder.embed([text], config))[0] ?? []

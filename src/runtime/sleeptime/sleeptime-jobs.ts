@@ -119,8 +119,8 @@ export function sleeptimeAfterTurn(
     if (turn.agent.enable_sleeptime !== true || turn.messages.length === 0) return;
     const group = await managedSleeptimeGroup(tx, turn.agent.id);
     if (!group) return;
-    const counter = (group.turns_counter ?? 0) + 1;
-    await tx.groups.update(group.id, { turns_counter: counter });
+    const counter = await tx.groups.incrementTurns(group.id);
+    if (counter === undefined) return;
     const frequency = group.sleeptime_agent_frequency;
     const now = deps.clock.now();
     if (frequency === null || frequency <= 1 || counter % frequency === 0) {

@@ -1,4 +1,5 @@
 import {
+  type BlockRevision,
   type Clock,
   type Group,
   type IdGenerator,
@@ -64,6 +65,9 @@ export interface SleeptimeServiceDeps {
   settings: SleeptimeSettings;
 }
 
+/** Block revisions read per query when looking for a run's edits. */
+const REVISION_PAGE = 200;
+
 /** Builds the sleep-time service (groups, consolidation on demand, diffs). */
 export function createSleeptimeService(deps: SleeptimeServiceDeps): SleeptimeService {
   const { store, clock } = deps;
@@ -84,6 +88,24 @@ export function createSleeptimeService(deps: SleeptimeServiceDeps): SleeptimeSer
       );
     }
     return group;
+  }
+
+  /**
+   * The revisions `run` made to a block, oldest first. Pages back from the newest revision until one
+   * older than the run: later edits (by the primary, by later runs) may be any number.
+   */
+  async function revisionsOfRun(blockId: string, run: Run): Promise<BlockRevision[]> {
+    const found: BlockRevision[] = [];
+    const runStart = Date.parse(run.created_at);
+    let after: string | undefined;
+    for (;;) {
+      const page = await store.blocks.revisions(blockId, { order: "desc", limit: REVISION_PAGE, after });
+      for (const revision of page) if (revision.run_id === run.id) found.push(revision);
+      const oldest = page.at(-1);
+      if (!oldest || page.length < REVISION_PAGE || Date.parse(oldest.created_at) < runStart) break;
+      after = oldest.id;
+    }
+    return found.reverse();
   }
 
   return {
@@ -150,9 +172,7 @@ export function createSleeptimeService(deps: SleeptimeServiceDeps): SleeptimeSer
       if (!run) return { agent_id: agentId, sleeptime_agent_id: sleeperId, run: null, changes: [] };
       const changes: BlockChange[] = [];
       for (const block of await store.blocks.listForAgent(run.agent_id)) {
-        const revisions = (await store.blocks.revisions(block.id, { order: "desc", limit: 200 }))
-          .filter((revision) => revision.run_id === run.id)
-          .reverse();
+        const revisions = await revisionsOfRun(block.id, run);
         const first = revisions[0];
         const last = revisions.at(-1);
         if (!first || !last) continue;

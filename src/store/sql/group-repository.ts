@@ -122,6 +122,16 @@ export function createGroupRepository(context: SqlContext): GroupRepository {
       });
     },
 
+    async incrementTurns(id) {
+      const row = await db
+        .updateTable("groups")
+        .set((eb) => ({ turns_counter: eb(eb.fn.coalesce("turns_counter", eb.lit(0)), "+", 1) }))
+        .where("id", "=", id)
+        .returning("turns_counter")
+        .executeTakeFirst();
+      return row === undefined ? undefined : Number(row.turns_counter);
+    },
+
     async delete(id) {
       return withTransaction(db, async (tx) => {
         await tx.deleteFrom("groups_agents").where("group_id", "=", id).execute();

@@ -214,7 +214,13 @@ export function createMessageRepository(context: SqlContext): MessageRepository 
 
     async searchVector(query) {
       if (query.vector.length === 0 || query.limit <= 0) return [];
-      const where = searchCondition(query);
+      const filter = searchCondition(query);
+      const { model } = query;
+      const where =
+        model === undefined
+          ? filter
+          : (eb: ExpressionBuilder<Database, "messages">) =>
+              eb.and([filter(eb), eb("messages.embedding_model", "=", model)]);
       const hits = await dialect.searchMessageVectors(db, {
         where,
         vector: query.vector,
