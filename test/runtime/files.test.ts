@@ -302,4 +302,11 @@ line 2</pre><table><tr><th>k</th><th>v</th></tr><tr><td>a</td><td>1</td></tr></t
       error: expect.stringContaining("Could not read the PDF"),
     });
   });
+
+  it("reads a PDF as a PDF even when it was uploaded under a text file's name", async () => {
+    const pdf = await makePdf([["Wombats have cube-shaped droppings."]]);
+    const parsed = await parseFile(pdf, "text");
+    expect(parsed).toMatchObject({ ok: true });
+    expect(parsed.ok && parsed.value).toContain("Wombats have cube-shaped droppings.");
+  });
 });

@@ -107,13 +107,20 @@ export function detectFileType(
   return undefined;
 }
 
+const PDF_MAGIC = [0x25, 0x50, 0x44, 0x46, 0x2d]; // "%PDF-"
+
+function isPdf(bytes: Uint8Array): boolean {
+  return PDF_MAGIC.every((byte, index) => bytes[index] === byte);
+}
+
 /** File name extensions that can be uploaded, for error messages. */
 export const SUPPORTED_EXTENSIONS: readonly string[] = Object.keys(EXTENSIONS).sort();
 
 /** Extracts the text of a file; an unreadable file is an expected failure with the reason. */
 export async function parseFile(bytes: Uint8Array, kind: FileKind): Promise<Result<string>> {
   try {
-    switch (kind) {
+    // The type comes from the file's name, which the uploader chooses: a PDF is a PDF whatever its name.
+    switch (isPdf(bytes) ? "pdf" : kind) {
       case "pdf":
         return { ok: true, value: await pdfText(bytes) };
       case "html":
