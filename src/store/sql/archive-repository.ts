@@ -1,10 +1,10 @@
-import type { Insertable, Updateable } from "kysely";
+import type { Insertable } from "kysely";
 import { type Archive, notFound } from "../../domain/index.js";
 import type { ArchiveListQuery, ArchiveRepository } from "../store.js";
 import { byCreation, listPage } from "./paging.js";
 import { deleteArchivePassages } from "./passage-repository.js";
 import { type ColumnKinds, decodeColumns, encodeColumns } from "./row-codec.js";
-import { nowIso, type SqlContext } from "./sql-context.js";
+import { type SqlContext, updateStamped } from "./sql-context.js";
 import type { ArchivesTable } from "./tables.js";
 import { withTransaction } from "./with-transaction.js";
 
@@ -65,13 +65,7 @@ export function createArchiveRepository(context: SqlContext): ArchiveRepository 
     },
 
     async update(id, patch) {
-      const values = { ...patch, updated_at: patch.updated_at ?? nowIso(context) };
-      const row = await db
-        .updateTable("archives")
-        .set(encodeColumns(ARCHIVE_COLUMNS, values, dialect) as Updateable<ArchivesTable>)
-        .where("id", "=", id)
-        .returningAll()
-        .executeTakeFirst();
+      const row = await updateStamped(context, "archives", ARCHIVE_COLUMNS, id, patch);
       return row === undefined ? undefined : decode(row);
     },
 

@@ -1,9 +1,9 @@
-import type { Insertable, Updateable } from "kysely";
+import type { Insertable } from "kysely";
 import type { Conversation } from "../../domain/index.js";
 import type { ConversationListQuery, ConversationRepository } from "../store.js";
 import { byCreation, listPage } from "./paging.js";
 import { type ColumnKinds, decodeColumns, encodeColumns } from "./row-codec.js";
-import { nowIso, type SqlContext } from "./sql-context.js";
+import { type SqlContext, updateStamped } from "./sql-context.js";
 import type { ConversationsTable } from "./tables.js";
 
 const CONVERSATION_COLUMNS: ColumnKinds = {
@@ -61,13 +61,7 @@ export function createConversationRepository(context: SqlContext): ConversationR
     },
 
     async update(id, patch) {
-      const values = { ...patch, updated_at: patch.updated_at ?? nowIso(context) };
-      const row = await db
-        .updateTable("conversations")
-        .set(encodeColumns(CONVERSATION_COLUMNS, values, dialect) as Updateable<ConversationsTable>)
-        .where("id", "=", id)
-        .returningAll()
-        .executeTakeFirst();
+      const row = await updateStamped(context, "conversations", CONVERSATION_COLUMNS, id, patch);
       return row === undefined ? undefined : decode(row);
     },
 

@@ -4,7 +4,7 @@ import type { FileListQuery, FileRepository } from "../store.js";
 import type { SqlDb } from "./dialect.js";
 import { byCreation, listPage } from "./paging.js";
 import { type ColumnKinds, decodeColumns, encodeColumns } from "./row-codec.js";
-import { nowIso, type SqlContext, toCount } from "./sql-context.js";
+import { type SqlContext, toCount, updateStamped } from "./sql-context.js";
 import type { FilesAgentsTable, FilesTable } from "./tables.js";
 import { withTransaction } from "./with-transaction.js";
 
@@ -162,13 +162,7 @@ export function createFileRepository(context: SqlContext): FileRepository {
     },
 
     async update(id, patch) {
-      const values = { ...patch, updated_at: patch.updated_at ?? nowIso(context) };
-      const row = await db
-        .updateTable("files")
-        .set(encodeColumns(FILE_COLUMNS, values, dialect) as Updateable<FilesTable>)
-        .where("id", "=", id)
-        .returningAll()
-        .executeTakeFirst();
+      const row = await updateStamped(context, "files", FILE_COLUMNS, id, patch);
       return row === undefined ? undefined : decode(row);
     },
 

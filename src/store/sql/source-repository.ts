@@ -1,10 +1,10 @@
-import type { Insertable, Updateable } from "kysely";
+import type { Insertable } from "kysely";
 import { notFound, ReverieError, type Source } from "../../domain/index.js";
 import type { SourceListQuery, SourceRepository } from "../store.js";
 import { deletePassagesOf } from "./file-repository.js";
 import { byCreation, listPage } from "./paging.js";
 import { type ColumnKinds, decodeColumns, encodeColumns } from "./row-codec.js";
-import { nowIso, type SqlContext, toCount } from "./sql-context.js";
+import { type SqlContext, toCount, updateStamped } from "./sql-context.js";
 import type { SourcesTable } from "./tables.js";
 import { withTransaction } from "./with-transaction.js";
 
@@ -75,14 +75,8 @@ export function createSourceRepository(context: SqlContext): SourceRepository {
     },
 
     async update(id, patch) {
-      const values = { ...patch, updated_at: patch.updated_at ?? nowIso(context) };
       try {
-        const row = await db
-          .updateTable("sources")
-          .set(encodeColumns(SOURCE_COLUMNS, values, dialect) as Updateable<SourcesTable>)
-          .where("id", "=", id)
-          .returningAll()
-          .executeTakeFirst();
+        const row = await updateStamped(context, "sources", SOURCE_COLUMNS, id, patch);
         return row === undefined ? undefined : decode(row);
       } catch (error) {
         if (dialect.isUniqueViolation(error)) throw nameConflict(patch.name ?? "", error);

@@ -1,6 +1,8 @@
-import { type SqlBool, sql } from "kysely";
+import { type SqlBool, sql, type Updateable } from "kysely";
 import type { Clock, IdGenerator } from "../../domain/index.js";
 import type { SqlDb, SqlDialect } from "./dialect.js";
+import { type ColumnKinds, encodeColumns } from "./row-codec.js";
+import type { ArchivesTable } from "./tables.js";
 
 /** What every shared repository is built on: a Kysely handle (root or transaction) and its dialect. */
 export interface SqlContext {
@@ -24,3 +26,28 @@ export function toCount(raw: unknown): number {
 
 /** A condition no row satisfies: what `column in ()` (an empty list, invalid SQL) should mean. */
 export const matchesNothing = sql<SqlBool>`1 = 0`;
+
+/** Tables whose rows carry `updated_at` and are patched by id. */
+type StampedTable = "archives" | "conversations" | "files" | "sources";
+
+/**
+ * Applies a patch to the row with `id`, stamping `updated_at` unless the patch sets it, and returns the
+ * updated row in the same statement (undefined when there is no such row).
+ */
+export async function updateStamped(
+  context: SqlContext,
+  table: StampedTable,
+  columns: ColumnKinds,
+  id: string,
+  patch: { updated_at?: string | undefined },
+): Promise<Record<string, unknown> | undefined> {
+  const values = { ...patch, updated_at: patch.updated_at ?? nowIso(context) };
+  // One table at a time as far as the types go: every stamped table has `id` and `updated_at`.
+  const row = await context.db
+    .updateTable(table as "archives")
+    .set(encodeColumns(columns, values, context.dialect) as Updateable<ArchivesTable>)
+    .where("id", "=", id)
+    .returningAll()
+    .executeTakeFirst();
+  return row as Record<string, unknown> | undefined;
+}
