@@ -11,6 +11,7 @@ export * from "./letta-request.js";
 export * from "./llm-config.js";
 export * from "./message.js";
 export * from "./message-views.js";
+export * from "./organization.js";
 export * from "./passage.js";
 export * from "./run.js";
 export * from "./source.js";
