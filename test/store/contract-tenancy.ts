@@ -155,6 +155,9 @@ export function describeTenancyContract(context: ContractContext): void {
         expect(await store.blocks.getForAgentByLabel(world.agent.id, "human")).toBeUndefined();
         expect(await store.blocks.agentIds(world.block.id)).toEqual([]);
         expect(await store.blocks.revisions(world.block.id)).toEqual([]);
+        expect(await store.blocks.latestRevision(world.block.id)).toBeUndefined();
+        expect(await store.blocks.revisionAt(world.block.id, 1)).toBeUndefined();
+        expect(await store.blocks.getRevision(world.block.id, before.revisions[0]!.id)).toBeUndefined();
         expect(await store.tools.list({})).toEqual([]);
         expect(await store.tools.listForAgent(world.agent.id)).toEqual([]);
         expect(await store.archives.list({})).toEqual([]);
