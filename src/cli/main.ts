@@ -4,6 +4,7 @@ import { createApp } from "../server/app.js";
 import { startServer } from "../server/serve.js";
 import { REVERIE_VERSION } from "../version.js";
 import { exportCommand, importCommand } from "./agent-file.js";
+import { modelsCommand } from "./models.js";
 import { reembedCommand } from "./reembed.js";
 
 const USAGE = `Usage: reverie <command> [options]
@@ -13,6 +14,7 @@ Commands:
   reembed <agent> [--model <handle>]        re-embed an agent's memory (switching model with --model)
   export <agent> [-o file.af] [--history]   write an agent (and its sleep-time agent) as an Agent File
   import <file.af> [--name] [--model]       create the agents of an Agent File (v2 or legacy v1)
+  models list|pull <model>                  local embedding models (list, download with progress)
   version                                   print the version
 
 Configuration comes from the environment: REVERIE_HOME, REVERIE_DATABASE_URL,
@@ -30,6 +32,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       return exportCommand(rest);
     case "import":
       return importCommand(rest);
+    case "models":
+      return modelsCommand(rest);
     case "version":
     case "--version":
     case "-v":

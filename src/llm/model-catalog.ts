@@ -8,6 +8,8 @@ export interface CatalogLlm {
 export interface CatalogEmbedding {
   name: string;
   dim: number;
+  /** Passage size in tokens (default {@link DEFAULT_EMBEDDING_CHUNK_SIZE}), under the model's input limit. */
+  chunkSize?: number | undefined;
 }
 
 /**

@@ -82,6 +82,7 @@ export function createModelRegistry(
   }
 
   async function embeddingsOf(provider: ProviderEntry): Promise<CatalogEmbedding[]> {
+    if (provider.listEmbeddings) return provider.listEmbeddings();
     const ids = await discovered(provider);
     if (ids === undefined) return [...provider.catalogEmbeddings];
     return ids.filter(looksLikeEmbeddingModel).map((id) => ({ name: id, dim: embeddingDimOf(provider, id) }));
@@ -122,7 +123,7 @@ export function createModelRegistry(
   ) {
     if (provider.acceptsUnlisted || listed.some((entry) => entry.name === model)) return;
     // A discovered provider that did not answer gets the benefit of the doubt (it may be starting).
-    if ((await discovered(provider)) === undefined) return;
+    if (provider.discover && (await discovered(provider)) === undefined) return;
     const available = listed.map((entry) => `${provider.name}/${entry.name}`).join(", ") || "none";
     throw new ReverieError(
       "not_found",
@@ -182,14 +183,19 @@ export function createModelRegistry(
     },
 
     async resolveEmbedding(handle) {
-      const { provider, model } = providerOf(handle);
-      if (provider.catalogEmbeddings.length === 0 && !provider.discover) {
+      const { provider, model: asked } = providerOf(handle);
+      if (provider.catalogEmbeddings.length === 0 && !provider.discover && !provider.listEmbeddings) {
         throw new ReverieError("invalid_argument", `Provider '${provider.name}' serves no embedding models`);
       }
       const listed = await embeddingsOf(provider);
+      // A listed model matches whatever its case (`All-MiniLM-L6-v2`), and takes the listed spelling.
+      const entry =
+        listed.find((candidate) => candidate.name === asked) ??
+        listed.find((candidate) => candidate.name.toLowerCase() === asked.toLowerCase());
+      const model = entry?.name ?? asked;
       await requireListed(provider, model, listed, "Embedding model");
-      const dim = listed.find((entry) => entry.name === model)?.dim ?? embeddingDimOf(provider, model);
-      return toEmbeddingConfig(provider, model, dim);
+      const dim = entry?.dim ?? embeddingDimOf(provider, model);
+      return toEmbeddingConfig(provider, model, dim, entry?.chunkSize);
     },
 
     async defaultLlmHandle() {
@@ -257,18 +263,23 @@ function toEmbeddingModel(provider: ProviderEntry, embedding: CatalogEmbedding):
     embedding_endpoint: provider.endpoint,
     embedding_model: embedding.name,
     embedding_dim: embedding.dim,
-    embedding_chunk_size: DEFAULT_EMBEDDING_CHUNK_SIZE,
+    embedding_chunk_size: embedding.chunkSize ?? DEFAULT_EMBEDDING_CHUNK_SIZE,
     batch_size: DEFAULT_EMBEDDING_BATCH_SIZE,
   };
 }
 
-function toEmbeddingConfig(provider: ProviderEntry, model: string, dim: number): EmbeddingConfig {
+function toEmbeddingConfig(
+  provider: ProviderEntry,
+  model: string,
+  dim: number,
+  chunkSize: number | undefined,
+): EmbeddingConfig {
   return {
     embedding_endpoint_type: provider.endpointType,
     embedding_endpoint: provider.endpoint,
     embedding_model: model,
     embedding_dim: dim,
-    embedding_chunk_size: DEFAULT_EMBEDDING_CHUNK_SIZE,
+    embedding_chunk_size: chunkSize ?? DEFAULT_EMBEDDING_CHUNK_SIZE,
     handle: `${provider.name}/${model}`,
     batch_size: DEFAULT_EMBEDDING_BATCH_SIZE,
   };
