@@ -23,6 +23,11 @@ export interface ProviderConfig {
   openaiCompatible?: OpenAICompatibleEndpoint[] | undefined;
   /** Local embedding models run in process (`local/<model>`); absent when the package is not installed. */
   local?: LocalModelSettings | undefined;
+  /**
+   * Context window of a local server's model when the server does not say
+   * (`REVERIE_DEFAULT_CONTEXT_WINDOW`; default 8,192, see `DEFAULT_CONTEXT_WINDOW`).
+   */
+  defaultContextWindow?: number | undefined;
   /** Handle used when an agent is created without a model (else the first configured provider's). */
   defaultModel?: string | undefined;
   /** Handle used when an agent is created without an embedding (else the first configured provider's). */
@@ -49,6 +54,7 @@ const NAME_PATTERN = /^[a-z0-9][a-z0-9_.-]*$/i;
  *   `[{"name":"vllm","baseUrl":"http://localhost:8000/v1","apiKey":"..."}]` (`base_url`/`api_key`
  *   also accepted) or comma-separated `name=url` pairs (`vllm=http://localhost:8000/v1,lm=http://...`).
  * - `REVERIE_DEFAULT_MODEL`, `REVERIE_DEFAULT_EMBEDDING_MODEL`: handles used when a create names none.
+ * - `REVERIE_DEFAULT_CONTEXT_WINDOW`: the window of a local server's model that does not report one.
  * - `REVERIE_LOCAL_EMBEDDINGS`, `REVERIE_MODELS_DIR`, `REVERIE_MODELS_HUB`: local embedding models
  *   (see {@link localModelSettingsFromEnv}); models live under `$REVERIE_HOME/models` by default.
  * Empty values count as unset. Throws a ReverieError (`invalid_argument`) on a malformed value.
@@ -67,6 +73,7 @@ export function providerConfigFromEnv(env: Record<string, string | undefined>): 
     ollama: { baseUrl: read("OLLAMA_BASE_URL") },
     openaiCompatible: parseCompatibleEndpoints(read("REVERIE_OPENAI_COMPATIBLE")),
     local: localModelSettingsFromEnv(env, reverieHome(env)),
+    defaultContextWindow: parseContextWindow(read("REVERIE_DEFAULT_CONTEXT_WINDOW")),
     defaultModel: read("REVERIE_DEFAULT_MODEL"),
     defaultEmbedding: read("REVERIE_DEFAULT_EMBEDDING_MODEL"),
   };
@@ -126,6 +133,18 @@ function parsePairs(value: string): OpenAICompatibleEndpoint[] {
       if (separator <= 0) throw invalid(`expected 'name=url', got '${pair}'`);
       return { name: pair.slice(0, separator).trim(), baseUrl: pair.slice(separator + 1).trim() };
     });
+}
+
+function parseContextWindow(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const tokens = Number(value);
+  if (!/^\d+$/.test(value) || tokens < 512 || tokens > 100_000_000) {
+    throw new ReverieError(
+      "invalid_argument",
+      `REVERIE_DEFAULT_CONTEXT_WINDOW: expected a number of tokens from 512 up, got '${value}'`,
+    );
+  }
+  return tokens;
 }
 
 function invalid(message: string): ReverieError {

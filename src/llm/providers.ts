@@ -36,6 +36,8 @@ export interface ProviderEntry {
   /** Whether a model absent from every list still resolves (first-party APIs and proxies of them). */
   acceptsUnlisted: boolean;
   defaultContextWindow: number;
+  /** How the server is asked for a model's context length, when it can be (local servers). */
+  probeKind?: "ollama" | "compatible" | undefined;
   /** Preferred default chat / embedding model, when the provider serves it. */
   preferredLlm: string | undefined;
   preferredEmbedding: string | undefined;
@@ -55,6 +57,7 @@ export function ollamaApiUrl(baseUrl: string): string {
 
 /** Every provider the configuration names, built-in ones first (also the unconfigured ones, for errors). */
 export function buildProviders(config: ProviderConfig): ProviderEntry[] {
+  const localWindow = config.defaultContextWindow ?? DEFAULT_CONTEXT_WINDOW.local;
   const openaiBaseUrl = config.openai?.baseUrl?.replace(/\/+$/, "");
   const providers: ProviderEntry[] = [
     {
@@ -120,7 +123,8 @@ export function buildProviders(config: ProviderConfig): ProviderEntry[] {
       catalogEmbeddings: [],
       discover: true,
       acceptsUnlisted: false,
-      defaultContextWindow: DEFAULT_CONTEXT_WINDOW.local,
+      defaultContextWindow: localWindow,
+      probeKind: "ollama",
       preferredLlm: undefined,
       preferredEmbedding: undefined,
     },
@@ -138,7 +142,8 @@ export function buildProviders(config: ProviderConfig): ProviderEntry[] {
       catalogEmbeddings: [],
       discover: true,
       acceptsUnlisted: false,
-      defaultContextWindow: DEFAULT_CONTEXT_WINDOW.local,
+      defaultContextWindow: localWindow,
+      probeKind: "compatible",
       preferredLlm: undefined,
       preferredEmbedding: undefined,
     });
@@ -171,7 +176,7 @@ export function buildProviders(config: ProviderConfig): ProviderEntry[] {
       },
       discover: false,
       acceptsUnlisted: false,
-      defaultContextWindow: DEFAULT_CONTEXT_WINDOW.local,
+      defaultContextWindow: localWindow,
       preferredLlm: undefined,
       preferredEmbedding: DEFAULT_LOCAL_MODEL,
     });
