@@ -15,6 +15,8 @@ export interface LocalModelSettings {
   modelsDir: string;
   /** Base URL models are downloaded from (`REVERIE_MODELS_HUB`); undefined when downloads are off. */
   hubUrl: string | undefined;
+  /** ONNX Runtime threads of the embedding worker (`REVERIE_EMBEDDING_THREADS`, default 1). */
+  threads?: number | undefined;
 }
 
 /** The hub models are pulled from unless `REVERIE_MODELS_HUB` says otherwise. */
@@ -45,9 +47,11 @@ export function localModelSettingsFromEnv(
   if (!installed()) return undefined;
   const hub = env.REVERIE_MODELS_HUB?.trim();
   const off = hub !== undefined && ["off", "none", "0", "false"].includes(hub.toLowerCase());
+  const threads = Number(env.REVERIE_EMBEDDING_THREADS ?? "");
   return {
     modelsDir: env.REVERIE_MODELS_DIR?.trim() || join(home, "models"),
     hubUrl: off ? undefined : (hub || DEFAULT_MODELS_HUB).replace(/\/+$/, ""),
+    ...(Number.isInteger(threads) && threads >= 1 && threads <= 64 ? { threads } : {}),
   };
 }
 

@@ -58,7 +58,7 @@ export function createEmbedder(options: EmbedderOptions): Embedder {
     async embed(texts, model, embedOptions = {}) {
       if (texts.length === 0) return [];
       if (localSettings !== undefined && handleOf(model).startsWith("local/")) {
-        local ??= createLocalEmbedder({ settings: localSettings });
+        local ??= createLocalEmbedder({ settings: localSettings, threads: localSettings.threads });
         return local.embed(texts, model, embedOptions);
       }
       const target = factory.embeddingModel(model);
