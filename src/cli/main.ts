@@ -4,6 +4,7 @@ import { createApp } from "../server/app.js";
 import { startServer } from "../server/serve.js";
 import { REVERIE_VERSION } from "../version.js";
 import { exportCommand, importCommand } from "./agent-file.js";
+import { benchCommand } from "./bench/bench-command.js";
 import { modelsCommand } from "./models.js";
 import { reembedCommand } from "./reembed.js";
 
@@ -15,6 +16,7 @@ Commands:
   export <agent> [-o file.af] [--history]   write an agent (and its sleep-time agent) as an Agent File
   import <file.af> [--name] [--model]       create the agents of an Agent File (v2 or legacy v1)
   models list|pull <model>                  local embedding models (list, download with progress)
+  bench locomo --model <handle> [--judge]   end-to-end question answering on LoCoMo, judged by an LLM
   version                                   print the version
 
 Configuration comes from the environment: REVERIE_HOME, REVERIE_DATABASE_URL,
@@ -34,6 +36,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       return importCommand(rest);
     case "models":
       return modelsCommand(rest);
+    case "bench":
+      return benchCommand(rest);
     case "version":
     case "--version":
     case "-v":

@@ -1,7 +1,8 @@
 import type { Message, MessageRole } from "../../domain/index.js";
 import type { Store } from "../../store/store.js";
 import { type FusedHit, fuseScored } from "../search/fusion.js";
-import { isRecallable, RECALL_ROLES } from "./recall-text.js";
+import { type Reranker, rerankCandidates } from "../search/rerank.js";
+import { isRecallable, RECALL_ROLES, recallText } from "./recall-text.js";
 
 /** `hybrid` fuses both rankings; `vector` and `fts` use one (Letta's `search_mode` values). */
 export type RecallSearchMode = "hybrid" | "vector" | "fts";
@@ -24,6 +25,8 @@ export interface RecallSearch {
   excludeRunId?: string | null | undefined;
   /** Embeds the query with the agent's model; without it the search is by text only. */
   embedQuery?: ((text: string) => Promise<readonly number[]>) | undefined;
+  /** An optional last stage: a cross-encoder reorders the first candidates (see rerankCandidates). */
+  reranker?: Reranker | undefined;
   /** Also return each hit's neighbouring turns (`RecallHit.context`). */
   withContext?: boolean | undefined;
   /**
@@ -110,7 +113,10 @@ export async function searchRecall(store: Store, search: RecallSearch): Promise<
     {},
     filter.limit,
   );
-  const ranked = requested === "hybrid" ? await withNeighbours(store, fused, roles) : fused;
+  const smoothed = requested === "hybrid" ? await withNeighbours(store, fused, roles) : fused;
+  const ranked = search.reranker
+    ? await rerankCandidates(smoothed, query, (hit) => recallText(hit.item), search.reranker)
+    : smoothed;
   const hits: RecallHit[] = ranked.slice(0, search.limit).map((hit) => ({
     message: hit.item,
     score: hit.score,
