@@ -244,9 +244,19 @@ export function createModelRegistry(
         // An OpenAI-style server: any model it lists may embed, and one probe tells the size.
         const served = (await discovered(provider)) ?? [];
         const entry = served.find((candidate) => candidate.id === asked);
-        const listed = served.map((candidate) => ({ name: candidate.id }));
-        await requireListed(provider, asked, listed, "Embedding model");
-        const model = entry?.id ?? asked;
+        if (entry === undefined) {
+          // The endpoint said what it serves: a model it does not list is not probed, even on a proxy of
+          // a first-party API (whose chat models may be unlisted aliases).
+          const available = served
+            .filter((candidate) => looksLikeEmbeddingModel(candidate.id))
+            .map((candidate) => `${provider.name}/${candidate.id}`);
+          throw new ReverieError(
+            "not_found",
+            `Embedding model '${provider.name}/${asked}' not found on provider '${provider.name}' ` +
+              `(available: ${available.join(", ") || "none"})`,
+          );
+        }
+        const model = entry.id;
         const dim = await probedDim(provider, model);
         if (dim === undefined) {
           throw new ReverieError(

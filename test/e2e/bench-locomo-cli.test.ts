@@ -78,7 +78,8 @@ describe("reverie bench locomo", () => {
     const searchResult = openai.requests
       .flatMap(
         (request) =>
-          (request.body as { messages?: Array<{ role: string; content?: unknown }> }).messages ?? [],
+          (request.body as { messages?: Array<{ role: string; content?: unknown }> } | undefined)?.messages ??
+          [],
       )
       .find((message) => message.role === "tool");
     expect(String(searchResult?.content)).toContain("Her name is Pebble.");
