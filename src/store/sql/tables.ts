@@ -13,6 +13,8 @@ export type Bool = boolean | number;
 export type Timestamp = string | Date;
 
 export interface AgentsTable {
+  /** The owning organization (see `tenancy.ts`). */
+  organization_id: string;
   id: string;
   name: string;
   agent_type: string;
@@ -55,6 +57,8 @@ export interface AgentTagsTable {
 }
 
 export interface BlocksTable {
+  /** The owning organization (see `tenancy.ts`). */
+  organization_id: string;
   id: string;
   label: string;
   value: string;
@@ -81,6 +85,8 @@ export interface BlocksAgentsTable {
 }
 
 export interface BlockRevisionsTable {
+  /** The owning organization: revisions outlive their block. */
+  organization_id: string;
   id: string;
   block_id: string;
   seq: number;
@@ -91,10 +97,16 @@ export interface BlockRevisionsTable {
   new_value: string;
   old_label: string | null;
   new_label: string;
+  operation: string;
+  target_seq: number | null;
+  undo_seq: number | null;
+  redo_seq: number | null;
   created_at: Timestamp;
 }
 
 export interface ToolsTable {
+  /** The owning organization (see `tenancy.ts`). */
+  organization_id: string;
   id: string;
   name: string;
   description: string | null;
@@ -124,6 +136,8 @@ export interface ToolsAgentsTable {
 }
 
 export interface MessagesTable {
+  /** The owning organization (see `tenancy.ts`). */
+  organization_id: string;
   /** Monotonic position over the whole store (INTEGER PRIMARY KEY / BIGSERIAL). */
   sequence_id: Generated<number>;
   id: string;
@@ -167,6 +181,8 @@ export interface MessageCountsTable {
 }
 
 export interface ArchivesTable {
+  /** The owning organization (see `tenancy.ts`). */
+  organization_id: string;
   id: string;
   name: string;
   description: string | null;
@@ -185,6 +201,8 @@ export interface ArchivesAgentsTable {
 }
 
 export interface PassagesTable {
+  /** The owning organization (see `tenancy.ts`). */
+  organization_id: string;
   /** Integer row id: the key of the vector and full-text indexes. */
   rowid: Generated<number>;
   id: string;
@@ -213,6 +231,8 @@ export interface PassageTagsTable {
 }
 
 export interface RunsTable {
+  /** The owning organization (see `tenancy.ts`). */
+  organization_id: string;
   id: string;
   agent_id: string;
   conversation_id: string | null;
@@ -230,6 +250,8 @@ export interface RunsTable {
 }
 
 export interface StepsTable {
+  /** The owning organization (see `tenancy.ts`). */
+  organization_id: string;
   id: string;
   agent_id: string;
   run_id: string;
@@ -256,6 +278,8 @@ export interface StepsTable {
 }
 
 export interface ConversationsTable {
+  /** The owning organization (see `tenancy.ts`). */
+  organization_id: string;
   id: string;
   agent_id: string;
   description: string | null;
@@ -276,6 +300,8 @@ export interface ConversationsTable {
 }
 
 export interface IdentitiesTable {
+  /** The owning organization (see `tenancy.ts`). */
+  organization_id: string;
   id: string;
   identifier_key: string;
   name: string;
@@ -296,6 +322,8 @@ export interface IdentitiesBlocksTable {
 }
 
 export interface GroupsTable {
+  /** The owning organization (see `tenancy.ts`). */
+  organization_id: string;
   id: string;
   manager_type: string;
   description: string;
@@ -320,6 +348,8 @@ export interface GroupsAgentsTable {
 }
 
 export interface JobsTable {
+  /** The owning organization (see `tenancy.ts`). */
+  organization_id: string;
   id: string;
   kind: string;
   payload: Json;
@@ -341,6 +371,8 @@ export interface JobsTable {
 }
 
 export interface SourcesTable {
+  /** The owning organization (see `tenancy.ts`). */
+  organization_id: string;
   id: string;
   name: string;
   description: string | null;
@@ -360,6 +392,8 @@ export interface SourcesAgentsTable {
 }
 
 export interface FilesTable {
+  /** The owning organization (see `tenancy.ts`). */
+  organization_id: string;
   id: string;
   source_id: string;
   file_name: string;
@@ -398,6 +432,14 @@ export interface FilesAgentsTable {
   updated_at: Timestamp;
 }
 
+/** Tenants: every API key, and every row of a tenant table, belongs to one. */
+export interface OrganizationsTable {
+  id: string;
+  name: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 /** Applied migrations, one row per migration name. */
 export interface MigrationsTable {
   name: string;
@@ -405,6 +447,7 @@ export interface MigrationsTable {
 }
 
 export interface Database {
+  organizations: OrganizationsTable;
   agents: AgentsTable;
   agent_tags: AgentTagsTable;
   blocks: BlocksTable;

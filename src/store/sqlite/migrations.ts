@@ -1,7 +1,15 @@
+import { TENANCY_MIGRATION } from "./migrations-tenancy.js";
+
 /** A named schema change: its statements run in order, in the same write transaction as its record. */
 export interface SqliteMigration {
   name: string;
   statements: readonly string[];
+  /**
+   * Run with foreign keys off, as SQLite's procedure for rebuilding a referenced table requires (dropping
+   * it would otherwise cascade into the rows that reference it); every reference is checked before the
+   * migration commits.
+   */
+  foreignKeysOff?: boolean;
 }
 
 /** Keeps an FTS5 external-content table in sync with its content table through triggers. */
@@ -270,5 +278,25 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
     // vector and full-text scans themselves.
     name: "0005_passage_search_scope",
     statements: ["CREATE INDEX passages_scope ON passages (archive_id, is_deleted, embedding_dim)"],
+  },
+  TENANCY_MIGRATION,
+  {
+    // Block history operations: how each revision came about (restore, undo and redo write revisions
+    // too) and the undo/redo stacks after it, so undo and redo read one revision instead of replaying
+    // the history. Existing edits become undoable: the stack after each is its latest value change.
+    name: "0015_block_history",
+    statements: [
+      "ALTER TABLE block_revisions ADD COLUMN operation TEXT NOT NULL DEFAULT 'edit'",
+      "ALTER TABLE block_revisions ADD COLUMN target_seq INTEGER",
+      "ALTER TABLE block_revisions ADD COLUMN undo_seq INTEGER",
+      "ALTER TABLE block_revisions ADD COLUMN redo_seq INTEGER",
+      "UPDATE block_revisions SET operation = 'create' WHERE old_value IS NULL",
+      `UPDATE block_revisions SET undo_seq = (
+        SELECT max(earlier.seq) FROM block_revisions AS earlier
+        WHERE earlier.block_id = block_revisions.block_id AND earlier.seq <= block_revisions.seq
+          AND earlier.old_value IS NOT NULL
+          AND (earlier.old_value <> earlier.new_value OR earlier.old_label <> earlier.new_label)
+      )`,
+    ],
   },
 ];
