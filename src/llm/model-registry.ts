@@ -244,9 +244,14 @@ export function createModelRegistry(
         // An OpenAI-style server: any model it lists may embed, and one probe tells the size.
         const served = (await discovered(provider)) ?? [];
         const entry = served.find((candidate) => candidate.id === asked);
+        const known = lookupByPrefix(provider.catalogEmbeddings, asked);
+        if (entry === undefined && provider.acceptsUnlisted && known !== undefined) {
+          // A proxy of a first-party API may serve its catalog models without listing them.
+          return toEmbeddingConfig(provider, asked, known.dim, undefined);
+        }
         if (entry === undefined) {
-          // The endpoint said what it serves: a model it does not list is not probed, even on a proxy of
-          // a first-party API (whose chat models may be unlisted aliases).
+          // The endpoint said what it serves: a model it does not list, and no catalog knows, is not
+          // probed (a lenient server would answer any name).
           const available = served
             .filter((candidate) => looksLikeEmbeddingModel(candidate.id))
             .map((candidate) => `${provider.name}/${candidate.id}`);
