@@ -1,5 +1,7 @@
 import { exportCommand, importCommand } from "./agent-file.js";
+import { benchCommand } from "./bench/bench-command.js";
 import { type Command, defineCommand } from "./command.js";
+import { modelsCommand } from "./models.js";
 import { reembedCommand } from "./reembed.js";
 import { serverCommand } from "./server.js";
 
@@ -24,5 +26,7 @@ export const COMMANDS: Command[] = [
   importCommand,
   exportCommand,
   reembedCommand,
+  modelsCommand,
+  benchCommand,
   versionCommand,
 ];

@@ -54,7 +54,11 @@ export async function conversationSearch(
   if (!end.ok) return end;
   const query = typeof args.query === "string" ? args.query.trim() : "";
   const embed = context.embed;
-  const found: Array<{ message: Message; relevance?: Record<string, unknown> }> = [];
+  const found: Array<{
+    message: Message;
+    relevance?: Record<string, unknown>;
+    context?: { previous: Message | null; next: Message | null } | undefined;
+  }> = [];
   if (query) {
     const result = await searchRecall(context.store, {
       agentId: context.agent.id,
@@ -63,6 +67,7 @@ export async function conversationSearch(
       startDate: start.value,
       endDate: end.value,
       limit,
+      withContext: true,
       excludeRunId: context.runId,
       embedQuery: embed && (async (text) => (await embed([text]))[0] ?? []),
       embeddingModel: context.agent.embedding_config
@@ -72,6 +77,7 @@ export async function conversationSearch(
     for (const hit of result.hits) {
       found.push({
         message: hit.message,
+        context: hit.context,
         relevance: {
           rrf_score: hit.score,
           vector_rank: hit.vectorRank,
@@ -95,16 +101,31 @@ export async function conversationSearch(
       }
     }
   }
-  const results = found.slice(0, limit).map(({ message, relevance }) => ({
+  const turn = (message: Message) => ({
+    timestamp: formatLettaTime(new Date(message.created_at), context.agent.timezone),
+    role: message.role,
+    content: clip(recallText(message), CONTEXT_CHARS),
+  });
+  const results = found.slice(0, limit).map(({ message, relevance, context: around }) => ({
     timestamp: formatLettaTime(new Date(message.created_at), context.agent.timezone),
     time_ago: timeAgo(new Date(message.created_at), context.now),
     role: message.role,
     ...(relevance === undefined ? {} : { relevance }),
     content: recallText(message),
+    // The turns around a hit often hold what it answers or what answers it.
+    ...(around?.previous ? { previous_turn: turn(around.previous) } : {}),
+    ...(around?.next ? { next_turn: turn(around.next) } : {}),
   }));
   if (results.length === 0)
     return { ok: true, value: JSON.stringify({ message: "No results found.", results: [] }) };
   return { ok: true, value: JSON.stringify({ message: `Showing ${results.length} results:`, results }) };
+}
+
+/** Longest neighbouring turn shown beside a recall hit, in characters. */
+const CONTEXT_CHARS = 400;
+
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
 /** The agent's archive that new memories go to, if it has one yet. */
