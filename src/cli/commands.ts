@@ -1,6 +1,9 @@
 import { exportCommand, importCommand } from "./agent-file.js";
 import { type Command, defineCommand } from "./command.js";
+import { openCommand } from "./open.js";
 import { reembedCommand } from "./reembed.js";
+import { agentsCommand } from "./remote/agents.js";
+import { chatCommand } from "./remote/chat.js";
 import { serverCommand } from "./server.js";
 
 const versionCommand = defineCommand({
@@ -21,6 +24,9 @@ const versionCommand = defineCommand({
  */
 export const COMMANDS: Command[] = [
   serverCommand,
+  openCommand,
+  chatCommand,
+  agentsCommand,
   importCommand,
   exportCommand,
   reembedCommand,

@@ -83,9 +83,9 @@ describe("the web app and /docs", () => {
     expect(missing.status).toBe(404);
     expect(await missing.json()).toEqual({ detail: "Not Found" });
     const openapi = await built.app.request("/openapi.json");
-    expect((await openapi.json()).openapi).toMatch(/^3\./);
+    expect(((await openapi.json()) as { openapi: string }).openapi).toMatch(/^3\./);
     const health = await built.app.request("/v1/health/");
-    expect((await health.json()).status).toBe("ok");
+    expect(((await health.json()) as { status: string }).status).toBe("ok");
   });
 
   it("says how to build the app when it is not built, and the API still works", async () => {
