@@ -62,18 +62,38 @@ export const ActorSchema = z.object({
 });
 export type Actor = z.infer<typeof ActorSchema>;
 
+/** How a revision came about: the block's creation, an edit, or a history operation through the API. */
+export const RevisionOperationSchema = z.enum(["create", "edit", "restore", "undo", "redo"]);
+export type RevisionOperation = z.infer<typeof RevisionOperationSchema>;
+
 /** One entry of a block's history: every write appends one (before and after). */
 export const BlockRevisionSchema = z.object({
   id: z.string(),
   block_id: z.string(),
-  seq: z.number().int(),
-  actor_type: ActorSchema.shape.type,
-  actor_id: z.string().nullable(),
-  run_id: z.string().nullable(),
-  old_value: z.string().nullable(),
+  seq: z.number().int().describe("Position in the block's history, from 1 (its creation)"),
+  actor_type: ActorSchema.shape.type.describe("Who wrote: a user through the API, an agent, the system"),
+  actor_id: z.string().nullable().describe("The agent's id when an agent wrote"),
+  run_id: z.string().nullable().describe("The run whose tool call made the edit"),
+  old_value: z.string().nullable().describe("The value before (null for the creation)"),
   new_value: z.string(),
   old_label: z.string().nullable(),
   new_label: z.string(),
+  operation: RevisionOperationSchema,
+  target_seq: z
+    .number()
+    .int()
+    .nullable()
+    .describe("restore: the revision restored; undo: the edit undone; redo: the edit applied again"),
+  undo_seq: z
+    .number()
+    .int()
+    .nullable()
+    .describe("After this revision, the edit an undo would revert (null: nothing to undo)"),
+  redo_seq: z
+    .number()
+    .int()
+    .nullable()
+    .describe("After this revision, the undone edit a redo would apply again (null: nothing to redo)"),
   created_at: TimestampSchema,
 });
 export type BlockRevision = z.infer<typeof BlockRevisionSchema>;

@@ -1,5 +1,6 @@
 export * from "./agent.js";
 export * from "./block.js";
+export * from "./block-history.js";
 export * from "./common.js";
 export * from "./conversation.js";
 export * from "./errors.js";
@@ -12,6 +13,7 @@ export * from "./llm-config.js";
 export * from "./message.js";
 export * from "./message-views.js";
 export * from "./passage.js";
+export * from "./query-params.js";
 export * from "./run.js";
 export * from "./source.js";
 export * from "./tool.js";

@@ -8,6 +8,10 @@ import { type AfterTurnHook, type AgentLoop, createAgentLoop } from "./agent-loo
 import { createTurnLocks, type TurnLocks } from "./agent-loop/turn-locks.js";
 import { type AgentService, createAgentService } from "./agent-service.js";
 import { type ArchiveService, createArchiveService } from "./archive-service.js";
+import {
+  type BlockHistoryService,
+  createBlockHistoryService,
+} from "./block-history/block-history-service.js";
 import { type BlockService, createBlockService } from "./block-service.js";
 import { type ConversationService, createConversationService } from "./conversation-service.js";
 import { type CoreMemoryService, createCoreMemoryService } from "./core-memory-service.js";
@@ -64,6 +68,8 @@ export interface Services {
   /** Agent Files (.af): export and import. */
   agentFiles: AgentFileService;
   blocks: BlockService;
+  /** Block revisions: history, diffs, restore, undo and redo. */
+  blockHistory: BlockHistoryService;
   coreMemory: CoreMemoryService;
   messages: MessagingService;
   runs: RunService;
@@ -141,6 +147,7 @@ export function createServices(deps: ServiceDeps): Services {
     agentFiles: createAgentFileService({ ...deps, wakeJobs: () => jobs.wake() }),
     archives: createArchiveService(deps),
     blocks: createBlockService(deps),
+    blockHistory: createBlockHistoryService(deps),
     coreMemory: createCoreMemoryService(deps),
     models: deps.models,
     recall: createRecallService({ store: deps.store, embedder }),

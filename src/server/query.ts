@@ -1,14 +1,8 @@
 import type { Context } from "hono";
-import { z } from "zod";
+import type { z } from "zod";
 
-/** A boolean query parameter (`true`/`false`, `1`/`0`...). */
-export const queryBoolean = () => z.stringbool().meta({ type: "boolean" });
-
-/** An integer query parameter. */
-export const queryInt = () => z.coerce.number().int();
-
-/** A repeated query parameter (`?tags=a&tags=b`, also `tags[]=a`). */
-export const queryArray = () => z.array(z.string());
+// The parameter schemas are request shapes, defined once in the domain.
+export { queryArray, queryBoolean, queryInt } from "../domain/index.js";
 
 /**
  * The raw query of a request, shaped for `schema`: array fields collect every value of `key` and

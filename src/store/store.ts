@@ -121,6 +121,7 @@ export interface BlockRepository {
     id: string,
     patch: Partial<Omit<Block, "id" | "created_at">>,
     actor: Actor,
+    change?: RevisionChange,
   ): Promise<Block | undefined>;
   /** Deletes the block and detaches it from every agent; revisions are kept. */
   delete(id: string): Promise<boolean>;
@@ -133,6 +134,20 @@ export interface BlockRepository {
   /** Ids of the agents a block is attached to. */
   agentIds(blockId: string, page?: PageQuery): Promise<string[]>;
   revisions(blockId: string, page?: PageQuery): Promise<BlockRevision[]>;
+  /** One revision of the block by id; undefined if unknown or another block's. */
+  getRevision(blockId: string, revisionId: string): Promise<BlockRevision | undefined>;
+  revisionAt(blockId: string, seq: number): Promise<BlockRevision | undefined>;
+  latestRevision(blockId: string): Promise<BlockRevision | undefined>;
+}
+
+/**
+ * A write that is a history operation rather than an edit. Undo and redo name the edit the block's
+ * undo (redo) stack had on top when the caller read it; if another write moved the stack meanwhile the
+ * update is a conflict, so two concurrent undos cannot both revert the same edit.
+ */
+export interface RevisionChange {
+  operation: "restore" | "undo" | "redo";
+  target_seq: number;
 }
 
 export interface ToolListQuery extends PageQuery {

@@ -156,5 +156,72 @@ export function describeBlockContract(context: ContractContext): void {
       expect(ids(found)).toEqual([second.id, first.id]);
       expect(await store.blocks.getMany([])).toEqual([]);
     });
+
+    it("keeps the undo and redo stacks in each revision; a stale undo or redo is a conflict", async () => {
+      const { store, f } = context;
+      const block = await store.blocks.create(f.block({ value: "v1", label: "notes" }), user);
+      await store.blocks.update(block.id, { value: "v2" }, agentActor("agent-x", "run-1"));
+      await store.blocks.update(block.id, { value: "v3" }, user);
+      const stacks = async () => {
+        const latest = await store.blocks.latestRevision(block.id);
+        const current = await store.blocks.get(block.id);
+        return [
+          latest?.seq,
+          latest?.operation,
+          latest?.target_seq,
+          latest?.undo_seq,
+          latest?.redo_seq,
+          current?.value,
+        ];
+      };
+      expect(await stacks()).toEqual([3, "edit", null, 3, null, "v3"]);
+
+      await store.blocks.update(block.id, { value: "v2" }, user, { operation: "undo", target_seq: 3 });
+      expect(await stacks()).toEqual([4, "undo", 3, 2, 3, "v2"]);
+      // A second undo of the same edit (read before the first committed) writes nothing.
+      await expectReverieError(
+        store.blocks.update(block.id, { value: "v2" }, user, { operation: "undo", target_seq: 3 }),
+        "conflict",
+      );
+      expect(await stacks()).toEqual([4, "undo", 3, 2, 3, "v2"]);
+      await store.blocks.update(block.id, { value: "v1" }, user, { operation: "undo", target_seq: 2 });
+      expect(await stacks()).toEqual([5, "undo", 2, null, 2, "v1"]);
+
+      await store.blocks.update(block.id, { value: "v2" }, user, { operation: "redo", target_seq: 2 });
+      expect(await stacks()).toEqual([6, "redo", 2, 2, 3, "v2"]);
+      await expectReverieError(
+        store.blocks.update(block.id, { value: "v2" }, user, { operation: "redo", target_seq: 2 }),
+        "conflict",
+      );
+      // A change of neither value nor label is not an edit to undo and keeps what can be redone.
+      await store.blocks.update(block.id, { limit: 5000 }, user);
+      expect(await stacks()).toEqual([7, "edit", null, 2, 3, "v2"]);
+      await store.blocks.update(block.id, { value: "v3" }, user, { operation: "redo", target_seq: 3 });
+      expect(await stacks()).toEqual([8, "redo", 3, 3, null, "v3"]);
+
+      // Undo again, then a new edit: what was undone can no longer be redone.
+      await store.blocks.update(block.id, { value: "v2" }, user, { operation: "undo", target_seq: 3 });
+      expect(await stacks()).toEqual([9, "undo", 3, 2, 3, "v2"]);
+      await store.blocks.update(block.id, { value: "v4" }, user);
+      expect(await stacks()).toEqual([10, "edit", null, 10, null, "v4"]);
+      await store.blocks.update(block.id, { value: "v1" }, user, { operation: "restore", target_seq: 1 });
+      expect(await stacks()).toEqual([11, "restore", 1, 11, null, "v1"]);
+    });
+
+    it("finds one revision by id or position, only among the block's own", async () => {
+      const { store, f } = context;
+      const block = await store.blocks.create(f.block({ value: "a" }), user);
+      const other = await store.blocks.create(f.block({ value: "b" }), user);
+      await store.blocks.update(block.id, { value: "a2" }, user);
+      const [latest, first] = await store.blocks.revisions(block.id);
+      expect(await store.blocks.latestRevision(block.id)).toEqual(latest);
+      expect(await store.blocks.revisionAt(block.id, 1)).toEqual(first);
+      expect(first).toMatchObject({ operation: "create", undo_seq: null, redo_seq: null, target_seq: null });
+      expect(await store.blocks.getRevision(block.id, latest!.id)).toEqual(latest);
+      const [otherFirst] = await store.blocks.revisions(other.id);
+      expect(await store.blocks.getRevision(block.id, otherFirst!.id)).toBeUndefined();
+      expect(await store.blocks.revisionAt(block.id, 3)).toBeUndefined();
+      expect(await store.blocks.latestRevision("block-missing")).toBeUndefined();
+    });
   });
 }

@@ -9,7 +9,7 @@ import {
   type Run,
 } from "../../domain/index.js";
 import type { GroupListQuery, Store } from "../../store/store.js";
-import { lineDiff } from "./line-diff.js";
+import { lineDiff } from "../block-history/line-diff.js";
 import { disableSleeptime, managedSleeptimeGroup, SLEEPTIME_RUN_TYPE } from "./sleeptime-agents.js";
 import { type SleeptimeSettings, scheduleSleeptime } from "./sleeptime-jobs.js";
 

@@ -1,5 +1,16 @@
 import { z } from "zod";
-import { AgentStateSchema, BlockSchema, CreateBlockSchema, UpdateBlockSchema } from "../../domain/index.js";
+import {
+  AgentStateSchema,
+  BlockDiffQuerySchema,
+  BlockDiffSchema,
+  BlockHistoryChangeSchema,
+  BlockHistoryQuerySchema,
+  BlockRevisionSchema,
+  BlockSchema,
+  CreateBlockSchema,
+  RestoreBlockRequestSchema,
+  UpdateBlockSchema,
+} from "../../domain/index.js";
 import type { Services } from "../../runtime/services.js";
 import { pageOf, pageQuerySchema } from "../paging.js";
 import { queryArray, queryBoolean } from "../query.js";
@@ -18,7 +29,7 @@ const BlockListQuerySchema = pageQuerySchema({ order: "asc", limit: 50 }).extend
 
 /** `/v1/blocks/`: standalone core memory blocks. */
 export function blockRoutes(services: Services): AnyRoute[] {
-  const { blocks } = services;
+  const { blocks, blockHistory } = services;
   return [
     defineRoute({
       method: "get",
@@ -85,6 +96,63 @@ export function blockRoutes(services: Services): AnyRoute[] {
       query: pageQuerySchema({ order: "desc", limit: 50 }).extend({ include: queryArray().optional() }),
       response: z.array(AgentStateSchema),
       handle: ({ params, query }) => blocks.listAgents(params.block_id, pageOf(query)),
+    }),
+    defineRoute({
+      method: "get",
+      path: "/v1/blocks/{block_id}/history",
+      operationId: "list_block_history",
+      summary: "List a block's revisions (who, which run, when, old and new value), newest first",
+      tag: "blocks",
+      query: BlockHistoryQuerySchema,
+      response: z.array(BlockRevisionSchema),
+      handle: ({ params, query }) => blockHistory.list(params.block_id, pageOf(query)),
+    }),
+    defineRoute({
+      method: "get",
+      path: "/v1/blocks/{block_id}/history/{revision_id}",
+      operationId: "retrieve_block_revision",
+      summary: "Retrieve one revision of a block",
+      tag: "blocks",
+      response: BlockRevisionSchema,
+      handle: ({ params }) => blockHistory.get(params.block_id, params.revision_id),
+    }),
+    defineRoute({
+      method: "get",
+      path: "/v1/blocks/{block_id}/diff",
+      operationId: "diff_block",
+      summary: "Line diff between two revisions of a block (by default: what its latest revision changed)",
+      tag: "blocks",
+      query: BlockDiffQuerySchema,
+      response: BlockDiffSchema,
+      handle: ({ params, query }) => blockHistory.diff(params.block_id, query),
+    }),
+    defineRoute({
+      method: "post",
+      path: "/v1/blocks/{block_id}/restore",
+      operationId: "restore_block",
+      summary: "Give a block the value and label of one of its revisions (recorded as a new revision)",
+      tag: "blocks",
+      body: RestoreBlockRequestSchema,
+      response: BlockHistoryChangeSchema,
+      handle: ({ params, body }) => blockHistory.restore(params.block_id, body),
+    }),
+    defineRoute({
+      method: "post",
+      path: "/v1/blocks/{block_id}/undo",
+      operationId: "undo_block_edit",
+      summary: "Revert the block's latest edit not yet undone (recorded as a new revision)",
+      tag: "blocks",
+      response: BlockHistoryChangeSchema,
+      handle: ({ params }) => blockHistory.undo(params.block_id),
+    }),
+    defineRoute({
+      method: "post",
+      path: "/v1/blocks/{block_id}/redo",
+      operationId: "redo_block_edit",
+      summary: "Apply again the block's latest undone edit (recorded as a new revision)",
+      tag: "blocks",
+      response: BlockHistoryChangeSchema,
+      handle: ({ params }) => blockHistory.redo(params.block_id),
     }),
   ];
 }

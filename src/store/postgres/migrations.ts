@@ -531,6 +531,23 @@ const passageTagsGin: readonly string[] = [
   "CREATE INDEX IF NOT EXISTS passages_tags_gin_idx ON passages USING gin (tags)",
 ];
 
+/**
+ * Block history operations: how each revision came about (restore, undo and redo write revisions too)
+ * and the undo/redo stacks after it, so undo and redo read one revision instead of replaying the history.
+ * Existing edits become undoable: the stack after each is its latest value change.
+ */
+const blockHistory: readonly string[] = [
+  `ALTER TABLE block_revisions ADD COLUMN operation TEXT NOT NULL DEFAULT 'edit',
+    ADD COLUMN target_seq INTEGER, ADD COLUMN undo_seq INTEGER, ADD COLUMN redo_seq INTEGER`,
+  "UPDATE block_revisions SET operation = 'create' WHERE old_value IS NULL",
+  `UPDATE block_revisions SET undo_seq = (
+    SELECT max(earlier.seq) FROM block_revisions AS earlier
+    WHERE earlier.block_id = block_revisions.block_id AND earlier.seq <= block_revisions.seq
+      AND earlier.old_value IS NOT NULL
+      AND (earlier.old_value <> earlier.new_value OR earlier.old_label <> earlier.new_label)
+  )`,
+];
+
 /** The PostgreSQL migrations, oldest first. Append only: never edit or reorder an applied one. */
 export const postgresMigrations: readonly PostgresMigration[] = [
   { name: "0001_initial_schema", statements: initialSchema },
@@ -538,4 +555,5 @@ export const postgresMigrations: readonly PostgresMigration[] = [
   { name: "0003_files", statements: files },
   { name: "0004_message_embeddings", statements: messageEmbeddings },
   { name: "0005_passage_tags_gin", statements: passageTagsGin },
+  { name: "0015_block_history", statements: blockHistory },
 ];

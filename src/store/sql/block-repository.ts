@@ -1,6 +1,6 @@
 import type { Expression, Insertable, SqlBool, Updateable } from "kysely";
 import { type Actor, type Block, type BlockRevision, notFound, ReverieError } from "../../domain/index.js";
-import type { BlockListQuery, BlockRepository } from "../store.js";
+import type { BlockListQuery, BlockRepository, RevisionChange } from "../store.js";
 import type { SqlDb } from "./dialect.js";
 import { byCreation, listPage } from "./paging.js";
 import { type ColumnKinds, decodeColumns, definedFields, encodeColumns } from "./row-codec.js";
@@ -38,6 +38,10 @@ const REVISION_COLUMNS: ColumnKinds = {
   new_value: "plain",
   old_label: "plain",
   new_label: "plain",
+  operation: "plain",
+  target_seq: "number",
+  undo_seq: "number",
+  redo_seq: "number",
   created_at: "timestamp",
 };
 
@@ -49,6 +53,61 @@ export function createBlockRepository(context: SqlContext): BlockRepository {
   const decodeRevision = (row: object) =>
     decodeColumns(REVISION_COLUMNS, row as Record<string, unknown>, dialect) as BlockRevision;
 
+  async function revisionWhere(
+    tx: SqlDb,
+    blockId: string,
+    where: { seq: number } | { id: string } | "latest",
+  ): Promise<BlockRevision | undefined> {
+    let select = tx.selectFrom("block_revisions").selectAll().where("block_id", "=", blockId);
+    if (where === "latest") select = select.orderBy("seq", "desc").limit(1);
+    else if ("seq" in where) select = select.where("seq", "=", where.seq);
+    else select = select.where("id", "=", where.id);
+    const row = await select.executeTakeFirst();
+    return row === undefined ? undefined : decodeRevision(row);
+  }
+
+  /**
+   * The undo and redo stacks after a write, from the stacks after the previous revision. A stack is
+   * kept as its top only: what lies under an edit on the undo stack is the undo top just before that
+   * edit was made, and what lies under an undone edit on the redo stack is the redo top just before its
+   * latest undo; both are read back from those revisions.
+   */
+  async function stacksAfter(
+    tx: SqlDb,
+    blockId: string,
+    last: BlockRevision | undefined,
+    seq: number,
+    changed: boolean,
+    change: RevisionChange | undefined,
+  ): Promise<Pick<BlockRevision, "undo_seq" | "redo_seq">> {
+    const undoTop = last?.undo_seq ?? null;
+    const redoTop = last?.redo_seq ?? null;
+    const moved = () =>
+      new ReverieError("conflict", `Block '${blockId}' changed meanwhile; read its history again and retry`);
+    if (change?.operation === "undo") {
+      if (undoTop !== change.target_seq) throw moved();
+      const before = await revisionWhere(tx, blockId, { seq: change.target_seq - 1 });
+      return { undo_seq: before?.undo_seq ?? null, redo_seq: change.target_seq };
+    }
+    if (change?.operation === "redo") {
+      if (redoTop !== change.target_seq) throw moved();
+      const undone = await tx
+        .selectFrom("block_revisions")
+        .select("seq")
+        .where("block_id", "=", blockId)
+        .where("operation", "=", "undo")
+        .where("target_seq", "=", change.target_seq)
+        .orderBy("seq", "desc")
+        .executeTakeFirst();
+      const before =
+        undone === undefined ? undefined : await revisionWhere(tx, blockId, { seq: Number(undone.seq) - 1 });
+      return { undo_seq: change.target_seq, redo_seq: before?.redo_seq ?? null };
+    }
+    // An edit or a restore that changes the value or label is the new top of the undo stack and makes
+    // what was undone unreachable; one that changes neither (a limit, a description) leaves both alone.
+    return changed ? { undo_seq: seq, redo_seq: null } : { undo_seq: undoTop, redo_seq: redoTop };
+  }
+
   async function appendRevision(
     tx: SqlDb,
     blockId: string,
@@ -56,16 +115,19 @@ export function createBlockRepository(context: SqlContext): BlockRepository {
     after: Pick<Block, "value" | "label">,
     actor: Actor,
     at: string,
-  ): Promise<void> {
-    const last = await tx
-      .selectFrom("block_revisions")
-      .select((eb) => eb.fn.max("seq").as("seq"))
-      .where("block_id", "=", blockId)
-      .executeTakeFirst();
+    change?: RevisionChange,
+  ): Promise<BlockRevision> {
+    const last = await revisionWhere(tx, blockId, "latest");
+    const seq = (last?.seq ?? 0) + 1;
+    const changed = before !== null && (before.value !== after.value || before.label !== after.label);
+    const stacks =
+      before === null
+        ? { undo_seq: null, redo_seq: null }
+        : await stacksAfter(tx, blockId, last, seq, changed, change);
     const revision: BlockRevision = {
       id: context.ids.next("revision"),
       block_id: blockId,
-      seq: Number(last?.seq ?? 0) + 1,
+      seq,
       actor_type: actor.type,
       actor_id: actor.id,
       run_id: actor.run_id ?? null,
@@ -73,12 +135,16 @@ export function createBlockRepository(context: SqlContext): BlockRepository {
       new_value: after.value,
       old_label: before?.label ?? null,
       new_label: after.label,
+      operation: before === null ? "create" : (change?.operation ?? "edit"),
+      target_seq: change?.target_seq ?? null,
+      ...stacks,
       created_at: at,
     };
     await tx
       .insertInto("block_revisions")
       .values(encodeColumns(REVISION_COLUMNS, revision, dialect) as Insertable<BlockRevisionsTable>)
       .execute();
+    return revision;
   }
 
   /** Whether an agent that has `blockId` attached also has another block labelled `label`. */
@@ -154,7 +220,7 @@ export function createBlockRepository(context: SqlContext): BlockRepository {
       return select.map(decode);
     },
 
-    async update(id, patch, actor) {
+    async update(id, patch, actor, change) {
       const updatedAt = patch.updated_at ?? nowIso(context);
       return withTransaction(db, async (tx) => {
         // Write first: that takes the row lock (PostgreSQL) before the "before" value is read (in the
@@ -192,7 +258,7 @@ export function createBlockRepository(context: SqlContext): BlockRepository {
           )
           .where("id", "=", id)
           .execute();
-        await appendRevision(tx, id, before, after, actor, after.updated_at);
+        await appendRevision(tx, id, before, after, actor, after.updated_at, change);
         return after;
       });
     },
@@ -298,5 +364,11 @@ export function createBlockRepository(context: SqlContext): BlockRepository {
       const paged = await listPage(db, select, page, { table: "block_revisions", keys: ["seq"] });
       return paged.map(decodeRevision);
     },
+
+    getRevision: (blockId, revisionId) => revisionWhere(db, blockId, { id: revisionId }),
+
+    revisionAt: (blockId, seq) => revisionWhere(db, blockId, { seq }),
+
+    latestRevision: (blockId) => revisionWhere(db, blockId, "latest"),
   };
 }

@@ -91,6 +91,10 @@ export interface BlockRevisionsTable {
   new_value: string;
   old_label: string | null;
   new_label: string;
+  operation: string;
+  target_seq: number | null;
+  undo_seq: number | null;
+  redo_seq: number | null;
   created_at: Timestamp;
 }
 

@@ -271,4 +271,23 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
     name: "0005_passage_search_scope",
     statements: ["CREATE INDEX passages_scope ON passages (archive_id, is_deleted, embedding_dim)"],
   },
+  {
+    // Block history operations: how each revision came about (restore, undo and redo write revisions
+    // too) and the undo/redo stacks after it, so undo and redo read one revision instead of replaying
+    // the history. Existing edits become undoable: the stack after each is its latest value change.
+    name: "0015_block_history",
+    statements: [
+      "ALTER TABLE block_revisions ADD COLUMN operation TEXT NOT NULL DEFAULT 'edit'",
+      "ALTER TABLE block_revisions ADD COLUMN target_seq INTEGER",
+      "ALTER TABLE block_revisions ADD COLUMN undo_seq INTEGER",
+      "ALTER TABLE block_revisions ADD COLUMN redo_seq INTEGER",
+      "UPDATE block_revisions SET operation = 'create' WHERE old_value IS NULL",
+      `UPDATE block_revisions SET undo_seq = (
+        SELECT max(earlier.seq) FROM block_revisions AS earlier
+        WHERE earlier.block_id = block_revisions.block_id AND earlier.seq <= block_revisions.seq
+          AND earlier.old_value IS NOT NULL
+          AND (earlier.old_value <> earlier.new_value OR earlier.old_label <> earlier.new_label)
+      )`,
+    ],
+  },
 ];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { lineDiff } from "./line-diff.js";
+import { diffLines, lineDiff } from "./line-diff.js";
 
 describe("lineDiff", () => {
   it("keeps unchanged lines aligned between edits", () => {
@@ -10,5 +10,15 @@ describe("lineDiff", () => {
     expect(lineDiff("", "x\ny")).toBe("+x\n+y");
     expect(lineDiff("x\ny", "")).toBe("-x\n-y");
     expect(lineDiff("same", "same")).toBe(" same");
+  });
+});
+
+describe("diffLines", () => {
+  it("lists every line once with what happened to it", () => {
+    expect(diffLines("keep\nold", "keep\nnew")).toEqual([
+      { op: "equal", text: "keep" },
+      { op: "delete", text: "old" },
+      { op: "insert", text: "new" },
+    ]);
   });
 });
