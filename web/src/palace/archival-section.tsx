@@ -117,14 +117,16 @@ function AddPassage({ agentId, onAdded }: { agentId: string; onAdded(): void }) 
   const action = useAction();
   const submit = async (event: FormEvent) => {
     event.preventDefault();
+    const sent = { text, tags };
     const created = await action.run(() =>
       client.agents.passages.create(agentId, { text, tags: splitTags(tags) } as Parameters<
         typeof client.agents.passages.create
       >[1]),
     );
     if (created) {
-      setText("");
-      setTags("");
+      // Only what was sent is cleared: typing goes on while an insert (and its embedding) runs.
+      setText((current) => (current === sent.text ? "" : current));
+      setTags((current) => (current === sent.tags ? "" : current));
       onAdded();
     }
   };

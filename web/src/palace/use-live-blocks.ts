@@ -30,15 +30,21 @@ export function useLiveBlocks(agentId: string) {
       const page = await client.agents.blocks.list(agentId, { limit: 100 });
       const list = page.getPaginatedItems();
       const now = Date.now();
+      // Compared here, not in the state updater: React runs that later, after `previous` moved on.
+      const seen = previous.current;
+      const changed = new Set(
+        list
+          .filter((block) => seen.has(block.id ?? "") && seen.get(block.id ?? "") !== block.value)
+          .map((block) => block.id),
+      );
+      previous.current = new Map(list.map((block) => [block.id ?? "", block.value]));
       setBlocks((current) => {
         const changedBefore = new Map(current.map((entry) => [entry.block.id, entry.changedAt]));
-        return list.map((block) => {
-          const before = previous.current.get(block.id ?? "");
-          const changed = before !== undefined && before !== block.value;
-          return { block, changedAt: changed ? now : changedBefore.get(block.id ?? "") };
-        });
+        return list.map((block) => ({
+          block,
+          changedAt: changed.has(block.id) ? now : changedBefore.get(block.id ?? ""),
+        }));
       });
-      previous.current = new Map(list.map((block) => [block.id ?? "", block.value]));
       setError(undefined);
     } catch (failure) {
       setError(errorDetail(failure));
