@@ -1,10 +1,15 @@
+import { lazy, Suspense } from "react";
 import { useConnection } from "./api/connection";
-import { AgentWorkspace } from "./pages/agent-workspace";
 import { AgentsPage } from "./pages/agents";
 import { LoginPage } from "./pages/login";
-import { SettingsPage } from "./pages/settings";
-import { ToolsPage } from "./pages/tools";
 import { href, type Route, useRoute } from "./router";
+
+// The first screen is the agents list: the other pages load when first opened.
+const AgentWorkspace = lazy(async () => ({
+  default: (await import("./pages/agent-workspace")).AgentWorkspace,
+}));
+const ToolsPage = lazy(async () => ({ default: (await import("./pages/tools")).ToolsPage }));
+const SettingsPage = lazy(async () => ({ default: (await import("./pages/settings")).SettingsPage }));
 
 /** The shell: a connection gate (checking, unreachable, login), then the navigation and the page. */
 export function App() {
@@ -62,7 +67,9 @@ export function App() {
           ) : null}
         </span>
       </header>
-      <Page route={route} />
+      <Suspense fallback={<p className="page muted">Loading…</p>}>
+        <Page route={route} />
+      </Suspense>
     </div>
   );
 }

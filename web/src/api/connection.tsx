@@ -26,22 +26,21 @@ const ConnectionContext = createContext<Connection | null>(null);
  * gets a screen of its own instead of a page of failing panels.
  */
 async function probe(client: Letta): Promise<ConnectionState> {
-  let version = "";
-  try {
-    const health = (await client.get("/v1/health/")) as { version?: string; reverie_version?: string };
-    version = health.reverie_version ?? health.version ?? "";
-  } catch (error) {
-    const status = errorStatus(error);
-    if (status === 401 || status === 403) return { status: "unauthorized", detail: errorDetail(error) };
-    return { status: "unreachable", detail: errorDetail(error) };
+  // Both at once (one round trip on a first load): health gives the version, the list the key's fate.
+  const [health, list] = await Promise.allSettled([
+    client.get("/v1/health/") as Promise<{ version?: string; reverie_version?: string }>,
+    client.agents.list({ limit: 1 }),
+  ]);
+  for (const result of [list, health]) {
+    if (result.status === "rejected") {
+      const status = errorStatus(result.reason);
+      if (status === 401 || status === 403)
+        return { status: "unauthorized", detail: errorDetail(result.reason) };
+      if (status === undefined) return { status: "unreachable", detail: errorDetail(result.reason) };
+    }
   }
-  try {
-    await client.agents.list({ limit: 1 });
-  } catch (error) {
-    const status = errorStatus(error);
-    if (status === 401 || status === 403) return { status: "unauthorized", detail: errorDetail(error) };
-    if (status === undefined) return { status: "unreachable", detail: errorDetail(error) };
-  }
+  const version =
+    health.status === "fulfilled" ? (health.value.reverie_version ?? health.value.version ?? "") : "";
   return { status: "ready", version };
 }
 
