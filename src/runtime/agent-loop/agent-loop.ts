@@ -5,10 +5,8 @@ import {
   type IdGenerator,
   type LettaUsage,
   type Message,
-  type MessageContent,
   type MessageInput,
   type NewMessage,
-  newMessageRecord,
   notFound,
   ReverieError,
   type Run,
@@ -37,6 +35,14 @@ import {
 } from "./context-window.js";
 import { type StepDraft, streamResponse } from "./model-call.js";
 import {
+  responseContent,
+  responseToolCalls,
+  stepMessages,
+  stepRow,
+  type TurnRecordContext,
+  turnMessage,
+} from "./step-records.js";
+import {
   HEARTBEAT_AGENT_TYPES,
   type PlannedCall,
   packageToolResponse,
@@ -52,6 +58,15 @@ import {
 } from "./turn-input.js";
 import { type TurnLocks, turnKey } from "./turn-locks.js";
 import { addUsage, emptyUsage, runStatusFor, stopFor } from "./turn-outcome.js";
+import {
+  afterApprovals,
+  afterReply,
+  afterToolCalls,
+  callOutcome,
+  type StepDecision,
+  stopBeforeStep,
+  type TurnRules,
+} from "./turn-policy.js";
 
 export type { StepDraft } from "./model-call.js";
 
@@ -137,23 +152,27 @@ export interface ModelCallContext {
 /** Retries of one LLM call after the provider found it too long and the window was compacted. */
 const MAX_OVERFLOW_RETRIES = 2;
 
+/** The rules a turn of `agent` runs under. */
+function turnRules(agent: AgentRecord, request: Pick<TurnRequest, "maxSteps" | "maxTokens">): TurnRules {
+  return {
+    heartbeatLoop: HEARTBEAT_AGENT_TYPES.has(agent.agent_type),
+    maxSteps: request.maxSteps ?? DEFAULT_MAX_STEPS,
+    maxTokens: request.maxTokens,
+  };
+}
+
 /** The agent loop: one call runs one turn of one agent, step by step, each step one transaction. */
 export function createAgentLoop(deps: AgentLoopDeps) {
   const { store, clock, ids } = deps;
 
-  function newMessage(
-    agent: AgentRecord,
-    owner: WindowOwner,
-    fields: Partial<NewMessage> & Pick<NewMessage, "role">,
-  ): NewMessage {
-    return newMessageRecord({
-      id: ids.next("message"),
-      agent_id: agent.id,
-      conversation_id: owner.kind === "conversation" ? owner.conversation.id : null,
-      created_at: clock.now().toISOString(),
-      ...fields,
-    });
-  }
+  /** The stamp of every record a turn writes. */
+  const recordContext = (agent: AgentRecord, owner: WindowOwner, runId: string): TurnRecordContext => ({
+    agent,
+    owner,
+    runId,
+    clock,
+    ids,
+  });
 
   async function resolveOwner(request: TurnRequest): Promise<{ agent: AgentRecord; owner: WindowOwner }> {
     const agent = await store.agents.get(request.agentId);
@@ -276,7 +295,7 @@ export function createAgentLoop(deps: AgentLoopDeps) {
       const records: NewMessage[] =
         input.kind === "messages"
           ? input.messages.map((message) =>
-              newMessage(agent, owner, {
+              turnMessage(recordContext(agent, owner, runId), {
                 role: message.role,
                 content: message.content,
                 otid: message.otid,
@@ -344,24 +363,21 @@ export function createAgentLoop(deps: AgentLoopDeps) {
       }
     }
     const stepId = ids.next("step");
+    const context = recordContext(agent, state.window.owner, state.runId);
     const stored = await store.transaction(async (tx) => {
       const returns: ToolReturn[] = [];
       for (const item of planned) returns.push("run" in item ? (await item.run(tx)).toolReturn : item);
       // The decisions as matched to the calls (a legacy decision names the request, not its calls).
-      const decisionMessage = newMessage(agent, state.window.owner, {
+      const decisionMessage = turnMessage(context, {
         role: "approval",
         approvals: decisions.map(({ decision }) => decision),
         otid: input.otid,
         run_id: state.runId,
       });
-      const toolMessage = newMessage(agent, state.window.owner, {
-        role: "tool",
-        name: pending.tool_calls?.[0]?.function.name ?? null,
-        tool_call_id: returns[0]?.tool_call_id ?? null,
-        tool_returns: returns,
-        run_id: state.runId,
-        step_id: stepId,
-      });
+      const toolMessage = stepMessages(context, stepId).toolReturns(
+        pending.tool_calls?.[0]?.function.name ?? null,
+        returns,
+      );
       const messages = await tx.messages.append([decisionMessage, toolMessage]);
       state.window.messages.push(...messages);
       await saveWindowIds(
@@ -373,14 +389,15 @@ export function createAgentLoop(deps: AgentLoopDeps) {
       return messages.slice(1);
     });
     emit(stored);
-    // An approved call to a terminal tool ends the turn, as it would have without the pause.
     const solver = new ToolRuleSolver(agent.tool_rules);
     const executed = planned.filter((item): item is PlannedCall => "run" in item);
-    if (!executed.some((item) => solver.isTerminal(item.call.function.name))) return undefined;
-    const heartbeat = executed.some((item) => item.requestHeartbeat === true);
-    return HEARTBEAT_AGENT_TYPES.has(agent.agent_type) && !heartbeat ? "end_turn" : "tool_rule";
+    return afterApprovals(turnRules(agent, {}), {
+      terminal: executed.some((item) => solver.isTerminal(item.call.function.name)),
+      heartbeat: executed.some((item) => item.requestHeartbeat === true),
+    });
   }
 
+  /** Runs LLM steps until the turn policy stops the turn. */
   async function steps(
     state: TurnState,
     request: TurnRequest,
@@ -388,13 +405,13 @@ export function createAgentLoop(deps: AgentLoopDeps) {
     emit: (messages: readonly Message[]) => void,
   ): Promise<StopReason> {
     const { agent } = state;
-    const maxSteps = request.maxSteps ?? DEFAULT_MAX_STEPS;
+    const rules = turnRules(agent, request);
     const clientTools = request.clientTools ?? [];
     const clientNames = new Set(clientTools.map((tool) => tool.name));
     const solver = new ToolRuleSolver(agent.tool_rules);
-    const heartbeatLoop = HEARTBEAT_AGENT_TYPES.has(agent.agent_type);
     const agentTools = await store.tools.listForAgent(agent.id);
     const toolsByName = new Map(agentTools.map((tool) => [tool.name, tool]));
+    const context = recordContext(agent, state.window.owner, state.runId);
     const history: string[] = [];
     let lastResponse: string | undefined;
     const requiresApproval = (name: string) =>
@@ -402,18 +419,26 @@ export function createAgentLoop(deps: AgentLoopDeps) {
       solver.requiresApproval(name) ||
       toolsByName.get(name)?.default_requires_approval === true;
 
-    for (let step = 0; step < maxSteps; step++) {
+    for (let step = 0; step < rules.maxSteps; step++) {
       // A run this turn created a moment ago cannot have been cancelled through the store yet.
       const mayBeCancelled = step > 0 || request.runId !== undefined;
-      if (request.signal?.aborted || (mayBeCancelled && (await isCancelled(state.runId)))) return "cancelled";
-      if (request.maxTokens !== undefined && usage.total_tokens >= request.maxTokens) {
-        return "max_tokens_exceeded";
-      }
-      const available = [...agentTools.map((tool) => tool.name).filter((name) => !clientNames.has(name))];
+      const cancelled =
+        request.signal?.aborted === true || (mayBeCancelled && (await isCancelled(state.runId)));
+      const early = stopBeforeStep(rules, { cancelled, tokensUsed: usage.total_tokens });
+      if (early) return early;
+      const available = agentTools.map((tool) => tool.name).filter((name) => !clientNames.has(name));
       const allowed = solver.allowedTools(available, { calls: history, lastResponse });
       const definitions = toolDefinitions(agent, agentTools, allowed.names, clientTools, solver);
       await deps.beforeModelCall?.(state, { tools: definitions });
       const onlyTool = allowed.forced && allowed.names.length === 1 ? allowed.names[0] : undefined;
+      const toolChoice: ModelRequest["toolChoice"] =
+        definitions.length === 0
+          ? undefined
+          : onlyTool
+            ? { name: onlyTool }
+            : allowed.forced || rules.heartbeatLoop
+              ? "required"
+              : "auto";
       const stepId = ids.next("step");
       // Allocated before the call so streamed deltas carry the ids the committed messages get.
       const draft: StepDraft = {
@@ -422,95 +447,30 @@ export function createAgentLoop(deps: AgentLoopDeps) {
         approvalMessageId: ids.next("message"),
         requiresApproval,
       };
-      let response: ModelResponse | undefined;
-      for (let overflows = 0; response === undefined; overflows++) {
-        const [system, ...rest] = state.window.messages;
-        try {
-          const call: ModelRequest = {
-            model: agent.llm_config,
-            system:
-              system?.content.flatMap((part) => (part.type === "text" ? [part.text] : [])).join("") ?? "",
-            messages: toChatMessages(rest),
-            tools: definitions.length > 0 ? definitions : undefined,
-            toolChoice:
-              definitions.length === 0
-                ? undefined
-                : onlyTool
-                  ? { name: onlyTool }
-                  : allowed.forced || heartbeatLoop
-                    ? "required"
-                    : "auto",
-            parallelToolCalls: agent.llm_config.parallel_tool_calls ?? undefined,
-            abortSignal: request.signal,
-          };
-          const relay = request.onModelEvent;
-          response = relay
-            ? await streamResponse(deps.provider, call, (event) => relay(event, draft))
-            : await deps.provider.generate(call);
-        } catch (error) {
-          const tooLong = error instanceof LlmError && error.kind === "context_window_exceeded";
-          if (tooLong && deps.beforeModelCall && overflows < MAX_OVERFLOW_RETRIES) {
-            // As Letta does: compact the window, then try the call again.
-            await deps.beforeModelCall(state, { tools: definitions, overflow: error });
-            continue;
-          }
-          await recordFailedStep(state, stepId, error);
-          throw error;
-        }
-      }
+      const response = await callModel(state, request, draft, definitions, toolChoice);
       state.lastPromptTokens = response.usage.promptTokens;
       addUsage(usage, response);
 
-      const content: MessageContent[] = [];
-      if (response.reasoning) {
-        content.push({
-          type: "reasoning",
-          reasoning: response.reasoning,
-          is_native: true,
-          signature: response.reasoningSignature ?? null,
-        });
-      }
-      if (response.text) content.push({ type: "text", text: response.text });
-      const toolCalls = response.toolCalls.map((call) => ({
-        id: call.id || `call_${ids.next("tool").slice(5, 29)}`,
-        type: "function" as const,
-        function: { name: call.name, arguments: call.arguments },
-      }));
+      const content = responseContent(response);
+      const toolCalls = responseToolCalls(response, ids);
+      const records = stepMessages(context, stepId, response.model);
 
       if (toolCalls.length === 0) {
-        if (content.length === 0) {
-          await recordFailedStep(state, stepId, new Error("The model returned an empty response"));
-          return "invalid_llm_response";
-        }
-        const required = solver.uncalledRequiredTools({ calls: history });
-        const assistant = newMessage(agent, state.window.owner, {
-          id: draft.assistantMessageId,
-          role: "assistant",
-          content,
-          run_id: state.runId,
-          step_id: stepId,
-          model: response.model,
+        const decision = afterReply(rules, {
+          step,
+          empty: content.length === 0,
+          truncated: response.finishReason === "length",
+          uncalledRequired: solver.uncalledRequiredTools({ calls: history }),
         });
-        const extra: NewMessage[] = [];
-        if (!heartbeatLoop && required.length > 0) {
-          extra.push(
-            newMessage(agent, state.window.owner, {
-              role: "user",
-              content: [
-                {
-                  type: "text",
-                  text: `[This is an automated system message hidden from the user] ToolRuleViolated: You must call ${required.join(", ")} at least once to exit the loop.`,
-                },
-              ],
-              run_id: state.runId,
-              step_id: stepId,
-            }),
-          );
+        if (decision.stopReason === "invalid_llm_response") {
+          await recordFailedStep(state, stepId, new Error("The model returned an empty response"));
+          return decision.stopReason;
         }
-        emit(await commitStep(state, stepId, response, [assistant, ...extra], []));
-        if (heartbeatLoop) return "no_tool_call";
-        if (extra.length > 0) continue;
-        return response.finishReason === "length" ? "max_tokens_exceeded" : "end_turn";
+        const messages = [records.assistant(draft.assistantMessageId, content, null)];
+        if (decision.notice) messages.push(records.notice(decision.notice));
+        emit(await commitStep(state, stepId, response, messages, []));
+        if (decision.stopReason) return decision.stopReason;
+        continue;
       }
 
       const needsApproval = toolCalls.filter((call) => requiresApproval(call.function.name));
@@ -526,102 +486,92 @@ export function createAgentLoop(deps: AgentLoopDeps) {
           }),
         );
       }
-      const records: NewMessage[] = [];
+      const before: NewMessage[] = [];
       if (content.length > 0 || serverCalls.length > 0) {
-        records.push(
-          newMessage(agent, state.window.owner, {
-            id: draft.assistantMessageId,
-            role: "assistant",
-            content,
-            tool_calls: serverCalls.length > 0 ? serverCalls : null,
-            run_id: state.runId,
-            step_id: stepId,
-            model: response.model,
-          }),
+        before.push(
+          records.assistant(draft.assistantMessageId, content, serverCalls.length > 0 ? serverCalls : null),
         );
       }
-      const outcome = { failed: false, terminal: false, heartbeat: false, forced: false };
-      const committed = await commitStep(state, stepId, response, records, planned, async (returns) => {
+      const calledNames = serverCalls.map((call) => call.function.name);
+      let decision: StepDecision = {};
+      const committed = await commitStep(state, stepId, response, before, planned, async (returns) => {
+        // The tools ran in this transaction: the policy decides with their results.
+        const outcome = callOutcome(
+          returns.map((item, index) => ({
+            name: calledNames[index] ?? "",
+            ok: item.ok,
+            requestHeartbeat: planned[index]?.requestHeartbeat === true,
+          })),
+          solver,
+        );
+        decision = afterToolCalls(rules, {
+          ...outcome,
+          step,
+          awaitingApproval: needsApproval.length > 0,
+          uncalledRequired: solver.uncalledRequiredTools({ calls: [...history, ...calledNames] }),
+        });
         const after: NewMessage[] = [];
         if (returns.length > 0) {
           after.push(
-            newMessage(agent, state.window.owner, {
-              role: "tool",
-              name: serverCalls[0]?.function.name ?? null,
-              tool_call_id: returns[0]?.toolReturn.tool_call_id ?? null,
-              tool_returns: returns.map((item) => item.toolReturn),
-              run_id: state.runId,
-              step_id: stepId,
-            }),
+            records.toolReturns(
+              calledNames[0] ?? null,
+              returns.map((item) => item.toolReturn),
+            ),
           );
         }
-        if (needsApproval.length > 0) {
-          after.push(
-            newMessage(agent, state.window.owner, {
-              id: draft.approvalMessageId,
-              role: "approval",
-              tool_calls: needsApproval,
-              run_id: state.runId,
-              step_id: stepId,
-              model: response.model,
-            }),
-          );
-        }
-        for (const [index, item] of returns.entries()) {
-          const name = serverCalls[index]?.function.name ?? "";
-          outcome.failed ||= !item.ok;
-          outcome.terminal ||= solver.isTerminal(name);
-          outcome.forced ||= solver.forcesContinue(name);
-          outcome.heartbeat ||= planned[index]?.requestHeartbeat === true;
-        }
-        if (heartbeatLoop && needsApproval.length === 0 && !outcome.terminal && step < maxSteps - 1) {
-          const reason = outcome.heartbeat
-            ? "Function called using request_heartbeat=true, returning control"
-            : outcome.failed
-              ? "Function call failed, returning control"
-              : outcome.forced
-                ? "Continuing: child tool rule."
-                : undefined;
-          if (reason) {
-            after.push(
-              newMessage(agent, state.window.owner, {
-                role: "user",
-                content: [
-                  {
-                    type: "text",
-                    text: JSON.stringify({
-                      type: "heartbeat",
-                      reason: `[This is an automated system message hidden from the user] ${reason}`,
-                      time: clock.now().toISOString(),
-                    }),
-                  },
-                ],
-                run_id: state.runId,
-                step_id: stepId,
-              }),
-            );
-          }
-        }
+        if (needsApproval.length > 0)
+          after.push(records.approvalRequest(draft.approvalMessageId, needsApproval));
+        if (decision.notice) after.push(records.notice(decision.notice));
         return after;
       });
       emit(committed);
-      for (const call of serverCalls) history.push(call.function.name);
+      history.push(...calledNames);
       const lastReturn = committed.findLast((message) => message.role === "tool");
       lastResponse = lastReturn?.tool_returns?.at(-1)?.func_response;
-
-      if (needsApproval.length > 0) return "requires_approval";
-      if (outcome.terminal) return heartbeatLoop && !outcome.heartbeat ? "end_turn" : "tool_rule";
-      if (heartbeatLoop) {
-        const continues =
-          outcome.heartbeat ||
-          outcome.failed ||
-          outcome.forced ||
-          solver.uncalledRequiredTools({ calls: history }).length > 0;
-        if (!continues) return "end_turn";
-      }
-      if (step === maxSteps - 1) return "max_steps";
+      if (decision.stopReason) return decision.stopReason;
     }
     return "max_steps";
+  }
+
+  /**
+   * One LLM call of a step, streamed to the request's relay when it has one. A provider's refusal of
+   * the request as too long compacts the window and tries again, as Letta does; any other failure is
+   * recorded as a failed step and thrown.
+   */
+  async function callModel(
+    state: TurnState,
+    request: TurnRequest,
+    draft: StepDraft,
+    definitions: ToolDefinition[],
+    toolChoice: ModelRequest["toolChoice"],
+  ): Promise<ModelResponse> {
+    const { agent } = state;
+    for (let overflows = 0; ; overflows++) {
+      const [system, ...rest] = state.window.messages;
+      try {
+        const call: ModelRequest = {
+          model: agent.llm_config,
+          system: system?.content.flatMap((part) => (part.type === "text" ? [part.text] : [])).join("") ?? "",
+          messages: toChatMessages(rest),
+          tools: definitions.length > 0 ? definitions : undefined,
+          toolChoice,
+          parallelToolCalls: agent.llm_config.parallel_tool_calls ?? undefined,
+          abortSignal: request.signal,
+        };
+        const relay = request.onModelEvent;
+        return relay
+          ? await streamResponse(deps.provider, call, (event) => relay(event, draft))
+          : await deps.provider.generate(call);
+      } catch (error) {
+        const tooLong = error instanceof LlmError && error.kind === "context_window_exceeded";
+        if (tooLong && deps.beforeModelCall && overflows < MAX_OVERFLOW_RETRIES) {
+          await deps.beforeModelCall(state, { tools: definitions, overflow: error });
+          continue;
+        }
+        await recordFailedStep(state, draft.stepId, error);
+        throw error;
+      }
+    }
   }
 
   /**
@@ -638,31 +588,9 @@ export function createAgentLoop(deps: AgentLoopDeps) {
   ): Promise<Message[]> {
     const { agent } = state;
     return store.transaction(async (tx) => {
-      await tx.steps.create({
-        id: stepId,
-        agent_id: agent.id,
-        run_id: state.runId,
-        status: "success",
-        model: agent.llm_config.model,
-        model_handle: agent.llm_config.handle ?? response.model,
-        model_endpoint: agent.llm_config.model_endpoint ?? null,
-        provider_name: agent.llm_config.provider_name ?? agent.llm_config.model_endpoint_type,
-        provider_category: agent.llm_config.provider_category ?? "base",
-        context_window_limit: agent.llm_config.context_window,
-        prompt_tokens: response.usage.promptTokens,
-        completion_tokens: response.usage.completionTokens,
-        total_tokens: response.usage.totalTokens,
-        cached_input_tokens: response.usage.cachedInputTokens ?? null,
-        cache_write_tokens: response.usage.cacheWriteTokens ?? null,
-        reasoning_tokens: response.usage.reasoningTokens ?? null,
-        stop_reason: null,
-        error_type: null,
-        error_data: null,
-        feedback: null,
-        tags: [],
-        trace_id: null,
-        created_at: clock.now().toISOString(),
-      });
+      await tx.steps.create(
+        stepRow(recordContext(agent, state.window.owner, state.runId), stepId, { response }),
+      );
       const returns: Array<{ toolReturn: ToolReturn; ok: boolean }> = [];
       for (const call of planned) returns.push(await call.run(tx));
       const records = [...before, ...((await after?.(returns)) ?? [])];
@@ -695,32 +623,9 @@ export function createAgentLoop(deps: AgentLoopDeps) {
   }
 
   async function recordFailedStep(state: TurnState, stepId: string, error: unknown): Promise<void> {
-    const { agent } = state;
-    await store.steps.create({
-      id: stepId,
-      agent_id: agent.id,
-      run_id: state.runId,
-      status: "failed",
-      model: agent.llm_config.model,
-      model_handle: agent.llm_config.handle ?? null,
-      model_endpoint: agent.llm_config.model_endpoint ?? null,
-      provider_name: agent.llm_config.provider_name ?? agent.llm_config.model_endpoint_type,
-      provider_category: agent.llm_config.provider_category ?? "base",
-      context_window_limit: agent.llm_config.context_window,
-      prompt_tokens: 0,
-      completion_tokens: 0,
-      total_tokens: 0,
-      cached_input_tokens: null,
-      cache_write_tokens: null,
-      reasoning_tokens: null,
-      stop_reason: stopFor(error),
-      error_type: error instanceof LlmError ? error.kind : error instanceof Error ? error.name : "error",
-      error_data: { message: error instanceof Error ? error.message : String(error) },
-      feedback: null,
-      tags: [],
-      trace_id: null,
-      created_at: clock.now().toISOString(),
-    });
+    await store.steps.create(
+      stepRow(recordContext(state.agent, state.window.owner, state.runId), stepId, { error }),
+    );
   }
 
   async function isCancelled(runId: string): Promise<boolean> {
