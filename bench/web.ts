@@ -133,7 +133,7 @@ await browser.startTracing(page, { path: tracePath, screenshots: false });
 const scrollStarted = performance.now();
 let loaded = 0;
 // Bounded in time as well: a list that stops loading ends the run instead of spinning.
-for (let step = 0; step < 4000 && loaded < PASSAGES && performance.now() - scrollStarted < 120_000; step++) {
+for (let step = 0; step < 4000 && loaded < PASSAGES && performance.now() - scrollStarted < 300_000; step++) {
   await list.evaluate((element: { scrollTop: number }) => {
     element.scrollTop += 1200;
   });
