@@ -26,7 +26,7 @@ import { mountStreamingRoutes, type StreamingRouteOptions, streamingRoutes } fro
 import { tagRoutes } from "./routes/tags.js";
 import { toolRoutes } from "./routes/tools.js";
 import { mountDocs } from "./web/docs.js";
-import { mountWebApp } from "./web/web-app.js";
+import { defaultWebRoot, mountWebApp } from "./web/web-app.js";
 
 /** Default request body limit: 10 MB. */
 export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -111,8 +111,11 @@ export function createApp(deps: AppDeps): Hono {
   mountStreamingRoutes(app, deps.services, deps.streaming);
   mountRoutes(app, routes, { validateResponses: deps.validateResponses ?? false });
   mountCloudOnlyRoutes(app);
-  mountDocs(app);
-  if (deps.webRoot !== false) mountWebApp(app, deps.webRoot);
+  const webRoot = deps.webRoot === undefined ? defaultWebRoot() : deps.webRoot;
+  if (webRoot !== false) {
+    mountDocs(app, webRoot);
+    mountWebApp(app, webRoot);
+  }
 
   app.notFound((c) => {
     c.header("x-should-retry", "false");

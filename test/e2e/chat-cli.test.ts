@@ -102,7 +102,11 @@ describe("reverie chat and reverie agents", () => {
 
   it("chats in a terminal: streams the reply, shows the memory edit, runs /memory, and quits", async () => {
     openai.script.push(
-      { toolCalls: [{ name: "memory_insert", arguments: { label: "human", new_string: "Their name is Ada." } }] },
+      {
+        toolCalls: [
+          { name: "memory_insert", arguments: { label: "human", new_string: "Their name is Ada." } },
+        ],
+      },
       { text: "Nice to meet you, Ada!" },
     );
     tmux(

@@ -20,6 +20,13 @@ describe("the web app and /docs", () => {
     writeFileSync(join(root, "assets", "index-abc123.js"), script);
     writeFileSync(join(root, "manifest.webmanifest"), '{"name":"Memory Palace"}');
     writeFileSync(join(root, ".env"), "SECRET=1");
+    mkdirSync(join(root, "docs"));
+    writeFileSync(
+      join(root, "docs", "swagger-ui-bundle.js"),
+      `window.SwaggerUIBundle = () => {}; // ${"y".repeat(2000)}`,
+    );
+    writeFileSync(join(root, "docs", "swagger-ui.css"), "#swagger-ui { color: black; }");
+    writeFileSync(join(root, "docs", "package.json"), "{}");
     writeFileSync(join(root, "..", "outside.txt"), "outside");
     built = await createTestApp({ webRoot: root });
     unbuilt = await createTestApp({ webRoot: join(root, "missing") });
@@ -93,9 +100,12 @@ describe("the web app and /docs", () => {
     expect(response.status).toBe(503);
     expect(await response.text()).toContain("npm run build");
     expect((await unbuilt.app.request("/v1/health/")).status).toBe(200);
+    const docs = await unbuilt.app.request("/docs");
+    expect(docs.status).toBe(503);
+    expect(await docs.text()).toContain("/openapi.json");
   });
 
-  it("/docs renders the OpenAPI document with Swagger UI served from the package, no CDN", async () => {
+  it("/docs renders the OpenAPI document with Swagger UI from the build, no CDN", async () => {
     const page = await built.app.request("/docs");
     expect(page.status).toBe(200);
     const html = await page.text();

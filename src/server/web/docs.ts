@@ -1,5 +1,5 @@
-import { createRequire } from "node:module";
-import { dirname } from "node:path";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import type { Hono } from "hono";
 import { createStaticFiles } from "./static-files.js";
 
@@ -28,22 +28,31 @@ const INIT = `window.ui = SwaggerUIBundle({
 });
 `;
 
-/** The directory of the `swagger-ui-dist` package, served from this server (no CDN). */
-function swaggerUiDirectory(): string {
-  return dirname(createRequire(import.meta.url).resolve("swagger-ui-dist/package.json"));
-}
+/** The files the page loads, and Swagger UI's licence notices beside them. */
+const ASSETS = /^(swagger-ui-bundle\.js|swagger-ui\.css|swagger-ui-bundle\.js\.LICENSE\.txt|LICENSE)$/;
 
-/** `/docs`: Swagger UI rendering `/openapi.json`, its assets served from the installed package. */
-export function mountDocs(app: Hono): void {
-  const assets = createStaticFiles(swaggerUiDirectory(), () => "public, max-age=86400");
+/**
+ * `/docs`: Swagger UI rendering `/openapi.json`. Its files are copied into the web app's build
+ * (`<webRoot>/docs`) from the `swagger-ui-dist` package at build time and served from here, no CDN.
+ */
+export function mountDocs(app: Hono, webRoot: string): void {
+  const directory = join(webRoot, "docs");
+  const assets = createStaticFiles(directory, () => "public, max-age=86400");
   const page = (body: string, type: string) => () =>
     new Response(body, { headers: { "content-type": type, "cache-control": "no-cache" } });
-  app.get("/docs", page(PAGE, "text/html; charset=utf-8"));
+  app.get("/docs", (c) => {
+    if (!existsSync(join(directory, "swagger-ui-bundle.js"))) {
+      return c.text(
+        "The API reference is built with the web app: run `npm run build`. The OpenAPI document is at /openapi.json.\n",
+        503,
+      );
+    }
+    return page(PAGE, "text/html; charset=utf-8")();
+  });
   app.get("/docs/init.js", page(INIT, "text/javascript; charset=utf-8"));
   app.get("/docs/assets/:file", async (c) => {
     const file = c.req.param("file");
-    // Only what the page loads: the package also holds other bundles and source maps.
-    if (!/^swagger-ui(-bundle\.js|\.css)$/.test(file)) return c.json({ detail: "Not Found" }, 404);
+    if (!ASSETS.test(file)) return c.json({ detail: "Not Found" }, 404);
     return (await assets.respond(c, file)) ?? c.json({ detail: "Not Found" }, 404);
   });
 }

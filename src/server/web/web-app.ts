@@ -21,7 +21,7 @@ const API_PATH = /^\/(v1|openapi\.json|docs|mcp)(\/|$)/;
  * immutable and everything else (index.html, the manifest, the service worker) revalidated on every
  * load, so a new build is picked up at once. When the app is not built, `/` says how to build it.
  */
-export function mountWebApp(app: Hono, webRoot: string = defaultWebRoot()): void {
+export function mountWebApp(app: Hono, webRoot: string): void {
   const files = createStaticFiles(webRoot, (path) =>
     path.startsWith("assets/") ? "public, max-age=31536000, immutable" : "no-cache",
   );
