@@ -91,6 +91,64 @@ describe("the Memory Palace in Chromium", () => {
     await browser.screenshot(page, "chat-memory-edit");
   });
 
+  it("asks before a tool that needs approval, runs it once approved, and shows a failed run's reason", async () => {
+    const gated = await api(
+      "PATCH",
+      `/v1/agents/${agentId}/tools/approval/memory_insert?requires_approval=true`,
+      {},
+    );
+    expect(gated.id).toBe(agentId);
+    openai.script.push(
+      {
+        toolCalls: [{ name: "memory_insert", arguments: { label: "human", new_string: "Ada likes chess." } }],
+      },
+      { text: "Noted that you like chess." },
+    );
+    await page.getByLabel("Message").fill("Remember that I like chess");
+    await page.keyboard.press("Enter");
+    const card = page.getByRole("region", { name: "Approval for memory_insert" });
+    await card.waitFor();
+    expect(await card.textContent()).toContain("Ada likes chess.");
+    await browser.screenshot(page, "chat-approval");
+    await card.getByRole("button", { name: "Approve" }).click();
+    await page.getByText("Noted that you like chess.").waitFor();
+    await expect.poll(() => card.count()).toBe(0);
+    await expect
+      .poll(() => page.locator('.blocks-panel .block[data-label="human"]').textContent())
+      .toContain("chess");
+    await api("PATCH", `/v1/agents/${agentId}/tools/approval/memory_insert?requires_approval=false`, {});
+
+    openai.script.failNext({ fault: "server-error", status: 400, message: "the model refuses this request" });
+    await page.getByLabel("Message").fill("And now?");
+    await page.keyboard.press("Enter");
+    const stop = page.locator(".msg.stop").last();
+    await stop.waitFor();
+    expect(await stop.textContent()).toContain("llm_api_error");
+    expect(await stop.textContent()).toContain("the model refuses this request");
+  });
+
+  it("charts the context window and lists runs with their steps", async () => {
+    await page.getByRole("link", { name: "Context window" }).click();
+    const context = page.getByRole("region", { name: "Context window" });
+    await context.getByText(/of [\d,]+ tokens/).waitFor();
+    expect(await context.locator(".context-bar span").count()).toBeGreaterThanOrEqual(4);
+    expect(await context.textContent()).toContain("Block human");
+    await browser.screenshot(page, "context-window");
+
+    await page.getByRole("link", { name: "Runs & steps" }).click();
+    const runs = page.getByRole("region", { name: "Runs" });
+    const failed = runs.locator(".run.failed").first();
+    await failed.waitFor();
+    expect(await failed.textContent()).toContain("the model refuses this request");
+    await runs.locator(".run.completed").first().getByRole("button").click();
+    await runs.locator(".step").first().waitFor();
+    expect(await runs.locator(".step").first().textContent()).toMatch(
+      /Step 1 · (openai\/)?gpt-4o-mini · [\d,]+ in/,
+    );
+    await browser.screenshot(page, "runs-steps");
+    await page.getByRole("link", { name: "Chat" }).click();
+  });
+
   it("shows a block's history and restores an older revision", async () => {
     await page.getByRole("link", { name: "Memory Palace", exact: true }).click();
     const block = page.locator('.palace-blocks .block[data-label="human"]');
