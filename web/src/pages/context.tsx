@@ -76,6 +76,8 @@ export function ContextPage({ agentId }: { agentId: string }) {
   }
   const max = value?.context_window_size_max ?? 1;
   const used = segments.reduce((sum, segment) => sum + segment.tokens, 0);
+  // The table's bars compare the sections with each other; the bar above compares them with the window.
+  const largest = Math.max(1, ...segments.map((segment) => segment.tokens));
 
   return (
     <section className="card context" aria-label="Context window">
@@ -119,7 +121,7 @@ export function ContextPage({ agentId }: { agentId: string }) {
                   <td className="bar-cell">
                     <span
                       className={`mini-bar ${segment.className}`}
-                      style={{ width: `${(segment.tokens / max) * 100}%` }}
+                      style={{ width: `${(segment.tokens / largest) * 100}%` }}
                     />
                   </td>
                 </tr>
