@@ -149,9 +149,17 @@ describe("the Memory Palace in Chromium", () => {
     await page.getByRole("link", { name: "Chat" }).click();
   });
 
-  it("shows a block's history and restores an older revision", async () => {
+  it("shows who shares a block, and its history, and restores an older revision", async () => {
+    const blocks = (await api("GET", `/v1/agents/${agentId}/core-memory/blocks`)) as unknown as Array<{
+      id: string;
+      label: string;
+    }>;
+    const human = blocks.find((entry) => entry.label === "human");
+    await api("POST", "/v1/agents/", { name: "ada-sidekick", block_ids: [human?.id] });
+
     await page.getByRole("link", { name: "Memory Palace", exact: true }).click();
     const block = page.locator('.palace-blocks .block[data-label="human"]');
+    await block.getByText("Shared with ada-sidekick").waitFor();
     await block.getByRole("button", { name: "History" }).click();
     const timeline = block.locator(".timeline li");
     await expect.poll(() => timeline.count()).toBeGreaterThanOrEqual(2);
