@@ -25,7 +25,7 @@ export interface ProviderConfig {
   local?: LocalModelSettings | undefined;
   /**
    * Context window of a local server's model when the server does not say
-   * (`REVERIE_DEFAULT_CONTEXT_WINDOW`; default 8,192, see `DEFAULT_CONTEXT_WINDOW`).
+   * (`REVERIE_DEFAULT_CONTEXT_WINDOW`; default 8,192, see {@link DEFAULT_CONTEXT_WINDOW}).
    */
   defaultContextWindow?: number | undefined;
   /** Handle used when an agent is created without a model (else the first configured provider's). */
