@@ -112,6 +112,7 @@ export async function importCommand(argv: readonly string[]): Promise<number> {
     });
     bar?.finish();
     for (const note of result.notes) console.error(`note: ${note}`);
+    for (const warning of result.warnings) console.error(`warning: ${warning}`);
     for (const id of result.agent_ids) console.log(id);
   });
 }

@@ -55,6 +55,7 @@ export async function conversationSearch(
   const query = typeof args.query === "string" ? args.query.trim() : "";
   const embed = context.embed;
   const found: Array<{ message: Message; relevance?: Record<string, unknown> }> = [];
+  let textOnly: string | undefined;
   if (query) {
     const result = await searchRecall(context.store, {
       agentId: context.agent.id,
@@ -69,6 +70,12 @@ export async function conversationSearch(
         ? embeddingModelKey(context.agent.embedding_config)
         : undefined,
     });
+    // Without an embedding model (or when the query could not be embedded) the words alone decide.
+    if (result.mode === "fts") {
+      textOnly = embed
+        ? "the query could not be embedded: results are matched by their words only"
+        : "no embedding model is configured for this agent: results are matched by their words only";
+    }
     for (const hit of result.hits) {
       found.push({
         message: hit.message,
@@ -102,9 +109,13 @@ export async function conversationSearch(
     ...(relevance === undefined ? {} : { relevance }),
     content: recallText(message),
   }));
+  const mode = textOnly ? { search_mode: "text", search_note: textOnly } : {};
   if (results.length === 0)
-    return { ok: true, value: JSON.stringify({ message: "No results found.", results: [] }) };
-  return { ok: true, value: JSON.stringify({ message: `Showing ${results.length} results:`, results }) };
+    return { ok: true, value: JSON.stringify({ message: "No results found.", ...mode, results: [] }) };
+  return {
+    ok: true,
+    value: JSON.stringify({ message: `Showing ${results.length} results:`, ...mode, results }),
+  };
 }
 
 /** The agent's archive that new memories go to, if it has one yet. */
