@@ -9,6 +9,7 @@ import { createServices, type Services } from "./runtime/services.js";
 import { upsertBaseTools } from "./runtime/tools/base-tools.js";
 import { databaseUrlFromEnv, openStore } from "./store/open-store.js";
 import type { Store } from "./store/store.js";
+import { withOrganization } from "./store/tenancy.js";
 
 /** Options of {@link openReverie}; anything left out is read from the environment. */
 export interface ReverieOptions {
@@ -59,7 +60,10 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
   const clock = options.clock ?? systemClock;
   const ids = options.ids ?? randomIds;
   try {
-    await upsertBaseTools(store, { clock, ids });
+    // Each organization has its own rows of the built-in tools (tool names are unique per organization).
+    for (const organization of await store.organizations.list()) {
+      await withOrganization(organization.id, () => upsertBaseTools(store, { clock, ids }));
+    }
     if (options.recoverRuns !== false) await recoverInterruptedRuns(store, clock);
   } catch (error) {
     await store.close();

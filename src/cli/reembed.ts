@@ -1,12 +1,11 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { parseArgs } from "node:util";
-import { type AgentRecord, type Job, ReverieError, randomIds, systemClock } from "../domain/index.js";
+import { type Job, ReverieError, randomIds, systemClock } from "../domain/index.js";
 import { providerConfigFromEnv } from "../llm/provider-config.js";
-import { openReverie, type Reverie } from "../reverie.js";
+import type { Reverie } from "../reverie.js";
 import { enqueueReembed, REEMBED_JOB } from "../runtime/reembed/reembed-job.js";
+import { CliError, defineCommand } from "./command.js";
+import { findLocalAgent, withLocalReverie } from "./local-reverie.js";
 import { createProgressBar } from "./progress.js";
-
-const USAGE = "Usage: reverie reembed <agent id or name> [--model <embedding handle>]";
 
 /** How often the job's progress is read. */
 const POLL_MS = 200;
@@ -17,51 +16,38 @@ const POLL_MS = 200;
  * bar until it ends. This process works on the job itself; when a running server's worker holds it,
  * the bar follows that server's progress instead, and takes over if the server stops.
  */
-export async function reembedCommand(argv: readonly string[]): Promise<number> {
-  let agentArg: string | undefined;
-  let model: string | undefined;
-  try {
-    const { values, positionals } = parseArgs({
-      args: [...argv],
-      options: { model: { type: "string", short: "m" } },
-      allowPositionals: true,
-      strict: true,
-    });
-    if (positionals.length !== 1) throw new Error("expected one agent");
-    [agentArg] = positionals;
-    model = values.model;
-  } catch (error) {
-    console.error(`reverie reembed: ${(error as Error).message}\n${USAGE}`);
-    return 2;
-  }
-
-  const reverie = await openReverie({ worker: false, recoverRuns: false });
-  try {
-    return await reembed(reverie, agentArg as string, model);
-  } finally {
-    await reverie.close();
-  }
-}
+export const reembedCommand = defineCommand({
+  name: "reembed",
+  summary: "Re-embed an agent's passages and messages, switching its embedding model with --model.",
+  description:
+    "Follows the durable re-embedding job with a progress bar; when a running server's worker has\ntaken the job, follows that server's progress instead.",
+  args: [{ name: "agent", description: "the agent's id, or its name when no other agent has it" }],
+  flags: {
+    model: {
+      type: "string",
+      short: "m",
+      placeholder: "handle",
+      description: "the new embedding model (provider/model); default: the agent's current one",
+    },
+  },
+  async run({ flags, args: [agent] }) {
+    return withLocalReverie((reverie) => reembed(reverie, agent as string, flags.model));
+  },
+});
 
 async function reembed(reverie: Reverie, agentArg: string, model: string | undefined): Promise<number> {
   const { store, services } = reverie;
-  const agent = await findAgent(reverie, agentArg);
-  if (typeof agent === "string") {
-    console.error(`reverie reembed: ${agent}`);
-    return 1;
-  }
+  const agent = await findLocalAgent(reverie, agentArg);
   const handle = model ?? agent.embedding_config?.handle ?? undefined;
   if (handle === undefined) {
-    console.error(`reverie reembed: agent '${agent.name}' has no embedding model; pass --model <handle>`);
-    return 1;
+    throw new CliError(`agent '${agent.name}' has no embedding model; pass --model <handle>`);
   }
   // Refused here rather than by a job that would retry for minutes without credentials.
   const provider = handle.split("/")[0] ?? "";
   if (!reverie.models.configuredProviders().includes(provider)) {
-    console.error(
-      `reverie reembed: provider '${provider}' is not configured (set its API key or base URL, see the README)`,
+    throw new CliError(
+      `provider '${provider}' is not configured (set its API key or base URL, see the README)`,
     );
-    return 1;
   }
   if (model !== undefined) {
     try {
@@ -74,8 +60,7 @@ async function reembed(reverie: Reverie, agentArg: string, model: string | undef
       await services.agents.update(agent.id, { embedding: model });
     } catch (error) {
       if (!(error instanceof ReverieError)) throw error;
-      console.error(`reverie reembed: ${error.message}`);
-      return 1;
+      throw new CliError(error.message);
     }
   }
   const current = (await store.agents.get(agent.id))?.embedding_config ?? null;
@@ -91,8 +76,7 @@ async function reembed(reverie: Reverie, agentArg: string, model: string | undef
   });
   if (finished.status !== "succeeded") {
     bar.finish();
-    console.error(`reverie reembed: the job ${finished.status}: ${finished.last_error ?? "no reason given"}`);
-    return 1;
+    throw new CliError(`the job ${finished.status}: ${finished.last_error ?? "no reason given"}`);
   }
   const result = finished.result as { passages?: number; messages?: number; skipped?: string } | null;
   bar.finish(
@@ -133,14 +117,4 @@ async function follow(reverie: Reverie, jobId: string, report: (job: Job) => voi
     if (job.status === "succeeded" || job.status === "failed" || job.status === "cancelled") return job;
     await sleep(POLL_MS);
   }
-}
-
-/** The agent by id, or by name when exactly one agent has it; an error message otherwise. */
-async function findAgent(reverie: Reverie, idOrName: string): Promise<AgentRecord | string> {
-  const byId = await reverie.store.agents.get(idOrName);
-  if (byId) return byId;
-  const named = await reverie.store.agents.list({ name: idOrName, limit: 2 });
-  if (named.length === 1 && named[0]) return named[0];
-  if (named.length > 1) return `several agents are named '${idOrName}'; use the agent's id`;
-  return `no agent with id or name '${idOrName}'`;
 }

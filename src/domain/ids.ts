@@ -17,6 +17,7 @@ export const ID_PREFIXES = [
   "source",
   "file",
   "revision",
+  "org",
 ] as const;
 
 export type IdPrefix = (typeof ID_PREFIXES)[number];

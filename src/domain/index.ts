@@ -12,6 +12,7 @@ export * from "./letta-request.js";
 export * from "./llm-config.js";
 export * from "./message.js";
 export * from "./message-views.js";
+export * from "./organization.js";
 export * from "./passage.js";
 export * from "./query-params.js";
 export * from "./run.js";

@@ -11,6 +11,8 @@ export type JobStatus = z.infer<typeof JobStatusSchema>;
  */
 export const JobSchema = z.object({
   id: z.string(),
+  /** The organization the job works for: the worker runs it in that organization's scope. */
+  organization_id: z.string(),
   kind: z.string(),
   payload: MetadataSchema,
   status: JobStatusSchema,

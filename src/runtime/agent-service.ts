@@ -13,7 +13,6 @@ import type { ModelRegistry } from "../llm/model-registry.js";
 import type { Embedder } from "../llm/providers/embeddings.js";
 import type { AgentListQuery, Store, TagListQuery } from "../store/store.js";
 import {
-  findToolsByName,
   replaceBlocks,
   replaceIdentities,
   replaceTools,
@@ -43,6 +42,7 @@ import {
   syncSleeptimeBlocks,
 } from "./sleeptime/sleeptime-agents.js";
 import { defaultSystemPrompt } from "./system-prompt.js";
+import { requireBaseTools } from "./tools/base-tools.js";
 import { baseToolRules, defaultToolNames, includesBaseToolRules } from "./tools/builtin-schemas.js";
 
 /** Dependencies of the agent service. */
@@ -162,9 +162,10 @@ export function createAgentService(deps: AgentServiceDeps): AgentService {
         const baseTools =
           input.include_base_tools === false
             ? []
-            : await findToolsByName(
+            : await requireBaseTools(
                 tx,
                 defaultToolNames(agentType, { enableSleeptime: input.enable_sleeptime ?? false }),
+                { clock, ids },
               );
         const tools = [...baseTools, ...(await requireTools(tx, input.tools ?? [], input.tool_ids ?? []))];
         if (includesBaseToolRules(agentType, input.include_base_tool_rules)) {

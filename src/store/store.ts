@@ -14,6 +14,7 @@ import type {
   MessageRole,
   NewJob,
   NewMessage,
+  Organization,
   PageQuery,
   Passage,
   Run,
@@ -28,9 +29,18 @@ import type {
  * The storage port. Two adapters implement it (SQLite and PostgreSQL), chosen by
  * `REVERIE_DATABASE_URL`; every method behaves the same on both (one contract test suite runs on each).
  * Lists honour Letta's paging: `after`/`before` are ids, relative to the requested `order`.
+ *
+ * Tenancy: every repository but `organizations` works in the current organization (`tenancy.ts`): it
+ * writes the organization on every row it creates, and reads, changes and deletes only that
+ * organization's rows; another organization's id behaves as an unknown one (undefined, false, 404), and
+ * links (attachments, identities, group members) only join rows of one organization. The few
+ * operations that are cross-tenant by nature say so: `jobs.claim`, `runs.failUnfinished`,
+ * `runs.listUnfinishedInAllOrganizations` and the `organizations` repository.
  */
 export interface Store {
   readonly dialect: "sqlite" | "postgres";
+  /** Organization administration (not scoped: it manages the scopes). */
+  readonly organizations: OrganizationRepository;
   readonly agents: AgentRepository;
   readonly blocks: BlockRepository;
   readonly tools: ToolRepository;
@@ -61,6 +71,18 @@ export interface Store {
 /** A named lock across processes; `tryAcquire` answers at once, undefined when another process holds it. */
 export interface DatabaseLocks {
   tryAcquire(key: string): Promise<{ release(): Promise<void> } | undefined>;
+}
+
+/** Organizations (tenants); the default organization always exists. */
+export interface OrganizationRepository {
+  create(organization: Organization): Promise<Organization>;
+  get(id: string): Promise<Organization | undefined>;
+  /** Oldest first unless `order` says otherwise. */
+  list(page?: PageQuery): Promise<Organization[]>;
+  update(
+    id: string,
+    patch: Partial<Pick<Organization, "name" | "updated_at">>,
+  ): Promise<Organization | undefined>;
 }
 
 export interface AgentListQuery extends PageQuery {
@@ -339,8 +361,13 @@ export interface RunRepository {
   get(id: string): Promise<Run | undefined>;
   list(query: RunListQuery): Promise<Run[]>;
   update(id: string, patch: Partial<Omit<Run, "id" | "agent_id" | "created_at">>): Promise<Run | undefined>;
-  /** Marks every run still `created`/`running` as failed (used at start-up after a crash); returns their ids. */
+  /**
+   * Marks every run still `created`/`running`, in every organization, as failed (used at start-up after a
+   * crash: recovery is cross-tenant by nature); returns their ids.
+   */
   failUnfinished(reason: string, completedAt: string): Promise<string[]>;
+  /** The runs still `created`/`running` in every organization, oldest first, with their organization (recovery). */
+  listUnfinishedInAllOrganizations(limit: number): Promise<Array<{ run: Run; organization_id: string }>>;
 }
 
 export interface StepListQuery extends PageQuery {
@@ -434,8 +461,9 @@ export interface JobRepository {
   get(id: string): Promise<Job | undefined>;
   list(query: JobListQuery): Promise<Job[]>;
   /**
-   * Claims up to `limit` runnable jobs of the given kinds for `owner`: queued jobs whose `run_after`
-   * has come, and running jobs whose lease expired. Never hands one job to two claimers, even across
+   * Claims up to `limit` runnable jobs of the given kinds for `owner`, in every organization (the one
+   * cross-tenant job operation: the worker runs each job in its `organization_id`'s scope): queued jobs
+   * whose `run_after` has come, and running jobs whose lease expired. Never hands one job to two claimers, even across
    * processes. Increments `attempts` and sets the lease.
    */
   claim(options: {

@@ -105,6 +105,6 @@ describe("reverie import / export", () => {
     expect(bad.stderr).toContain("not valid JSON");
     const missing = await reverie(home, ["export", "nobody"]);
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toContain("No agent with id or name 'nobody'");
+    expect(missing.stderr).toContain("no agent with id or name 'nobody'");
   });
 });

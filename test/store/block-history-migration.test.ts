@@ -16,6 +16,12 @@ import { dropPostgresSchema, freshPostgresSchema, TEST_POSTGRES_URL } from "../h
 
 const BLOCK_ID = "block-00000000-0000-4000-8000-000000000001";
 
+/**
+ * The layout the old rows below are written in: the last one before both 0006_tenancy (which adds
+ * `organization_id`) and 0015_block_history, so the store migrates them through both.
+ */
+const isOlder = (migration: { name: string }) => migration.name < "0006";
+
 /** A block's history as the store kept it before 0015_block_history: a creation and three edits. */
 const OLD_HISTORY: ReadonlyArray<[seq: number, oldValue: string | null, newValue: string]> = [
   [1, null, "v1"],
@@ -66,7 +72,7 @@ describe("0015_block_history migrates a block history kept before it", () => {
     const path = join(directory, "reverie.db");
     const database = new BetterSqlite3(path);
     database.exec("create table reverie_migrations (name text primary key, applied_at text not null)");
-    for (const migration of SQLITE_MIGRATIONS.filter((migration) => migration.name < "0015")) {
+    for (const migration of SQLITE_MIGRATIONS.filter(isOlder)) {
       for (const statement of migration.statements) database.exec(statement);
       database
         .prepare("insert into reverie_migrations values (?, ?)")
@@ -88,7 +94,7 @@ describe("0015_block_history migrates a block history kept before it", () => {
     const schema = freshPostgresSchema();
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: createPool({ url, schema }) }) });
     try {
-      const older = postgresMigrations.filter((migration) => migration.name < "0015");
+      const older = postgresMigrations.filter(isOlder);
       await migratePostgres(db, { schema, migrations: older });
       await migratePostgres(db, {
         schema,

@@ -4,7 +4,7 @@ import type { FileAgent, FileMetadata, Source } from "../../src/domain/index.js"
 import { type ContractContext, expectReverieError, ids } from "./contract-context.js";
 import { vectorNear } from "./fixtures.js";
 
-function source(now: string, overrides: Partial<Source> = {}): Source {
+export function source(now: string, overrides: Partial<Source> = {}): Source {
   return {
     id: `source-${randomUUID()}`,
     name: `folder ${randomUUID().slice(0, 8)}`,
@@ -21,7 +21,7 @@ function source(now: string, overrides: Partial<Source> = {}): Source {
   };
 }
 
-function file(
+export function file(
   sourceId: string,
   now: string,
   overrides: Partial<FileMetadata> = {},
@@ -46,7 +46,12 @@ function file(
   };
 }
 
-function view(agentId: string, stored: Omit<FileMetadata, "content">, now: string, open: boolean): FileAgent {
+export function view(
+  agentId: string,
+  stored: Omit<FileMetadata, "content">,
+  now: string,
+  open: boolean,
+): FileAgent {
   return {
     agent_id: agentId,
     file_id: stored.id,

@@ -8,6 +8,7 @@ import { describeFileContract } from "./contract-files.js";
 import { describeJobContract } from "./contract-jobs.js";
 import { describeMessageContract } from "./contract-messages.js";
 import { describePassageContract } from "./contract-passages.js";
+import { describeTenancyContract } from "./contract-tenancy.js";
 import { describeToolContract } from "./contract-tools.js";
 import { describeTransactionContract } from "./contract-transactions.js";
 import { createFixtures, type Fixtures } from "./fixtures.js";
@@ -52,5 +53,6 @@ export function describeStoreContract(name: string, openFreshStore: () => Promis
     describeActivityContract(context);
     describeJobContract(context);
     describeFileContract(context);
+    describeTenancyContract(context);
   });
 }

@@ -1,5 +1,6 @@
 import type { Clock } from "../../domain/index.js";
 import type { Store } from "../../store/store.js";
+import { withOrganization } from "../../store/tenancy.js";
 import { turnKey } from "./turn-locks.js";
 
 /**
@@ -12,11 +13,12 @@ export async function recoverInterruptedRuns(store: Store, clock: Clock): Promis
   const now = clock.now().toISOString();
   if (!store.locks) return store.runs.failUnfinished("error", now);
   const recovered: string[] = [];
-  const stale = await store.runs.list({ statuses: ["created", "running"], order: "asc", limit: 1000 });
-  for (const run of stale) {
+  const stale = await store.runs.listUnfinishedInAllOrganizations(1000);
+  for (const { run, organization_id } of stale) {
     const lease = await store.locks.tryAcquire(turnKey(run.agent_id, run.conversation_id));
     if (!lease) continue;
-    try {
+    // Each run is updated in its own organization's scope, like any other write.
+    await withOrganization(organization_id, async () => {
       const current = await store.runs.get(run.id);
       if (current && (current.status === "created" || current.status === "running")) {
         await store.runs.update(run.id, {
@@ -33,9 +35,7 @@ export async function recoverInterruptedRuns(store: Store, clock: Clock): Promis
         });
         recovered.push(run.id);
       }
-    } finally {
-      await lease.release();
-    }
+    }).finally(() => lease.release());
   }
   return recovered;
 }

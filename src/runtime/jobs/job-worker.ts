@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { type Clock, type IdGenerator, type Job, type NewJob, randomIds } from "../../domain/index.js";
 import type { Store } from "../../store/store.js";
+import { withOrganization } from "../../store/tenancy.js";
 
 /** What a handler gets for one attempt of one job. */
 export interface JobContext {
@@ -171,7 +172,8 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
       reserved -= free;
     }
     return jobs.map((job) => {
-      const promise = execute(job).finally(() => {
+      // Claims span organizations; each job runs (and enqueues its follow-ups) as its own.
+      const promise = withOrganization(job.organization_id, () => execute(job)).finally(() => {
         if (started && !stopping) schedule(0);
       });
       const entry = running.get(job.id);

@@ -1,3 +1,4 @@
+import { currentOrganization } from "../../store/tenancy.js";
 import type { ChunkBody, StreamChunk } from "./chunks.js";
 
 /** Default time a finished run's chunks stay replayable in memory. */
@@ -76,9 +77,12 @@ export interface LiveRun {
   settled?: Promise<unknown> | undefined;
 }
 
-/** The in-process registry of live runs: their chunk buffers and abort controllers. */
+/**
+ * The in-process registry of live runs: their chunk buffers and abort controllers. Like the store, it
+ * answers only for runs of the current organization: another organization's run id is unknown here.
+ */
 export class RunStreams {
-  private readonly runs = new Map<string, LiveRun>();
+  private readonly runs = new Map<string, LiveRun & { organizationId: string }>();
 
   constructor(private readonly retentionMs = DEFAULT_STREAM_RETENTION_MS) {}
 
@@ -86,18 +90,24 @@ export class RunStreams {
     runId: string,
     fields: Omit<LiveRun, "stream" | "controller"> & { controller?: AbortController },
   ): LiveRun {
-    const live: LiveRun = { controller: new AbortController(), ...fields, stream: new RunStream(runId) };
+    const live = {
+      controller: new AbortController(),
+      ...fields,
+      stream: new RunStream(runId),
+      organizationId: currentOrganization(),
+    };
     this.runs.set(runId, live);
     return live;
   }
 
   get(runId: string): LiveRun | undefined {
-    return this.runs.get(runId);
+    const live = this.runs.get(runId);
+    return live?.organizationId === currentOrganization() ? live : undefined;
   }
 
   /** Ends the run's stream; its chunks stay replayable for the retention period. */
   finish(runId: string): void {
-    const live = this.runs.get(runId);
+    const live = this.get(runId);
     if (!live) return;
     live.stream.end();
     const timer = setTimeout(() => {
@@ -113,7 +123,7 @@ export class RunStreams {
 
   /** Aborts the run's in-flight LLM call and tool waits; true when the run is live here. */
   abort(runId: string): boolean {
-    const live = this.runs.get(runId);
+    const live = this.get(runId);
     if (!live || live.stream.ended) return false;
     live.controller.abort();
     return true;

@@ -3,7 +3,26 @@ import type { Store } from "../../store/store.js";
 import { BUILTIN_TOOLS } from "./builtin-schemas.js";
 
 /**
- * Upserts the built-in tools into the store (at start-up and for `POST /v1/tools/add-base-tools`), so
+ * The current organization's built-in tools with these names, installing the built-ins first when one
+ * is missing (an organization created since start-up, or a release that added a built-in).
+ */
+export async function requireBaseTools(
+  store: Store,
+  names: readonly string[],
+  deps: { clock: Clock; ids: IdGenerator },
+): Promise<Tool[]> {
+  if (names.length === 0) return [];
+  let tools = await store.tools.list({ names: [...names] });
+  if (tools.length < new Set(names).size) {
+    await upsertBaseTools(store, deps);
+    tools = await store.tools.list({ names: [...names] });
+  }
+  const byName = new Map(tools.map((tool) => [tool.name, tool]));
+  return names.flatMap((name) => byName.get(name) ?? []);
+}
+
+/**
+ * Upserts the built-in tools into the current organization (at start-up and for `POST /v1/tools/add-base-tools`), so
  * agents can attach them by name; existing rows keep their ids. Returns the stored tools.
  */
 export async function upsertBaseTools(

@@ -1,3 +1,5 @@
+import { TENANCY_MIGRATION } from "./migrations-tenancy.js";
+
 /** One schema change, applied once and recorded by name in `reverie_migrations`. */
 export interface PostgresMigration {
   readonly name: string;
@@ -560,6 +562,7 @@ export const postgresMigrations: readonly PostgresMigration[] = [
   { name: "0003_files", statements: files },
   { name: "0004_message_embeddings", statements: messageEmbeddings },
   { name: "0005_passage_tags_gin", statements: passageTagsGin },
+  TENANCY_MIGRATION,
   { name: "0015_block_history", statements: blockHistory },
   { name: "0016_message_otid", statements: messageOtid },
 ];

@@ -7,6 +7,7 @@ import {
 } from "kysely";
 import type { AgentRecord } from "../../domain/index.js";
 import type { AgentListQuery, AgentRepository, TagListQuery } from "../store.js";
+import { currentOrganization } from "../tenancy.js";
 import type { SqlDb } from "./dialect.js";
 import { byCreation, keysetBound, listPage } from "./paging.js";
 import { type ColumnKinds, decodeColumns, encodeColumns } from "./row-codec.js";
@@ -72,7 +73,7 @@ export function createAgentRepository(context: SqlContext): AgentRepository {
     decodeColumns(AGENT_COLUMNS, row as Record<string, unknown>, dialect) as AgentRecord;
 
   const filtered = (query: AgentListQuery) => {
-    let select = db.selectFrom("agents");
+    let select = db.selectFrom("agents").where("agents.organization_id", "=", currentOrganization());
     if (query.name !== undefined) select = select.where("agents.name", "=", query.name);
     if (query.project_id !== undefined) select = select.where("agents.project_id", "=", query.project_id);
     if (query.last_stop_reason !== undefined) {
@@ -116,7 +117,10 @@ export function createAgentRepository(context: SqlContext): AgentRepository {
       await withTransaction(db, async (tx) => {
         await tx
           .insertInto("agents")
-          .values(encodeColumns(AGENT_COLUMNS, agent, dialect) as Insertable<AgentsTable>)
+          .values({
+            ...encodeColumns(AGENT_COLUMNS, agent, dialect),
+            organization_id: currentOrganization(),
+          } as Insertable<AgentsTable>)
           .execute();
         await replaceTags(tx, agent.id, agent.tags);
       });
@@ -124,7 +128,12 @@ export function createAgentRepository(context: SqlContext): AgentRepository {
     },
 
     async get(id) {
-      const row = await db.selectFrom("agents").selectAll().where("id", "=", id).executeTakeFirst();
+      const row = await db
+        .selectFrom("agents")
+        .selectAll()
+        .where("id", "=", id)
+        .where("organization_id", "=", currentOrganization())
+        .executeTakeFirst();
       return row === undefined ? undefined : decode(row);
     },
 
@@ -142,12 +151,14 @@ export function createAgentRepository(context: SqlContext): AgentRepository {
 
     async update(id, patch) {
       const values = { ...patch, updated_at: patch.updated_at ?? nowIso(context) };
+      const organization = currentOrganization();
       // RETURNING hands back the updated row in the same statement (a turn updates its agent 3 times).
       const write = async (tx: SqlDb) => {
         const row = await tx
           .updateTable("agents")
           .set(encodeColumns(AGENT_COLUMNS, values, dialect) as Updateable<AgentsTable>)
           .where("id", "=", id)
+          .where("organization_id", "=", organization)
           .returningAll()
           .executeTakeFirst();
         if (row === undefined) return undefined;
@@ -158,7 +169,15 @@ export function createAgentRepository(context: SqlContext): AgentRepository {
     },
 
     async delete(id) {
+      const organization = currentOrganization();
       return withTransaction(db, async (tx) => {
+        const owned = await tx
+          .selectFrom("agents")
+          .select("id")
+          .where("id", "=", id)
+          .where("organization_id", "=", organization)
+          .executeTakeFirst();
+        if (owned === undefined) return false;
         for (const table of AGENT_OWNED) {
           await tx.deleteFrom(table).where("agent_id", "=", id).execute();
         }
@@ -169,7 +188,12 @@ export function createAgentRepository(context: SqlContext): AgentRepository {
 
     async listTags(query: TagListQuery) {
       const order = query.order ?? "asc";
-      let select = db.selectFrom("agent_tags").select("agent_tags.tag").distinct();
+      let select = db
+        .selectFrom("agent_tags")
+        .innerJoin("agents", "agents.id", "agent_tags.agent_id")
+        .where("agents.organization_id", "=", currentOrganization())
+        .select("agent_tags.tag")
+        .distinct();
       if (query.query_text) {
         const text = query.query_text;
         select = select.where((eb) => dialect.containsInsensitive(eb.ref("agent_tags.tag"), text));

@@ -1,11 +1,13 @@
 import type { Insertable } from "kysely";
 import { type Archive, notFound } from "../../domain/index.js";
 import type { ArchiveListQuery, ArchiveRepository } from "../store.js";
+import { currentOrganization } from "../tenancy.js";
 import { byCreation, listPage } from "./paging.js";
 import { deleteArchivePassages } from "./passage-repository.js";
 import { type ColumnKinds, decodeColumns, encodeColumns } from "./row-codec.js";
 import { type SqlContext, updateStamped } from "./sql-context.js";
 import type { ArchivesTable } from "./tables.js";
+import { rowInOrganization } from "./tenant-tables.js";
 import { withTransaction } from "./with-transaction.js";
 
 const ARCHIVE_COLUMNS: ColumnKinds = {
@@ -35,18 +37,29 @@ export function createArchiveRepository(context: SqlContext): ArchiveRepository 
     async create(archive) {
       await db
         .insertInto("archives")
-        .values(encodeColumns(ARCHIVE_COLUMNS, archive, dialect) as Insertable<ArchivesTable>)
+        .values({
+          ...encodeColumns(ARCHIVE_COLUMNS, archive, dialect),
+          organization_id: currentOrganization(),
+        } as Insertable<ArchivesTable>)
         .execute();
       return archive;
     },
 
     async get(id) {
-      const row = await db.selectFrom("archives").selectAll().where("id", "=", id).executeTakeFirst();
+      const row = await db
+        .selectFrom("archives")
+        .selectAll()
+        .where("id", "=", id)
+        .where("organization_id", "=", currentOrganization())
+        .executeTakeFirst();
       return row === undefined ? undefined : decode(row);
     },
 
     async list(query: ArchiveListQuery) {
-      let select = db.selectFrom("archives").selectAll("archives");
+      let select = db
+        .selectFrom("archives")
+        .selectAll("archives")
+        .where("archives.organization_id", "=", currentOrganization());
       if (query.name !== undefined) select = select.where("archives.name", "=", query.name);
       if (query.agent_id !== undefined) {
         const agentId = query.agent_id;
@@ -70,7 +83,15 @@ export function createArchiveRepository(context: SqlContext): ArchiveRepository 
     },
 
     async delete(id) {
+      const organization = currentOrganization();
       return withTransaction(db, async (tx) => {
+        const owned = await tx
+          .selectFrom("archives")
+          .select("id")
+          .where("id", "=", id)
+          .where("organization_id", "=", organization)
+          .executeTakeFirst();
+        if (owned === undefined) return false;
         await deleteArchivePassages(context, tx, [id]);
         await tx.deleteFrom("archives_agents").where("archive_id", "=", id).execute();
         const result = await tx.deleteFrom("archives").where("id", "=", id).executeTakeFirst();
@@ -79,14 +100,21 @@ export function createArchiveRepository(context: SqlContext): ArchiveRepository 
     },
 
     async attach(agentId, archiveId, isOwner) {
+      const organization = currentOrganization();
       await withTransaction(db, async (tx) => {
         const archive = await tx
           .selectFrom("archives")
           .select("id")
           .where("id", "=", archiveId)
+          .where("organization_id", "=", organization)
           .executeTakeFirst();
         if (archive === undefined) throw notFound("Archive", archiveId);
-        const agent = await tx.selectFrom("agents").select("id").where("id", "=", agentId).executeTakeFirst();
+        const agent = await tx
+          .selectFrom("agents")
+          .select("id")
+          .where("id", "=", agentId)
+          .where("organization_id", "=", organization)
+          .executeTakeFirst();
         if (agent === undefined) throw notFound("Agent", agentId);
         const owner = dialect.encodeBool(isOwner);
         await tx
@@ -104,6 +132,7 @@ export function createArchiveRepository(context: SqlContext): ArchiveRepository 
         .deleteFrom("archives_agents")
         .where("agent_id", "=", agentId)
         .where("archive_id", "=", archiveId)
+        .where(rowInOrganization("agents", agentId, currentOrganization()))
         .executeTakeFirst();
       return Number(result.numDeletedRows) > 0;
     },
@@ -114,6 +143,7 @@ export function createArchiveRepository(context: SqlContext): ArchiveRepository 
         .innerJoin("archives", "archives.id", "archives_agents.archive_id")
         .selectAll("archives")
         .where("archives_agents.agent_id", "=", agentId)
+        .where("archives.organization_id", "=", currentOrganization())
         .orderBy("archives.created_at")
         .orderBy("archives.id")
         .execute();
@@ -125,6 +155,7 @@ export function createArchiveRepository(context: SqlContext): ArchiveRepository 
         .selectFrom("archives_agents")
         .select("agent_id")
         .where("archive_id", "=", archiveId)
+        .where(rowInOrganization("archives", archiveId, currentOrganization()))
         .orderBy("agent_id")
         .execute();
       return rows.map((row) => row.agent_id);

@@ -1,11 +1,13 @@
 import type { Expression, Insertable, SqlBool, Updateable } from "kysely";
 import { type Actor, type Block, type BlockRevision, notFound, ReverieError } from "../../domain/index.js";
 import type { BlockListQuery, BlockRepository, RevisionChange } from "../store.js";
+import { currentOrganization } from "../tenancy.js";
 import type { SqlDb } from "./dialect.js";
 import { byCreation, listPage } from "./paging.js";
 import { type ColumnKinds, decodeColumns, definedFields, encodeColumns } from "./row-codec.js";
 import { nowIso, type SqlContext } from "./sql-context.js";
 import type { BlockRevisionsTable, BlocksTable } from "./tables.js";
+import { rowInOrganization } from "./tenant-tables.js";
 import { withTransaction } from "./with-transaction.js";
 
 const BLOCK_COLUMNS: ColumnKinds = {
@@ -58,7 +60,11 @@ export function createBlockRepository(context: SqlContext): BlockRepository {
     blockId: string,
     where: { seq: number } | { id: string } | "latest",
   ): Promise<BlockRevision | undefined> {
-    let select = tx.selectFrom("block_revisions").selectAll().where("block_id", "=", blockId);
+    let select = tx
+      .selectFrom("block_revisions")
+      .selectAll()
+      .where("block_id", "=", blockId)
+      .where("organization_id", "=", currentOrganization());
     if (where === "latest") select = select.orderBy("seq", "desc").limit(1);
     else if ("seq" in where) select = select.where("seq", "=", where.seq);
     else select = select.where("id", "=", where.id);
@@ -142,7 +148,10 @@ export function createBlockRepository(context: SqlContext): BlockRepository {
     };
     await tx
       .insertInto("block_revisions")
-      .values(encodeColumns(REVISION_COLUMNS, revision, dialect) as Insertable<BlockRevisionsTable>)
+      .values({
+        ...encodeColumns(REVISION_COLUMNS, revision, dialect),
+        organization_id: currentOrganization(),
+      } as Insertable<BlockRevisionsTable>)
       .execute();
     return revision;
   }
@@ -162,7 +171,7 @@ export function createBlockRepository(context: SqlContext): BlockRepository {
   }
 
   const filtered = (query: BlockListQuery) => {
-    let select = db.selectFrom("blocks");
+    let select = db.selectFrom("blocks").where("blocks.organization_id", "=", currentOrganization());
     if (query.label !== undefined) select = select.where("blocks.label", "=", query.label);
     if (query.project_id !== undefined) select = select.where("blocks.project_id", "=", query.project_id);
     if (query.templates_only) select = select.where("blocks.is_template", "=", dialect.encodeBool(true));
@@ -192,7 +201,10 @@ export function createBlockRepository(context: SqlContext): BlockRepository {
       await withTransaction(db, async (tx) => {
         await tx
           .insertInto("blocks")
-          .values(encodeColumns(BLOCK_COLUMNS, block, dialect) as Insertable<BlocksTable>)
+          .values({
+            ...encodeColumns(BLOCK_COLUMNS, block, dialect),
+            organization_id: currentOrganization(),
+          } as Insertable<BlocksTable>)
           .execute();
         await appendRevision(tx, block.id, null, block, actor, block.updated_at);
       });
@@ -200,7 +212,12 @@ export function createBlockRepository(context: SqlContext): BlockRepository {
     },
 
     async get(id) {
-      const row = await db.selectFrom("blocks").selectAll().where("id", "=", id).executeTakeFirst();
+      const row = await db
+        .selectFrom("blocks")
+        .selectAll()
+        .where("id", "=", id)
+        .where("organization_id", "=", currentOrganization())
+        .executeTakeFirst();
       return row === undefined ? undefined : decode(row);
     },
 
@@ -210,6 +227,7 @@ export function createBlockRepository(context: SqlContext): BlockRepository {
         .selectFrom("blocks")
         .selectAll()
         .where("id", "in", [...ids])
+        .where("organization_id", "=", currentOrganization())
         .execute();
       const byId = new Map(rows.map((row) => [row.id, decode(row)]));
       return ids.flatMap((id) => byId.get(id) ?? []);
@@ -222,6 +240,7 @@ export function createBlockRepository(context: SqlContext): BlockRepository {
 
     async update(id, patch, actor, change) {
       const updatedAt = patch.updated_at ?? nowIso(context);
+      const organization = currentOrganization();
       return withTransaction(db, async (tx) => {
         // Write first: that takes the row lock (PostgreSQL) before the "before" value is read (in the
         // same statement), so two concurrent updates record a chained history rather than the same old
@@ -230,6 +249,7 @@ export function createBlockRepository(context: SqlContext): BlockRepository {
           .updateTable("blocks")
           .set({ updated_at: dialect.encodeTimestamp(updatedAt) })
           .where("id", "=", id)
+          .where("organization_id", "=", organization)
           .returningAll()
           .executeTakeFirst();
         if (row === undefined) return undefined;
@@ -264,7 +284,15 @@ export function createBlockRepository(context: SqlContext): BlockRepository {
     },
 
     async delete(id) {
+      const organization = currentOrganization();
       return withTransaction(db, async (tx) => {
+        const owned = await tx
+          .selectFrom("blocks")
+          .select("id")
+          .where("id", "=", id)
+          .where("organization_id", "=", organization)
+          .executeTakeFirst();
+        if (owned === undefined) return false;
         await tx.deleteFrom("blocks_agents").where("block_id", "=", id).execute();
         await tx.deleteFrom("identities_blocks").where("block_id", "=", id).execute();
         const result = await tx.deleteFrom("blocks").where("id", "=", id).executeTakeFirst();
@@ -278,6 +306,7 @@ export function createBlockRepository(context: SqlContext): BlockRepository {
         .innerJoin("blocks", "blocks.id", "blocks_agents.block_id")
         .selectAll("blocks")
         .where("blocks_agents.agent_id", "=", agentId)
+        .where("blocks.organization_id", "=", currentOrganization())
         .orderBy("blocks_agents.position")
         .execute();
       return rows.map(decode);
@@ -290,19 +319,27 @@ export function createBlockRepository(context: SqlContext): BlockRepository {
         .selectAll("blocks")
         .where("blocks_agents.agent_id", "=", agentId)
         .where("blocks.label", "=", label)
+        .where("blocks.organization_id", "=", currentOrganization())
         .executeTakeFirst();
       return row === undefined ? undefined : decode(row);
     },
 
     async attach(agentId, blockId) {
+      const organization = currentOrganization();
       await withTransaction(db, async (tx) => {
         const block = await tx
           .selectFrom("blocks")
           .select("label")
           .where("id", "=", blockId)
+          .where("organization_id", "=", organization)
           .executeTakeFirst();
         if (block === undefined) throw notFound("Block", blockId);
-        const agent = await tx.selectFrom("agents").select("id").where("id", "=", agentId).executeTakeFirst();
+        const agent = await tx
+          .selectFrom("agents")
+          .select("id")
+          .where("id", "=", agentId)
+          .where("organization_id", "=", organization)
+          .executeTakeFirst();
         if (agent === undefined) throw notFound("Agent", agentId);
         const sameLabel = await tx
           .selectFrom("blocks_agents")
@@ -337,6 +374,7 @@ export function createBlockRepository(context: SqlContext): BlockRepository {
         .deleteFrom("blocks_agents")
         .where("agent_id", "=", agentId)
         .where("block_id", "=", blockId)
+        .where(rowInOrganization("agents", agentId, currentOrganization()))
         .executeTakeFirst();
       return Number(result.numDeletedRows) > 0;
     },
@@ -345,7 +383,8 @@ export function createBlockRepository(context: SqlContext): BlockRepository {
       const select = db
         .selectFrom("blocks_agents")
         .select("blocks_agents.agent_id")
-        .where("blocks_agents.block_id", "=", blockId);
+        .where("blocks_agents.block_id", "=", blockId)
+        .where(rowInOrganization("blocks", blockId, currentOrganization()));
       const paged = await listPage(
         db,
         select,
@@ -360,7 +399,8 @@ export function createBlockRepository(context: SqlContext): BlockRepository {
       const select = db
         .selectFrom("block_revisions")
         .selectAll()
-        .where("block_revisions.block_id", "=", blockId);
+        .where("block_revisions.block_id", "=", blockId)
+        .where("block_revisions.organization_id", "=", currentOrganization());
       const paged = await listPage(db, select, page, { table: "block_revisions", keys: ["seq"] });
       return paged.map(decodeRevision);
     },

@@ -1,6 +1,7 @@
 import type { Insertable } from "kysely";
 import type { Conversation } from "../../domain/index.js";
 import type { ConversationListQuery, ConversationRepository } from "../store.js";
+import { currentOrganization } from "../tenancy.js";
 import { byCreation, listPage } from "./paging.js";
 import { type ColumnKinds, decodeColumns, encodeColumns } from "./row-codec.js";
 import { type SqlContext, updateStamped } from "./sql-context.js";
@@ -36,18 +37,29 @@ export function createConversationRepository(context: SqlContext): ConversationR
     async create(conversation) {
       await db
         .insertInto("conversations")
-        .values(encodeColumns(CONVERSATION_COLUMNS, conversation, dialect) as Insertable<ConversationsTable>)
+        .values({
+          ...encodeColumns(CONVERSATION_COLUMNS, conversation, dialect),
+          organization_id: currentOrganization(),
+        } as Insertable<ConversationsTable>)
         .execute();
       return conversation;
     },
 
     async get(id) {
-      const row = await db.selectFrom("conversations").selectAll().where("id", "=", id).executeTakeFirst();
+      const row = await db
+        .selectFrom("conversations")
+        .selectAll()
+        .where("id", "=", id)
+        .where("organization_id", "=", currentOrganization())
+        .executeTakeFirst();
       return row === undefined ? undefined : decode(row);
     },
 
     async list(query: ConversationListQuery) {
-      let select = db.selectFrom("conversations").selectAll("conversations");
+      let select = db
+        .selectFrom("conversations")
+        .selectAll("conversations")
+        .where("conversations.organization_id", "=", currentOrganization());
       if (query.agent_id !== undefined) select = select.where("conversations.agent_id", "=", query.agent_id);
       if (query.archived !== undefined) {
         select = select.where("conversations.archived", "=", dialect.encodeBool(query.archived));
@@ -66,7 +78,11 @@ export function createConversationRepository(context: SqlContext): ConversationR
     },
 
     async delete(id) {
-      const result = await db.deleteFrom("conversations").where("id", "=", id).executeTakeFirst();
+      const result = await db
+        .deleteFrom("conversations")
+        .where("id", "=", id)
+        .where("organization_id", "=", currentOrganization())
+        .executeTakeFirst();
       return Number(result.numDeletedRows) > 0;
     },
   };

@@ -11,6 +11,7 @@ import { createGroupRepository } from "./group-repository.js";
 import { createIdentityRepository } from "./identity-repository.js";
 import { createJobRepository } from "./job-repository.js";
 import { createMessageRepository } from "./message-repository.js";
+import { createOrganizationRepository } from "./organization-repository.js";
 import { createPassageRepository } from "./passage-repository.js";
 import { createRunRepository } from "./run-repository.js";
 import { createSourceRepository } from "./source-repository.js";
@@ -90,6 +91,7 @@ function buildRepositories(context: SqlContext): Repositories {
     jobs: createJobRepository(context),
     sources: createSourceRepository(context),
     files: createFileRepository(context),
+    organizations: createOrganizationRepository(context),
   };
 }
 

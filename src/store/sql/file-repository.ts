@@ -1,11 +1,13 @@
 import type { Insertable, Updateable } from "kysely";
 import { type FileAgent, type FileMetadata, notFound, ReverieError } from "../../domain/index.js";
 import type { FileListQuery, FileRepository } from "../store.js";
+import { currentOrganization } from "../tenancy.js";
 import type { SqlDb } from "./dialect.js";
 import { byCreation, listPage } from "./paging.js";
 import { type ColumnKinds, decodeColumns, encodeColumns } from "./row-codec.js";
 import { type SqlContext, toCount, updateStamped } from "./sql-context.js";
 import type { FilesAgentsTable, FilesTable } from "./tables.js";
+import { rowInOrganization } from "./tenant-tables.js";
 import { withTransaction } from "./with-transaction.js";
 
 const FILE_COLUMNS: ColumnKinds = {
@@ -80,23 +82,29 @@ export function createFileRepository(context: SqlContext): FileRepository {
       .selectAll()
       .where("agent_id", "=", agentId)
       .where("file_id", "=", fileId)
+      .where(rowInOrganization("agents", agentId, currentOrganization()))
       .executeTakeFirst();
     return row === undefined ? undefined : decodeView(row);
   }
 
   return {
     async create(file, raw) {
+      const organization = currentOrganization();
       await withTransaction(db, async (tx) => {
         const source = await tx
           .selectFrom("sources")
           .select("id")
           .where("id", "=", file.source_id)
+          .where("organization_id", "=", organization)
           .executeTakeFirst();
         if (source === undefined) throw notFound("Folder", file.source_id);
         try {
           await tx
             .insertInto("files")
-            .values(encodeColumns(FILE_COLUMNS, file, dialect) as Insertable<FilesTable>)
+            .values({
+              ...encodeColumns(FILE_COLUMNS, file, dialect),
+              organization_id: organization,
+            } as Insertable<FilesTable>)
             .execute();
         } catch (error) {
           if (dialect.isUniqueViolation(error)) {
@@ -123,7 +131,12 @@ export function createFileRepository(context: SqlContext): FileRepository {
     },
 
     async get(id) {
-      const row = await db.selectFrom("files").selectAll().where("id", "=", id).executeTakeFirst();
+      const row = await db
+        .selectFrom("files")
+        .selectAll()
+        .where("id", "=", id)
+        .where("organization_id", "=", currentOrganization())
+        .executeTakeFirst();
       return row === undefined ? undefined : decode(row);
     },
 
@@ -133,12 +146,17 @@ export function createFileRepository(context: SqlContext): FileRepository {
         .selectAll()
         .where("source_id", "=", sourceId)
         .where("file_name", "=", fileName)
+        .where("organization_id", "=", currentOrganization())
         .executeTakeFirst();
       return row === undefined ? undefined : decode(row);
     },
 
     async list(query: FileListQuery) {
-      const select = db.selectFrom("files").selectAll("files").where("files.source_id", "=", query.source_id);
+      const select = db
+        .selectFrom("files")
+        .selectAll("files")
+        .where("files.source_id", "=", query.source_id)
+        .where("files.organization_id", "=", currentOrganization());
       const rows = await listPage(db, select, query, byCreation("files"));
       return rows.map(decode);
     },
@@ -148,6 +166,7 @@ export function createFileRepository(context: SqlContext): FileRepository {
         .selectFrom("files")
         .select("file_name")
         .where("source_id", "=", sourceId)
+        .where("organization_id", "=", currentOrganization())
         .execute();
       return rows.map((row) => row.file_name);
     },
@@ -155,7 +174,8 @@ export function createFileRepository(context: SqlContext): FileRepository {
     async stats(sourceId) {
       let select = db
         .selectFrom("files")
-        .select((eb) => [eb.fn.countAll().as("count"), eb.fn.sum("file_size").as("bytes")]);
+        .select((eb) => [eb.fn.countAll().as("count"), eb.fn.sum("file_size").as("bytes")])
+        .where("organization_id", "=", currentOrganization());
       if (sourceId !== undefined) select = select.where("source_id", "=", sourceId);
       const row = await select.executeTakeFirst();
       return { files: toCount(row?.count), bytes: toCount(row?.bytes) };
@@ -167,7 +187,15 @@ export function createFileRepository(context: SqlContext): FileRepository {
     },
 
     async delete(id) {
+      const organization = currentOrganization();
       return withTransaction(db, async (tx) => {
+        const owned = await tx
+          .selectFrom("files")
+          .select("id")
+          .where("id", "=", id)
+          .where("organization_id", "=", organization)
+          .executeTakeFirst();
+        if (owned === undefined) return false;
         await deletePassagesOf(context, tx, "file_id", id);
         await tx.deleteFrom("files_agents").where("file_id", "=", id).execute();
         await tx.deleteFrom("file_contents").where("file_id", "=", id).execute();
@@ -181,6 +209,7 @@ export function createFileRepository(context: SqlContext): FileRepository {
         .selectFrom("file_contents")
         .select("raw")
         .where("file_id", "=", id)
+        .where(rowInOrganization("files", id, currentOrganization()))
         .executeTakeFirst();
       return row === undefined ? undefined : new Uint8Array(row.raw);
     },
@@ -190,19 +219,43 @@ export function createFileRepository(context: SqlContext): FileRepository {
         .selectFrom("file_contents")
         .select("text")
         .where("file_id", "=", id)
+        .where(rowInOrganization("files", id, currentOrganization()))
         .executeTakeFirst();
       return row === undefined ? undefined : row.text;
     },
 
     async setText(id, text) {
-      await db.updateTable("file_contents").set({ text }).where("file_id", "=", id).execute();
+      await db
+        .updateTable("file_contents")
+        .set({ text })
+        .where("file_id", "=", id)
+        .where(rowInOrganization("files", id, currentOrganization()))
+        .execute();
     },
 
     async deletePassages(fileId) {
-      return withTransaction(db, (tx) => deletePassagesOf(context, tx, "file_id", fileId));
+      const organization = currentOrganization();
+      return withTransaction(db, async (tx) => {
+        const owned = await tx
+          .selectFrom("files")
+          .select("id")
+          .where("id", "=", fileId)
+          .where("organization_id", "=", organization)
+          .executeTakeFirst();
+        return owned === undefined ? 0 : deletePassagesOf(context, tx, "file_id", fileId);
+      });
     },
 
     async putAgentFile(view) {
+      const organization = currentOrganization();
+      const owned = await db
+        .selectFrom("files")
+        .select("files.id")
+        .where("files.id", "=", view.file_id)
+        .where("files.organization_id", "=", organization)
+        .where(rowInOrganization("agents", view.agent_id, organization))
+        .executeTakeFirst();
+      if (owned === undefined) throw notFound("File", view.file_id);
       const row = encodeColumns(FILE_AGENT_COLUMNS, view, dialect) as Insertable<FilesAgentsTable>;
       const { agent_id: _agent, file_id: _file, created_at: _created, ...replaced } = row;
       await db
@@ -218,7 +271,11 @@ export function createFileRepository(context: SqlContext): FileRepository {
     getAgentFile,
 
     async listAgentFiles(agentId, query = {}) {
-      let select = db.selectFrom("files_agents").selectAll().where("agent_id", "=", agentId);
+      let select = db
+        .selectFrom("files_agents")
+        .selectAll()
+        .where("agent_id", "=", agentId)
+        .where(rowInOrganization("agents", agentId, currentOrganization()));
       if (query.is_open !== undefined)
         select = select.where("is_open", "=", dialect.encodeBool(query.is_open));
       const rows = await select.orderBy("last_accessed_at", "desc").orderBy("file_id").execute();
@@ -230,6 +287,7 @@ export function createFileRepository(context: SqlContext): FileRepository {
         .selectFrom("files_agents")
         .select("agent_id")
         .where("file_id", "=", fileId)
+        .where(rowInOrganization("files", fileId, currentOrganization()))
         .orderBy("agent_id")
         .execute();
       return rows.map((row) => row.agent_id);

@@ -1,11 +1,13 @@
 import type { Insertable, Updateable } from "kysely";
 import type { Group } from "../../domain/index.js";
 import type { GroupListQuery, GroupRepository } from "../store.js";
+import { currentOrganization } from "../tenancy.js";
 import type { SqlDb } from "./dialect.js";
 import { byCreation, listPage } from "./paging.js";
 import { type ColumnKinds, decodeColumns, encodeColumns } from "./row-codec.js";
 import { nowIso, type SqlContext } from "./sql-context.js";
 import type { GroupsTable } from "./tables.js";
+import { requireInOrganization } from "./tenant-tables.js";
 import { withTransaction } from "./with-transaction.js";
 
 const GROUP_COLUMNS: ColumnKinds = {
@@ -52,8 +54,9 @@ export function createGroupRepository(context: SqlContext): GroupRepository {
   }
 
   async function replaceMembers(tx: SqlDb, groupId: string, agentIds: readonly string[]): Promise<void> {
-    await tx.deleteFrom("groups_agents").where("group_id", "=", groupId).execute();
     const unique = [...new Set(agentIds)];
+    await requireInOrganization(tx, "agents", unique, "Agent");
+    await tx.deleteFrom("groups_agents").where("group_id", "=", groupId).execute();
     if (unique.length === 0) return;
     await tx
       .insertInto("groups_agents")
@@ -62,7 +65,10 @@ export function createGroupRepository(context: SqlContext): GroupRepository {
   }
 
   const filtered = (query: Pick<GroupListQuery, "manager_type" | "project_id">) => {
-    let select = db.selectFrom("groups").selectAll("groups");
+    let select = db
+      .selectFrom("groups")
+      .selectAll("groups")
+      .where("groups.organization_id", "=", currentOrganization());
     if (query.manager_type !== undefined)
       select = select.where("groups.manager_type", "=", query.manager_type);
     if (query.project_id !== undefined) select = select.where("groups.project_id", "=", query.project_id);
@@ -70,7 +76,12 @@ export function createGroupRepository(context: SqlContext): GroupRepository {
   };
 
   const getWith = async (handle: SqlDb, id: string) => {
-    const row = await handle.selectFrom("groups").selectAll().where("id", "=", id).executeTakeFirst();
+    const row = await handle
+      .selectFrom("groups")
+      .selectAll()
+      .where("id", "=", id)
+      .where("organization_id", "=", currentOrganization())
+      .executeTakeFirst();
     return row === undefined ? undefined : (await hydrate(handle, [row]))[0];
   };
 
@@ -79,6 +90,7 @@ export function createGroupRepository(context: SqlContext): GroupRepository {
       await withTransaction(db, async (tx) => {
         const row = {
           ...encodeColumns(GROUP_COLUMNS, group, dialect),
+          organization_id: currentOrganization(),
           created_at: dialect.encodeTimestamp(nowIso(context)),
         };
         await tx
@@ -106,7 +118,15 @@ export function createGroupRepository(context: SqlContext): GroupRepository {
     },
 
     async update(id, patch) {
+      const organization = currentOrganization();
       return withTransaction(db, async (tx) => {
+        const exists = await tx
+          .selectFrom("groups")
+          .select("id")
+          .where("id", "=", id)
+          .where("organization_id", "=", organization)
+          .executeTakeFirst();
+        if (exists === undefined) return undefined;
         const values = encodeColumns(GROUP_COLUMNS, { ...patch, id: undefined }, dialect);
         if (Object.keys(values).length > 0) {
           await tx
@@ -115,8 +135,6 @@ export function createGroupRepository(context: SqlContext): GroupRepository {
             .where("id", "=", id)
             .execute();
         }
-        const exists = await tx.selectFrom("groups").select("id").where("id", "=", id).executeTakeFirst();
-        if (exists === undefined) return undefined;
         if (patch.agent_ids !== undefined) await replaceMembers(tx, id, patch.agent_ids);
         return getWith(tx, id);
       });
@@ -127,13 +145,22 @@ export function createGroupRepository(context: SqlContext): GroupRepository {
         .updateTable("groups")
         .set((eb) => ({ turns_counter: eb(eb.fn.coalesce("turns_counter", eb.lit(0)), "+", 1) }))
         .where("id", "=", id)
+        .where("organization_id", "=", currentOrganization())
         .returning("turns_counter")
         .executeTakeFirst();
       return row === undefined ? undefined : Number(row.turns_counter);
     },
 
     async delete(id) {
+      const organization = currentOrganization();
       return withTransaction(db, async (tx) => {
+        const owned = await tx
+          .selectFrom("groups")
+          .select("id")
+          .where("id", "=", id)
+          .where("organization_id", "=", organization)
+          .executeTakeFirst();
+        if (owned === undefined) return false;
         await tx.deleteFrom("groups_agents").where("group_id", "=", id).execute();
         const result = await tx.deleteFrom("groups").where("id", "=", id).executeTakeFirst();
         return Number(result.numDeletedRows) > 0;
@@ -144,6 +171,7 @@ export function createGroupRepository(context: SqlContext): GroupRepository {
       const rows = await db
         .selectFrom("groups")
         .selectAll("groups")
+        .where("groups.organization_id", "=", currentOrganization())
         .where((eb) =>
           eb.or([
             eb("groups.manager_agent_id", "=", agentId),

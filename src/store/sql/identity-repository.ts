@@ -1,11 +1,13 @@
 import type { Insertable, Updateable } from "kysely";
 import { type Identity, notFound } from "../../domain/index.js";
 import type { IdentityListQuery, IdentityRepository } from "../store.js";
+import { currentOrganization } from "../tenancy.js";
 import type { SqlDb } from "./dialect.js";
 import { byCreation, listPage } from "./paging.js";
 import { type ColumnKinds, decodeColumns, encodeColumns } from "./row-codec.js";
 import { nowIso, type SqlContext } from "./sql-context.js";
 import type { IdentitiesTable } from "./tables.js";
+import { requireInOrganization, rowInOrganization } from "./tenant-tables.js";
 import { withTransaction } from "./with-transaction.js";
 
 const IDENTITY_COLUMNS: ColumnKinds = {
@@ -55,8 +57,9 @@ export function createIdentityRepository(context: SqlContext): IdentityRepositor
     links: Partial<Pick<Identity, "agent_ids" | "block_ids">>,
   ) {
     if (links.agent_ids !== undefined) {
-      await tx.deleteFrom("identities_agents").where("identity_id", "=", id).execute();
       const agentIds = [...new Set(links.agent_ids)];
+      await requireInOrganization(tx, "agents", agentIds, "Agent");
+      await tx.deleteFrom("identities_agents").where("identity_id", "=", id).execute();
       if (agentIds.length > 0) {
         await tx
           .insertInto("identities_agents")
@@ -65,8 +68,9 @@ export function createIdentityRepository(context: SqlContext): IdentityRepositor
       }
     }
     if (links.block_ids !== undefined) {
-      await tx.deleteFrom("identities_blocks").where("identity_id", "=", id).execute();
       const blockIds = [...new Set(links.block_ids)];
+      await requireInOrganization(tx, "blocks", blockIds, "Block");
+      await tx.deleteFrom("identities_blocks").where("identity_id", "=", id).execute();
       if (blockIds.length > 0) {
         await tx
           .insertInto("identities_blocks")
@@ -77,7 +81,12 @@ export function createIdentityRepository(context: SqlContext): IdentityRepositor
   }
 
   const getWith = async (handle: SqlDb, id: string) => {
-    const row = await handle.selectFrom("identities").selectAll().where("id", "=", id).executeTakeFirst();
+    const row = await handle
+      .selectFrom("identities")
+      .selectAll()
+      .where("id", "=", id)
+      .where("organization_id", "=", currentOrganization())
+      .executeTakeFirst();
     return row === undefined ? undefined : (await hydrate(handle, [row]))[0];
   };
 
@@ -87,6 +96,7 @@ export function createIdentityRepository(context: SqlContext): IdentityRepositor
         // Identities carry no timestamps; created_at only orders them for paging.
         const row = {
           ...encodeColumns(IDENTITY_COLUMNS, identity, dialect),
+          organization_id: currentOrganization(),
           created_at: dialect.encodeTimestamp(nowIso(context)),
         };
         await tx
@@ -101,7 +111,10 @@ export function createIdentityRepository(context: SqlContext): IdentityRepositor
     get: (id) => getWith(db, id),
 
     async list(query: IdentityListQuery) {
-      let select = db.selectFrom("identities").selectAll("identities");
+      let select = db
+        .selectFrom("identities")
+        .selectAll("identities")
+        .where("identities.organization_id", "=", currentOrganization());
       if (query.name !== undefined) select = select.where("identities.name", "=", query.name);
       if (query.identifier_key !== undefined) {
         select = select.where("identities.identifier_key", "=", query.identifier_key);
@@ -116,7 +129,15 @@ export function createIdentityRepository(context: SqlContext): IdentityRepositor
     },
 
     async update(id, patch) {
+      const organization = currentOrganization();
       return withTransaction(db, async (tx) => {
+        const exists = await tx
+          .selectFrom("identities")
+          .select("id")
+          .where("id", "=", id)
+          .where("organization_id", "=", organization)
+          .executeTakeFirst();
+        if (exists === undefined) return undefined;
         const values = encodeColumns(IDENTITY_COLUMNS, { ...patch, id: undefined }, dialect);
         if (Object.keys(values).length > 0) {
           await tx
@@ -125,15 +146,21 @@ export function createIdentityRepository(context: SqlContext): IdentityRepositor
             .where("id", "=", id)
             .execute();
         }
-        const exists = await tx.selectFrom("identities").select("id").where("id", "=", id).executeTakeFirst();
-        if (exists === undefined) return undefined;
         await replaceLinks(tx, id, patch);
         return getWith(tx, id);
       });
     },
 
     async delete(id) {
+      const organization = currentOrganization();
       return withTransaction(db, async (tx) => {
+        const owned = await tx
+          .selectFrom("identities")
+          .select("id")
+          .where("id", "=", id)
+          .where("organization_id", "=", organization)
+          .executeTakeFirst();
+        if (owned === undefined) return false;
         await tx.deleteFrom("identities_agents").where("identity_id", "=", id).execute();
         await tx.deleteFrom("identities_blocks").where("identity_id", "=", id).execute();
         const result = await tx.deleteFrom("identities").where("id", "=", id).executeTakeFirst();
@@ -147,6 +174,7 @@ export function createIdentityRepository(context: SqlContext): IdentityRepositor
         .innerJoin("identities", "identities.id", "identities_agents.identity_id")
         .selectAll("identities")
         .where("identities_agents.agent_id", "=", agentId)
+        .where("identities.organization_id", "=", currentOrganization())
         .orderBy("identities.created_at")
         .orderBy("identities.id")
         .execute();
@@ -154,14 +182,21 @@ export function createIdentityRepository(context: SqlContext): IdentityRepositor
     },
 
     async attach(agentId, identityId) {
+      const organization = currentOrganization();
       await withTransaction(db, async (tx) => {
         const identity = await tx
           .selectFrom("identities")
           .select("id")
           .where("id", "=", identityId)
+          .where("organization_id", "=", organization)
           .executeTakeFirst();
         if (identity === undefined) throw notFound("Identity", identityId);
-        const agent = await tx.selectFrom("agents").select("id").where("id", "=", agentId).executeTakeFirst();
+        const agent = await tx
+          .selectFrom("agents")
+          .select("id")
+          .where("id", "=", agentId)
+          .where("organization_id", "=", organization)
+          .executeTakeFirst();
         if (agent === undefined) throw notFound("Agent", agentId);
         await tx
           .insertInto("identities_agents")
@@ -176,6 +211,7 @@ export function createIdentityRepository(context: SqlContext): IdentityRepositor
         .deleteFrom("identities_agents")
         .where("agent_id", "=", agentId)
         .where("identity_id", "=", identityId)
+        .where(rowInOrganization("agents", agentId, currentOrganization()))
         .executeTakeFirst();
       return Number(result.numDeletedRows) > 0;
     },

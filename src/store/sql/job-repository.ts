@@ -1,6 +1,7 @@
 import type { Insertable, Updateable } from "kysely";
 import type { Job } from "../../domain/index.js";
 import type { JobListQuery, JobRepository } from "../store.js";
+import { currentOrganization } from "../tenancy.js";
 import { byCreation, listPage } from "./paging.js";
 import { type ColumnKinds, decodeColumns, encodeColumns } from "./row-codec.js";
 import { matchesNothing, type SqlContext } from "./sql-context.js";
@@ -9,6 +10,7 @@ import { withTransaction } from "./with-transaction.js";
 
 const JOB_COLUMNS: ColumnKinds = {
   id: "plain",
+  organization_id: "plain",
   kind: "plain",
   payload: "json",
   status: "plain",
@@ -33,8 +35,9 @@ export const DEFAULT_MAX_ATTEMPTS = 3;
 const plusMs = (iso: string, ms: number) => new Date(new Date(iso).getTime() + ms).toISOString();
 
 /**
- * Durable jobs with leases. A claim selects runnable rows through `dialect.lockForClaim` and updates
- * them in the same transaction; `concurrency_key` is cleared when a job finishes, so its unique index
+ * Durable jobs with leases. A job belongs to the organization that enqueued it; claims are the one
+ * cross-tenant operation (a worker serves every organization, and runs each job in its job's scope).
+ * A claim selects runnable rows through `dialect.lockForClaim` and updates them in the same transaction; `concurrency_key` is cleared when a job finishes, so its unique index
  * allows one queued-or-running job per key.
  */
 export function createJobRepository(context: SqlContext): JobRepository {
@@ -44,7 +47,12 @@ export function createJobRepository(context: SqlContext): JobRepository {
   const ts = (iso: string) => dialect.encodeTimestamp(iso);
 
   const getJob = async (id: string) => {
-    const row = await db.selectFrom("jobs").selectAll().where("id", "=", id).executeTakeFirst();
+    const row = await db
+      .selectFrom("jobs")
+      .selectAll()
+      .where("id", "=", id)
+      .where("organization_id", "=", currentOrganization())
+      .executeTakeFirst();
     return row === undefined ? undefined : decode(row);
   };
 
@@ -54,6 +62,7 @@ export function createJobRepository(context: SqlContext): JobRepository {
       .updateTable("jobs")
       .set(encode(values) as Updateable<JobsTable>)
       .where("id", "=", id)
+      .where("organization_id", "=", currentOrganization())
       .where("lease_owner", "=", owner)
       .where("status", "=", "running")
       .executeTakeFirst();
@@ -64,6 +73,7 @@ export function createJobRepository(context: SqlContext): JobRepository {
     async enqueue(request) {
       const job: Job = {
         id: request.id,
+        organization_id: currentOrganization(),
         kind: request.kind,
         payload: request.payload,
         status: "queued",
@@ -94,6 +104,7 @@ export function createJobRepository(context: SqlContext): JobRepository {
           .selectFrom("jobs")
           .selectAll()
           .where("concurrency_key", "=", job.concurrency_key)
+          .where("organization_id", "=", job.organization_id)
           .executeTakeFirst();
         if (active !== undefined) return { job: decode(active), created: false };
       }
@@ -103,7 +114,10 @@ export function createJobRepository(context: SqlContext): JobRepository {
     get: getJob,
 
     async list(query: JobListQuery) {
-      let select = db.selectFrom("jobs").selectAll("jobs");
+      let select = db
+        .selectFrom("jobs")
+        .selectAll("jobs")
+        .where("jobs.organization_id", "=", currentOrganization());
       if (query.kind !== undefined) select = select.where("jobs.kind", "=", query.kind);
       if (query.statuses !== undefined) {
         select =
@@ -193,11 +207,13 @@ export function createJobRepository(context: SqlContext): JobRepository {
       }),
 
     async fail(id, owner, now, error, retryAt) {
+      const organization = currentOrganization();
       return withTransaction(db, async (tx) => {
         const row = await tx
           .selectFrom("jobs")
           .select(["attempts", "max_attempts"])
           .where("id", "=", id)
+          .where("organization_id", "=", organization)
           .where("lease_owner", "=", owner)
           .where("status", "=", "running")
           .executeTakeFirst();
@@ -229,6 +245,7 @@ export function createJobRepository(context: SqlContext): JobRepository {
           attempts: eb("attempts", "-", 1),
         }))
         .where("id", "=", id)
+        .where("organization_id", "=", currentOrganization())
         .where("lease_owner", "=", owner)
         .where("status", "=", "running")
         .executeTakeFirst();
@@ -246,6 +263,7 @@ export function createJobRepository(context: SqlContext): JobRepository {
           }) as Updateable<JobsTable>,
         )
         .where("id", "=", id)
+        .where("organization_id", "=", currentOrganization())
         .where("status", "=", "queued")
         .executeTakeFirst();
       return Number(result.numUpdatedRows) > 0;
@@ -264,6 +282,7 @@ export function createJobRepository(context: SqlContext): JobRepository {
           }) as Updateable<JobsTable>,
         )
         .where("id", "=", id)
+        .where("organization_id", "=", currentOrganization())
         .where("status", "in", ["queued", "running"])
         .executeTakeFirst();
       return Number(result.numUpdatedRows) > 0;

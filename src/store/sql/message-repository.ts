@@ -1,11 +1,20 @@
-import type { ExpressionBuilder, Insertable, SelectQueryBuilder, Updateable } from "kysely";
+import type {
+  Expression,
+  ExpressionBuilder,
+  Insertable,
+  SelectQueryBuilder,
+  SqlBool,
+  Updateable,
+} from "kysely";
 import type { Message } from "../../domain/index.js";
 import type { MessageListQuery, MessageRepository, MessageSearchQuery, UnembeddedQuery } from "../store.js";
+import { currentOrganization } from "../tenancy.js";
 import { messageSearchText } from "./message-text.js";
 import { listPage } from "./paging.js";
 import { type ColumnKinds, decodeColumns, definedFields, encodeColumns } from "./row-codec.js";
 import { matchesNothing, type SqlContext, toCount } from "./sql-context.js";
 import type { Database, MessagesTable } from "./tables.js";
+import { rowInOrganization } from "./tenant-tables.js";
 import { withTransaction } from "./with-transaction.js";
 
 const MESSAGE_COLUMNS: ColumnKinds = {
@@ -54,7 +63,7 @@ export function createMessageRepository(context: SqlContext): MessageRepository 
 
   /** The filter as a condition, for list/count and for the full-text candidates alike. */
   const condition = (filter: MessageFilter) => (eb: ExpressionBuilder<Database, "messages">) => {
-    const tests = [];
+    const tests: Expression<SqlBool>[] = [eb("messages.organization_id", "=", currentOrganization())];
     if (filter.agent_id !== undefined) tests.push(eb("messages.agent_id", "=", filter.agent_id));
     if (filter.conversation_id === null) tests.push(eb("messages.conversation_id", "is", null));
     else if (filter.conversation_id !== undefined) {
@@ -101,6 +110,7 @@ export function createMessageRepository(context: SqlContext): MessageRepository 
         "in",
         hits.map((hit) => Number(hit.sequence_id)),
       )
+      .where("organization_id", "=", currentOrganization())
       .execute();
     const bySequence = new Map(rows.map((row) => [Number(row.sequence_id), decode(row)]));
     return hits.flatMap((hit) => {
@@ -120,6 +130,7 @@ export function createMessageRepository(context: SqlContext): MessageRepository 
   return {
     async append(messages) {
       if (messages.length === 0) return [];
+      const organization = currentOrganization();
       return withTransaction(db, async (tx) => {
         const stored: Message[] = [];
         // One insert per message, so sequence ids follow the given order on every dialect.
@@ -127,6 +138,7 @@ export function createMessageRepository(context: SqlContext): MessageRepository 
           const values = {
             ...encodeColumns(MESSAGE_COLUMNS, message, dialect),
             text: messageSearchText(message),
+            organization_id: organization,
           };
           const row = await tx
             .insertInto("messages")
@@ -144,6 +156,7 @@ export function createMessageRepository(context: SqlContext): MessageRepository 
         .selectFrom("messages")
         .select(READ_COLUMNS)
         .where("id", "=", id)
+        .where("organization_id", "=", currentOrganization())
         .executeTakeFirst();
       return row === undefined ? undefined : decode(row);
     },
@@ -154,6 +167,7 @@ export function createMessageRepository(context: SqlContext): MessageRepository 
         .selectFrom("messages")
         .select(READ_COLUMNS)
         .where("id", "in", [...new Set(ids)])
+        .where("organization_id", "=", currentOrganization())
         .execute();
       const byId = new Map(rows.map((row) => [row.id, decode(row)]));
       return ids.flatMap((id) => byId.get(id) ?? []);
@@ -175,7 +189,8 @@ export function createMessageRepository(context: SqlContext): MessageRepository 
         let select = db
           .selectFrom("message_counts")
           .select((eb) => eb.fn.sum<number | string | null>("count").as("count"))
-          .where("agent_id", "=", query.agent_id);
+          .where("agent_id", "=", query.agent_id)
+          .where(rowInOrganization("agents", query.agent_id, currentOrganization()));
         if (query.conversation_id !== undefined) {
           select = select.where("conversation_key", "=", query.conversation_id ?? "");
         }
@@ -188,8 +203,14 @@ export function createMessageRepository(context: SqlContext): MessageRepository 
     },
 
     async update(id, patch) {
+      const organization = currentOrganization();
       return withTransaction(db, async (tx) => {
-        const row = await tx.selectFrom("messages").selectAll().where("id", "=", id).executeTakeFirst();
+        const row = await tx
+          .selectFrom("messages")
+          .selectAll()
+          .where("id", "=", id)
+          .where("organization_id", "=", organization)
+          .executeTakeFirst();
         if (row === undefined) return undefined;
         const updated: Message = { ...decode(row), ...definedFields(patch) };
         const text = messageSearchText(updated);
@@ -238,6 +259,7 @@ export function createMessageRepository(context: SqlContext): MessageRepository 
 
     async setEmbeddings(items) {
       if (items.length === 0) return;
+      const organization = currentOrganization();
       await withTransaction(db, async (tx) => {
         for (let start = 0; start < items.length; start += EMBEDDING_CHUNK) {
           const chunk = items.slice(start, start + EMBEDDING_CHUNK);
@@ -249,6 +271,7 @@ export function createMessageRepository(context: SqlContext): MessageRepository 
               "in",
               chunk.map((item) => item.id),
             )
+            .where("organization_id", "=", organization)
             .execute();
           const byId = new Map(rows.map((row) => [row.id, row]));
           const old = rows.flatMap((row) =>

@@ -1,6 +1,8 @@
 import { type Expression, type SelectQueryBuilder, type SqlBool, sql } from "kysely";
 import type { PageQuery, SortOrder } from "../../domain/index.js";
+import { currentOrganization } from "../tenancy.js";
 import type { SqlDb } from "./dialect.js";
+import { isTenantTable } from "./tenant-tables.js";
 
 /** How a list is ordered and how a cursor id is resolved to a position in that order. */
 export interface CursorSpec {
@@ -60,9 +62,11 @@ export async function listPage<DB, TB extends keyof DB, O>(
 async function cursorValues(db: SqlDb, spec: CursorSpec, id: string): Promise<unknown[] | undefined> {
   const columns = sql.join(spec.keys.map((key) => sql.ref(key)));
   const idColumn = sql.ref(spec.idColumn ?? "id");
+  // Another organization's row is no cursor of this list (its position is not the caller's business).
+  const scope = isTenantTable(spec.table) ? sql` and organization_id = ${currentOrganization()}` : sql``;
   const result = await sql<
     Record<string, unknown>
-  >`select ${columns} from ${sql.table(spec.table)} where ${idColumn} = ${id}`.execute(db);
+  >`select ${columns} from ${sql.table(spec.table)} where ${idColumn} = ${id}${scope}`.execute(db);
   const row = result.rows[0];
   return row === undefined ? undefined : spec.keys.map((key) => row[key]);
 }

@@ -1,6 +1,7 @@
 import type { Expression, ExpressionBuilder, Insertable, SqlBool } from "kysely";
 import type { Passage } from "../../domain/index.js";
 import type { PassageFilter, PassageListQuery, PassageRepository, PassageSearchOptions } from "../store.js";
+import { currentOrganization } from "../tenancy.js";
 import type { PassageVectorRef, PassageWhere, SqlDb } from "./dialect.js";
 import { byCreation, listPage } from "./paging.js";
 import { type ColumnKinds, decodeColumns, encodeColumns } from "./row-codec.js";
@@ -63,6 +64,7 @@ export function createPassageRepository(context: SqlContext): PassageRepository 
       .selectFrom("passages")
       .selectAll()
       .where("rowid", "in", [...rowids])
+      .where("organization_id", "=", currentOrganization())
       .execute()) as PassageRow[];
     const passages =
       options.withEmbeddings === false
@@ -84,6 +86,7 @@ export function createPassageRepository(context: SqlContext): PassageRepository 
   return {
     async insert(passages) {
       if (passages.length === 0) return [];
+      const organization = currentOrganization();
       await withTransaction(db, async (tx) => {
         for (let start = 0; start < passages.length; start += INSERT_CHUNK) {
           const chunk = passages.slice(start, start + INSERT_CHUNK);
@@ -94,6 +97,7 @@ export function createPassageRepository(context: SqlContext): PassageRepository 
                 (passage) =>
                   ({
                     ...encodeColumns(PASSAGE_COLUMNS, passage, dialect),
+                    organization_id: organization,
                     embedding_dim:
                       passage.embedding === null || passage.embedding.length === 0
                         ? null
@@ -124,9 +128,12 @@ export function createPassageRepository(context: SqlContext): PassageRepository 
     },
 
     async get(id) {
-      const row = (await db.selectFrom("passages").selectAll().where("id", "=", id).executeTakeFirst()) as
-        | PassageRow
-        | undefined;
+      const row = (await db
+        .selectFrom("passages")
+        .selectAll()
+        .where("id", "=", id)
+        .where("organization_id", "=", currentOrganization())
+        .executeTakeFirst()) as PassageRow | undefined;
       return row === undefined ? undefined : (await hydrate(db, [row]))[0];
     },
 
@@ -136,6 +143,7 @@ export function createPassageRepository(context: SqlContext): PassageRepository 
         .selectFrom("passages")
         .selectAll("passages")
         .where("passages.archive_id", "in", [...query.archive_ids])
+        .where("passages.organization_id", "=", currentOrganization())
         .where("passages.is_deleted", "=", dialect.encodeBool(false));
       if (query.search) {
         const text = query.search;
@@ -151,6 +159,7 @@ export function createPassageRepository(context: SqlContext): PassageRepository 
         .selectFrom("passages")
         .select((eb) => eb.fn.countAll().as("count"))
         .where("archive_id", "in", [...archiveIds])
+        .where("organization_id", "=", currentOrganization())
         .where("is_deleted", "=", dialect.encodeBool(false))
         .executeTakeFirst();
       return toCount(row?.count);
@@ -162,17 +171,27 @@ export function createPassageRepository(context: SqlContext): PassageRepository 
         .selectFrom("passage_tags")
         .select("tag")
         .distinct()
-        .where("archive_id", "in", [...archiveIds])
+        .where("archive_id", "in", (eb) =>
+          eb
+            .selectFrom("archives")
+            .select("archives.id")
+            .where("archives.id", "in", [...archiveIds])
+            .where("archives.organization_id", "=", currentOrganization()),
+        )
         .orderBy("tag")
         .execute();
       return rows.map((row) => row.tag);
     },
 
     async delete(id) {
+      const organization = currentOrganization();
       return withTransaction(db, async (tx) => {
-        const row = (await tx.selectFrom("passages").selectAll().where("id", "=", id).executeTakeFirst()) as
-          | PassageRow
-          | undefined;
+        const row = (await tx
+          .selectFrom("passages")
+          .selectAll()
+          .where("id", "=", id)
+          .where("organization_id", "=", organization)
+          .executeTakeFirst()) as PassageRow | undefined;
         if (row === undefined) return false;
         await removeVectorsAndTags(tx, [row]);
         await tx.deleteFrom("passages").where("id", "=", id).execute();
@@ -181,10 +200,14 @@ export function createPassageRepository(context: SqlContext): PassageRepository 
     },
 
     async setEmbedding(id, embedding, config) {
+      const organization = currentOrganization();
       await withTransaction(db, async (tx) => {
-        const row = (await tx.selectFrom("passages").selectAll().where("id", "=", id).executeTakeFirst()) as
-          | PassageRow
-          | undefined;
+        const row = (await tx
+          .selectFrom("passages")
+          .selectAll()
+          .where("id", "=", id)
+          .where("organization_id", "=", organization)
+          .executeTakeFirst()) as PassageRow | undefined;
         if (row === undefined) return;
         const old = vectorRef(row);
         if (old !== undefined) await dialect.deletePassageVectors(tx, [old]);
@@ -245,6 +268,7 @@ export function createPassageRepository(context: SqlContext): PassageRepository 
       const tests: Expression<SqlBool>[] = [
         scope.length === 0 ? matchesNothing : scope.length === 1 ? scope[0]! : eb.or(scope),
         eb("passages.is_deleted", "=", dialect.encodeBool(false)),
+        eb("passages.organization_id", "=", currentOrganization()),
       ];
       const tags = [...new Set(filter.tags ?? [])];
       const mode = filter.tag_match_mode === "all" ? "all" : "any";

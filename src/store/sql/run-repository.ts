@@ -1,6 +1,7 @@
 import type { Insertable, Updateable } from "kysely";
 import { type Run, StopReasonSchema } from "../../domain/index.js";
 import type { RunListQuery, RunRepository } from "../store.js";
+import { currentOrganization } from "../tenancy.js";
 import { byCreation, listPage } from "./paging.js";
 import { type ColumnKinds, decodeColumns, encodeColumns } from "./row-codec.js";
 import { matchesNothing, type SqlContext } from "./sql-context.js";
@@ -35,18 +36,29 @@ export function createRunRepository(context: SqlContext): RunRepository {
     async create(run) {
       await db
         .insertInto("runs")
-        .values(encodeColumns(RUN_COLUMNS, run, dialect) as Insertable<RunsTable>)
+        .values({
+          ...encodeColumns(RUN_COLUMNS, run, dialect),
+          organization_id: currentOrganization(),
+        } as Insertable<RunsTable>)
         .execute();
       return run;
     },
 
     async get(id) {
-      const row = await db.selectFrom("runs").selectAll().where("id", "=", id).executeTakeFirst();
+      const row = await db
+        .selectFrom("runs")
+        .selectAll()
+        .where("id", "=", id)
+        .where("organization_id", "=", currentOrganization())
+        .executeTakeFirst();
       return row === undefined ? undefined : decode(row);
     },
 
     async list(query: RunListQuery) {
-      let select = db.selectFrom("runs").selectAll("runs");
+      let select = db
+        .selectFrom("runs")
+        .selectAll("runs")
+        .where("runs.organization_id", "=", currentOrganization());
       if (query.agent_id !== undefined) select = select.where("runs.agent_id", "=", query.agent_id);
       if (query.agent_ids !== undefined) {
         select =
@@ -79,9 +91,22 @@ export function createRunRepository(context: SqlContext): RunRepository {
         .updateTable("runs")
         .set(values as Updateable<RunsTable>)
         .where("id", "=", id)
+        .where("organization_id", "=", currentOrganization())
         .returningAll()
         .executeTakeFirst();
       return row === undefined ? undefined : decode(row);
+    },
+
+    async listUnfinishedInAllOrganizations(limit) {
+      const rows = await db
+        .selectFrom("runs")
+        .selectAll()
+        .where("status", "in", [...UNFINISHED])
+        .orderBy("created_at")
+        .orderBy("id")
+        .limit(Math.max(0, limit))
+        .execute();
+      return rows.map((row) => ({ run: decode(row), organization_id: row.organization_id }));
     },
 
     /**

@@ -1,11 +1,13 @@
 import type { Insertable } from "kysely";
 import { notFound, ReverieError, type Source } from "../../domain/index.js";
 import type { SourceListQuery, SourceRepository } from "../store.js";
+import { currentOrganization } from "../tenancy.js";
 import { deletePassagesOf } from "./file-repository.js";
 import { byCreation, listPage } from "./paging.js";
 import { type ColumnKinds, decodeColumns, encodeColumns } from "./row-codec.js";
 import { type SqlContext, toCount, updateStamped } from "./sql-context.js";
 import type { SourcesTable } from "./tables.js";
+import { rowInOrganization } from "./tenant-tables.js";
 import { withTransaction } from "./with-transaction.js";
 
 const SOURCE_COLUMNS: ColumnKinds = {
@@ -24,7 +26,7 @@ const SOURCE_COLUMNS: ColumnKinds = {
 const nameConflict = (name: string, cause: unknown) =>
   new ReverieError("conflict", `A folder named '${name}' already exists`, { cause });
 
-/** Folders (`sources`) and their attachment to agents (`sources_agents`). */
+/** Folders (`sources`), unique by name within an organization, and their attachment to agents (`sources_agents`). */
 export function createSourceRepository(context: SqlContext): SourceRepository {
   const { db, dialect } = context;
   const decode = (row: object): Source => ({
@@ -40,7 +42,10 @@ export function createSourceRepository(context: SqlContext): SourceRepository {
       try {
         await db
           .insertInto("sources")
-          .values(encodeColumns(SOURCE_COLUMNS, source, dialect) as Insertable<SourcesTable>)
+          .values({
+            ...encodeColumns(SOURCE_COLUMNS, source, dialect),
+            organization_id: currentOrganization(),
+          } as Insertable<SourcesTable>)
           .execute();
       } catch (error) {
         if (dialect.isUniqueViolation(error)) throw nameConflict(source.name, error);
@@ -50,17 +55,30 @@ export function createSourceRepository(context: SqlContext): SourceRepository {
     },
 
     async get(id) {
-      const row = await db.selectFrom("sources").selectAll().where("id", "=", id).executeTakeFirst();
+      const row = await db
+        .selectFrom("sources")
+        .selectAll()
+        .where("id", "=", id)
+        .where("organization_id", "=", currentOrganization())
+        .executeTakeFirst();
       return row === undefined ? undefined : decode(row);
     },
 
     async getByName(name) {
-      const row = await db.selectFrom("sources").selectAll().where("name", "=", name).executeTakeFirst();
+      const row = await db
+        .selectFrom("sources")
+        .selectAll()
+        .where("name", "=", name)
+        .where("organization_id", "=", currentOrganization())
+        .executeTakeFirst();
       return row === undefined ? undefined : decode(row);
     },
 
     async list(query: SourceListQuery) {
-      let select = db.selectFrom("sources").selectAll("sources");
+      let select = db
+        .selectFrom("sources")
+        .selectAll("sources")
+        .where("sources.organization_id", "=", currentOrganization());
       if (query.name !== undefined) select = select.where("sources.name", "=", query.name);
       const rows = await listPage(db, select, query, byCreation("sources"));
       return rows.map(decode);
@@ -70,6 +88,7 @@ export function createSourceRepository(context: SqlContext): SourceRepository {
       const row = await db
         .selectFrom("sources")
         .select((eb) => eb.fn.countAll().as("count"))
+        .where("organization_id", "=", currentOrganization())
         .executeTakeFirst();
       return toCount(row?.count);
     },
@@ -85,7 +104,15 @@ export function createSourceRepository(context: SqlContext): SourceRepository {
     },
 
     async delete(id) {
+      const organization = currentOrganization();
       return withTransaction(db, async (tx) => {
+        const owned = await tx
+          .selectFrom("sources")
+          .select("id")
+          .where("id", "=", id)
+          .where("organization_id", "=", organization)
+          .executeTakeFirst();
+        if (owned === undefined) return false;
         // Passages hold their vectors in the dialect's indexes: they go first, through the dialect.
         await deletePassagesOf(context, tx, "source_id", id);
         const fileIds = (await tx.selectFrom("files").select("id").where("source_id", "=", id).execute()).map(
@@ -103,14 +130,21 @@ export function createSourceRepository(context: SqlContext): SourceRepository {
     },
 
     async attach(agentId, sourceId, now) {
+      const organization = currentOrganization();
       await withTransaction(db, async (tx) => {
         const source = await tx
           .selectFrom("sources")
           .select("id")
           .where("id", "=", sourceId)
+          .where("organization_id", "=", organization)
           .executeTakeFirst();
         if (source === undefined) throw notFound("Folder", sourceId);
-        const agent = await tx.selectFrom("agents").select("id").where("id", "=", agentId).executeTakeFirst();
+        const agent = await tx
+          .selectFrom("agents")
+          .select("id")
+          .where("id", "=", agentId)
+          .where("organization_id", "=", organization)
+          .executeTakeFirst();
         if (agent === undefined) throw notFound("Agent", agentId);
         await tx
           .insertInto("sources_agents")
@@ -121,7 +155,15 @@ export function createSourceRepository(context: SqlContext): SourceRepository {
     },
 
     async detach(agentId, sourceId) {
+      const organization = currentOrganization();
       return withTransaction(db, async (tx) => {
+        const agent = await tx
+          .selectFrom("agents")
+          .select("id")
+          .where("id", "=", agentId)
+          .where("organization_id", "=", organization)
+          .executeTakeFirst();
+        if (agent === undefined) return false;
         await tx
           .deleteFrom("files_agents")
           .where("agent_id", "=", agentId)
@@ -142,6 +184,7 @@ export function createSourceRepository(context: SqlContext): SourceRepository {
         .innerJoin("sources", "sources.id", "sources_agents.source_id")
         .selectAll("sources")
         .where("sources_agents.agent_id", "=", agentId)
+        .where("sources.organization_id", "=", currentOrganization())
         .orderBy("sources_agents.created_at")
         .orderBy("sources.id")
         .execute();
@@ -152,7 +195,8 @@ export function createSourceRepository(context: SqlContext): SourceRepository {
       const select = db
         .selectFrom("sources_agents")
         .select("sources_agents.agent_id")
-        .where("sources_agents.source_id", "=", sourceId);
+        .where("sources_agents.source_id", "=", sourceId)
+        .where(rowInOrganization("sources", sourceId, currentOrganization()));
       const rows = await listPage(
         db,
         select,

@@ -1,5 +1,6 @@
 import { type SqlBool, sql, type Updateable } from "kysely";
 import type { Clock, IdGenerator } from "../../domain/index.js";
+import { currentOrganization } from "../tenancy.js";
 import type { SqlDb, SqlDialect } from "./dialect.js";
 import { type ColumnKinds, encodeColumns } from "./row-codec.js";
 import type { ArchivesTable } from "./tables.js";
@@ -27,11 +28,11 @@ export function toCount(raw: unknown): number {
 /** A condition no row satisfies: what `column in ()` (an empty list, invalid SQL) should mean. */
 export const matchesNothing = sql<SqlBool>`1 = 0`;
 
-/** Tables whose rows carry `updated_at` and are patched by id. */
+/** Tenant tables whose rows carry `updated_at` and are patched by id. */
 type StampedTable = "archives" | "conversations" | "files" | "sources";
 
 /**
- * Applies a patch to the row with `id`, stamping `updated_at` unless the patch sets it, and returns the
+ * Applies a patch to the row with `id` of the current organization, stamping `updated_at` unless the patch sets it, and returns the
  * updated row in the same statement (undefined when there is no such row).
  */
 export async function updateStamped(
@@ -47,6 +48,7 @@ export async function updateStamped(
     .updateTable(table as "archives")
     .set(encodeColumns(columns, values, context.dialect) as Updateable<ArchivesTable>)
     .where("id", "=", id)
+    .where("organization_id", "=", currentOrganization())
     .returningAll()
     .executeTakeFirst();
   return row as Record<string, unknown> | undefined;

@@ -1,6 +1,7 @@
 import type { Insertable, Updateable } from "kysely";
 import type { Step } from "../../domain/index.js";
 import type { StepListQuery, StepRepository } from "../store.js";
+import { currentOrganization } from "../tenancy.js";
 import { byCreation, listPage } from "./paging.js";
 import { type ColumnKinds, decodeColumns, encodeColumns } from "./row-codec.js";
 import type { SqlContext } from "./sql-context.js";
@@ -42,18 +43,29 @@ export function createStepRepository(context: SqlContext): StepRepository {
     async create(step) {
       await db
         .insertInto("steps")
-        .values(encodeColumns(STEP_COLUMNS, step, dialect) as Insertable<StepsTable>)
+        .values({
+          ...encodeColumns(STEP_COLUMNS, step, dialect),
+          organization_id: currentOrganization(),
+        } as Insertable<StepsTable>)
         .execute();
       return step;
     },
 
     async get(id) {
-      const row = await db.selectFrom("steps").selectAll().where("id", "=", id).executeTakeFirst();
+      const row = await db
+        .selectFrom("steps")
+        .selectAll()
+        .where("id", "=", id)
+        .where("organization_id", "=", currentOrganization())
+        .executeTakeFirst();
       return row === undefined ? undefined : decode(row);
     },
 
     async list(query: StepListQuery) {
-      let select = db.selectFrom("steps").selectAll("steps");
+      let select = db
+        .selectFrom("steps")
+        .selectAll("steps")
+        .where("steps.organization_id", "=", currentOrganization());
       if (query.agent_id !== undefined) select = select.where("steps.agent_id", "=", query.agent_id);
       if (query.run_id !== undefined) select = select.where("steps.run_id", "=", query.run_id);
       if (query.model !== undefined) select = select.where("steps.model", "=", query.model);
@@ -75,6 +87,7 @@ export function createStepRepository(context: SqlContext): StepRepository {
         .updateTable("steps")
         .set(values as Updateable<StepsTable>)
         .where("id", "=", id)
+        .where("organization_id", "=", currentOrganization())
         .returningAll()
         .executeTakeFirst();
       return row === undefined ? undefined : decode(row);

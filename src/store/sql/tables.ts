@@ -13,6 +13,8 @@ export type Bool = boolean | number;
 export type Timestamp = string | Date;
 
 export interface AgentsTable {
+  /** The owning organization (see `tenancy.ts`). */
+  organization_id: string;
   id: string;
   name: string;
   agent_type: string;
@@ -55,6 +57,8 @@ export interface AgentTagsTable {
 }
 
 export interface BlocksTable {
+  /** The owning organization (see `tenancy.ts`). */
+  organization_id: string;
   id: string;
   label: string;
   value: string;
@@ -81,6 +85,8 @@ export interface BlocksAgentsTable {
 }
 
 export interface BlockRevisionsTable {
+  /** The owning organization: revisions outlive their block. */
+  organization_id: string;
   id: string;
   block_id: string;
   seq: number;
@@ -99,6 +105,8 @@ export interface BlockRevisionsTable {
 }
 
 export interface ToolsTable {
+  /** The owning organization (see `tenancy.ts`). */
+  organization_id: string;
   id: string;
   name: string;
   description: string | null;
@@ -128,6 +136,8 @@ export interface ToolsAgentsTable {
 }
 
 export interface MessagesTable {
+  /** The owning organization (see `tenancy.ts`). */
+  organization_id: string;
   /** Monotonic position over the whole store (INTEGER PRIMARY KEY / BIGSERIAL). */
   sequence_id: Generated<number>;
   id: string;
@@ -171,6 +181,8 @@ export interface MessageCountsTable {
 }
 
 export interface ArchivesTable {
+  /** The owning organization (see `tenancy.ts`). */
+  organization_id: string;
   id: string;
   name: string;
   description: string | null;
@@ -189,6 +201,8 @@ export interface ArchivesAgentsTable {
 }
 
 export interface PassagesTable {
+  /** The owning organization (see `tenancy.ts`). */
+  organization_id: string;
   /** Integer row id: the key of the vector and full-text indexes. */
   rowid: Generated<number>;
   id: string;
@@ -217,6 +231,8 @@ export interface PassageTagsTable {
 }
 
 export interface RunsTable {
+  /** The owning organization (see `tenancy.ts`). */
+  organization_id: string;
   id: string;
   agent_id: string;
   conversation_id: string | null;
@@ -234,6 +250,8 @@ export interface RunsTable {
 }
 
 export interface StepsTable {
+  /** The owning organization (see `tenancy.ts`). */
+  organization_id: string;
   id: string;
   agent_id: string;
   run_id: string;
@@ -260,6 +278,8 @@ export interface StepsTable {
 }
 
 export interface ConversationsTable {
+  /** The owning organization (see `tenancy.ts`). */
+  organization_id: string;
   id: string;
   agent_id: string;
   description: string | null;
@@ -280,6 +300,8 @@ export interface ConversationsTable {
 }
 
 export interface IdentitiesTable {
+  /** The owning organization (see `tenancy.ts`). */
+  organization_id: string;
   id: string;
   identifier_key: string;
   name: string;
@@ -300,6 +322,8 @@ export interface IdentitiesBlocksTable {
 }
 
 export interface GroupsTable {
+  /** The owning organization (see `tenancy.ts`). */
+  organization_id: string;
   id: string;
   manager_type: string;
   description: string;
@@ -324,6 +348,8 @@ export interface GroupsAgentsTable {
 }
 
 export interface JobsTable {
+  /** The owning organization (see `tenancy.ts`). */
+  organization_id: string;
   id: string;
   kind: string;
   payload: Json;
@@ -345,6 +371,8 @@ export interface JobsTable {
 }
 
 export interface SourcesTable {
+  /** The owning organization (see `tenancy.ts`). */
+  organization_id: string;
   id: string;
   name: string;
   description: string | null;
@@ -364,6 +392,8 @@ export interface SourcesAgentsTable {
 }
 
 export interface FilesTable {
+  /** The owning organization (see `tenancy.ts`). */
+  organization_id: string;
   id: string;
   source_id: string;
   file_name: string;
@@ -402,6 +432,14 @@ export interface FilesAgentsTable {
   updated_at: Timestamp;
 }
 
+/** Tenants: every API key, and every row of a tenant table, belongs to one. */
+export interface OrganizationsTable {
+  id: string;
+  name: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 /** Applied migrations, one row per migration name. */
 export interface MigrationsTable {
   name: string;
@@ -409,6 +447,7 @@ export interface MigrationsTable {
 }
 
 export interface Database {
+  organizations: OrganizationsTable;
   agents: AgentsTable;
   agent_tags: AgentTagsTable;
   blocks: BlocksTable;

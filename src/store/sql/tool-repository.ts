@@ -1,10 +1,12 @@
 import type { Insertable, Updateable } from "kysely";
 import { notFound, ReverieError, type Tool } from "../../domain/index.js";
 import type { ToolListQuery, ToolRepository } from "../store.js";
+import { currentOrganization } from "../tenancy.js";
 import { byCreation, listPage } from "./paging.js";
 import { type ColumnKinds, decodeColumns, encodeColumns } from "./row-codec.js";
 import { matchesNothing, nowIso, type SqlContext } from "./sql-context.js";
 import type { ToolsTable } from "./tables.js";
+import { rowInOrganization } from "./tenant-tables.js";
 import { withTransaction } from "./with-transaction.js";
 
 const TOOL_COLUMNS: ColumnKinds = {
@@ -30,7 +32,7 @@ const TOOL_COLUMNS: ColumnKinds = {
   updated_at: "timestamp",
 };
 
-/** Tools, unique by name, and their attachment to agents (`tools_agents`, ordered by `position`). */
+/** Tools, unique by name within an organization, and their attachment to agents (`tools_agents`, ordered by `position`). */
 export function createToolRepository(context: SqlContext): ToolRepository {
   const { db, dialect } = context;
 
@@ -47,7 +49,7 @@ export function createToolRepository(context: SqlContext): ToolRepository {
     new ReverieError("conflict", `A tool named '${name}' already exists`, { cause });
 
   const filtered = (query: ToolListQuery) => {
-    let select = db.selectFrom("tools");
+    let select = db.selectFrom("tools").where("tools.organization_id", "=", currentOrganization());
     if (query.name !== undefined) select = select.where("tools.name", "=", query.name);
     if (query.names !== undefined) {
       select =
@@ -80,7 +82,7 @@ export function createToolRepository(context: SqlContext): ToolRepository {
       try {
         await db
           .insertInto("tools")
-          .values(encode(tool) as Insertable<ToolsTable>)
+          .values({ ...encode(tool), organization_id: currentOrganization() } as Insertable<ToolsTable>)
           .execute();
       } catch (error) {
         if (dialect.isUniqueViolation(error)) throw nameConflict(tool.name, error);
@@ -93,20 +95,32 @@ export function createToolRepository(context: SqlContext): ToolRepository {
       const { id: _id, created_at: _createdAt, ...replaced } = encode(tool);
       const row = await db
         .insertInto("tools")
-        .values(encode(tool) as Insertable<ToolsTable>)
-        .onConflict((conflict) => conflict.column("name").doUpdateSet(replaced as Updateable<ToolsTable>))
+        .values({ ...encode(tool), organization_id: currentOrganization() } as Insertable<ToolsTable>)
+        .onConflict((conflict) =>
+          conflict.columns(["organization_id", "name"]).doUpdateSet(replaced as Updateable<ToolsTable>),
+        )
         .returningAll()
         .executeTakeFirstOrThrow();
       return decode(row);
     },
 
     async get(id) {
-      const row = await db.selectFrom("tools").selectAll().where("id", "=", id).executeTakeFirst();
+      const row = await db
+        .selectFrom("tools")
+        .selectAll()
+        .where("id", "=", id)
+        .where("organization_id", "=", currentOrganization())
+        .executeTakeFirst();
       return row === undefined ? undefined : decode(row);
     },
 
     async getByName(name) {
-      const row = await db.selectFrom("tools").selectAll().where("name", "=", name).executeTakeFirst();
+      const row = await db
+        .selectFrom("tools")
+        .selectAll()
+        .where("name", "=", name)
+        .where("organization_id", "=", currentOrganization())
+        .executeTakeFirst();
       return row === undefined ? undefined : decode(row);
     },
 
@@ -122,6 +136,7 @@ export function createToolRepository(context: SqlContext): ToolRepository {
           .updateTable("tools")
           .set(values as Updateable<ToolsTable>)
           .where("id", "=", id)
+          .where("organization_id", "=", currentOrganization())
           .returningAll()
           .executeTakeFirst();
         return row === undefined ? undefined : decode(row);
@@ -132,7 +147,15 @@ export function createToolRepository(context: SqlContext): ToolRepository {
     },
 
     async delete(id) {
+      const organization = currentOrganization();
       return withTransaction(db, async (tx) => {
+        const owned = await tx
+          .selectFrom("tools")
+          .select("id")
+          .where("id", "=", id)
+          .where("organization_id", "=", organization)
+          .executeTakeFirst();
+        if (owned === undefined) return false;
         await tx.deleteFrom("tools_agents").where("tool_id", "=", id).execute();
         const result = await tx.deleteFrom("tools").where("id", "=", id).executeTakeFirst();
         return Number(result.numDeletedRows) > 0;
@@ -145,16 +168,28 @@ export function createToolRepository(context: SqlContext): ToolRepository {
         .innerJoin("tools", "tools.id", "tools_agents.tool_id")
         .selectAll("tools")
         .where("tools_agents.agent_id", "=", agentId)
+        .where("tools.organization_id", "=", currentOrganization())
         .orderBy("tools_agents.position")
         .execute();
       return rows.map(decode);
     },
 
     async attach(agentId, toolId) {
+      const organization = currentOrganization();
       await withTransaction(db, async (tx) => {
-        const tool = await tx.selectFrom("tools").select("id").where("id", "=", toolId).executeTakeFirst();
+        const tool = await tx
+          .selectFrom("tools")
+          .select("id")
+          .where("id", "=", toolId)
+          .where("organization_id", "=", organization)
+          .executeTakeFirst();
         if (tool === undefined) throw notFound("Tool", toolId);
-        const agent = await tx.selectFrom("agents").select("id").where("id", "=", agentId).executeTakeFirst();
+        const agent = await tx
+          .selectFrom("agents")
+          .select("id")
+          .where("id", "=", agentId)
+          .where("organization_id", "=", organization)
+          .executeTakeFirst();
         if (agent === undefined) throw notFound("Agent", agentId);
         const last = await tx
           .selectFrom("tools_agents")
@@ -176,6 +211,7 @@ export function createToolRepository(context: SqlContext): ToolRepository {
         .deleteFrom("tools_agents")
         .where("agent_id", "=", agentId)
         .where("tool_id", "=", toolId)
+        .where(rowInOrganization("agents", agentId, currentOrganization()))
         .executeTakeFirst();
       return Number(result.numDeletedRows) > 0;
     },

@@ -1,7 +1,15 @@
+import { TENANCY_MIGRATION } from "./migrations-tenancy.js";
+
 /** A named schema change: its statements run in order, in the same write transaction as its record. */
 export interface SqliteMigration {
   name: string;
   statements: readonly string[];
+  /**
+   * Run with foreign keys off, as SQLite's procedure for rebuilding a referenced table requires (dropping
+   * it would otherwise cascade into the rows that reference it); every reference is checked before the
+   * migration commits.
+   */
+  foreignKeysOff?: boolean;
 }
 
 /** Keeps an FTS5 external-content table in sync with its content table through triggers. */
@@ -271,6 +279,7 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
     name: "0005_passage_search_scope",
     statements: ["CREATE INDEX passages_scope ON passages (archive_id, is_deleted, embedding_dim)"],
   },
+  TENANCY_MIGRATION,
   {
     // Block history operations: how each revision came about (restore, undo and redo write revisions
     // too) and the undo/redo stacks after it, so undo and redo read one revision instead of replaying

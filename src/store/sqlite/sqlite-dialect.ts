@@ -3,7 +3,7 @@ import { ReverieError } from "../../domain/index.js";
 import type { SqlDb, SqlDialect } from "../sql/dialect.js";
 import type { Database } from "../sql/tables.js";
 import { ftsTermsQuery, ftsWords, toFts5Query } from "./fts-query.js";
-import { SQLITE_MIGRATIONS } from "./migrations.js";
+import { SQLITE_MIGRATIONS, type SqliteMigration } from "./migrations.js";
 import {
   coversEveryPassage,
   deleteVectors,
@@ -116,23 +116,48 @@ export const sqliteDialect: SqlDialect = {
 
 /**
  * Applies the pending migrations in one IMMEDIATE transaction, so that of two processes opening a new
- * file at once, one migrates and the other then finds everything applied.
+ * file at once, one migrates and the other then finds everything applied. When a pending migration
+ * rebuilds a referenced table, foreign keys are off for the run (the pragma cannot change inside a
+ * transaction) and every reference is checked before the commit.
  */
-async function migrateSqlite(db: Kysely<Database>): Promise<void> {
-  await db.transaction().execute(async (tx) => {
-    await sql`create table if not exists reverie_migrations (name text primary key, applied_at text not null)`.execute(
-      tx,
-    );
-    const applied = new Set(
-      (await tx.selectFrom("reverie_migrations").select("name").execute()).map((row) => row.name),
-    );
-    for (const migration of SQLITE_MIGRATIONS) {
-      if (applied.has(migration.name)) continue;
-      for (const statement of migration.statements) await sql.raw(statement).execute(tx);
-      await tx
-        .insertInto("reverie_migrations")
-        .values({ name: migration.name, applied_at: new Date().toISOString() })
-        .execute();
-    }
-  });
+export async function migrateSqlite(
+  db: Kysely<Database>,
+  migrations: readonly SqliteMigration[] = SQLITE_MIGRATIONS,
+): Promise<void> {
+  const before = await appliedMigrations(db).catch(() => new Set<string>());
+  const foreignKeysOff = migrations.some(
+    (migration) => migration.foreignKeysOff && !before.has(migration.name),
+  );
+  if (foreignKeysOff) await sql`pragma foreign_keys = off`.execute(db);
+  try {
+    await db.transaction().execute(async (tx) => {
+      await sql`create table if not exists reverie_migrations (name text primary key, applied_at text not null)`.execute(
+        tx,
+      );
+      const applied = await appliedMigrations(tx);
+      for (const migration of migrations) {
+        if (applied.has(migration.name)) continue;
+        for (const statement of migration.statements) await sql.raw(statement).execute(tx);
+        await tx
+          .insertInto("reverie_migrations")
+          .values({ name: migration.name, applied_at: new Date().toISOString() })
+          .execute();
+      }
+      if (foreignKeysOff) {
+        const broken = await sql<{ table: string }>`pragma foreign_key_check`.execute(tx);
+        if (broken.rows.length > 0) {
+          throw new Error(
+            `Migration left ${broken.rows.length} broken references (first in ${broken.rows[0]?.table}); nothing was changed`,
+          );
+        }
+      }
+    });
+  } finally {
+    if (foreignKeysOff) await sql`pragma foreign_keys = on`.execute(db);
+  }
+}
+
+async function appliedMigrations(db: SqlDb): Promise<Set<string>> {
+  const rows = await db.selectFrom("reverie_migrations").select("name").execute();
+  return new Set(rows.map((row) => row.name));
 }

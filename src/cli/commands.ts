@@ -1,0 +1,28 @@
+import { exportCommand, importCommand } from "./agent-file.js";
+import { type Command, defineCommand } from "./command.js";
+import { reembedCommand } from "./reembed.js";
+import { serverCommand } from "./server.js";
+
+const versionCommand = defineCommand({
+  name: "version",
+  summary: "Print Reverie's version.",
+  flags: {},
+  async run() {
+    const { REVERIE_VERSION } = await import("../version.js");
+    console.log(REVERIE_VERSION);
+    return 0;
+  },
+});
+
+/**
+ * Every `reverie` subcommand, in the order `reverie --help` lists them. To add one, define it with
+ * `defineCommand` (or `defineGroup` for subcommands) in a module of its own and add it here; the
+ * runner gives it `--help`, flag parsing and readable errors, and test/cli checks its help.
+ */
+export const COMMANDS: Command[] = [
+  serverCommand,
+  importCommand,
+  exportCommand,
+  reembedCommand,
+  versionCommand,
+];

@@ -1,0 +1,105 @@
+import { CliError, defineCommand, UsageError } from "./command.js";
+import { startedByNpm, watchParent } from "./parent-watch.js";
+
+/** Letta's port, kept so that clients configured for Letta find Reverie. */
+export const DEFAULT_PORT = 8283;
+
+/** `reverie server`: the Letta-compatible API (and the web app) until SIGINT or SIGTERM. */
+export const serverCommand = defineCommand({
+  name: "server",
+  summary: "Start the Letta-compatible API server.",
+  description: [
+    "Serves the Letta v1 REST API, the OpenAPI document (/openapi.json) and its reference (/docs).",
+    "Stops cleanly on Ctrl-C (SIGINT) or SIGTERM, and, when started by npm (npm start, npx reverie),",
+    "when npm exits. The database and model providers come from the environment: REVERIE_HOME,",
+    "REVERIE_DATABASE_URL, OPENAI_API_KEY... (see the README).",
+  ].join("\n"),
+  flags: {
+    port: {
+      type: "string",
+      short: "p",
+      description: `port to listen on (default: REVERIE_PORT or ${DEFAULT_PORT}; 0 picks a free port)`,
+    },
+    host: {
+      type: "string",
+      description: "address to bind (default: REVERIE_HOST or 127.0.0.1; 0.0.0.0 for every interface)",
+    },
+  },
+  async run({ flags }) {
+    const port = parsePort(flags.port ?? process.env.REVERIE_PORT ?? String(DEFAULT_PORT));
+    const host = flags.host ?? process.env.REVERIE_HOST ?? "127.0.0.1";
+    const server = await startReverieServer({ port, host }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === "EADDRINUSE") {
+        throw new CliError(`${host}:${port} is already in use (another server?); pick another with --port`);
+      }
+      if (error.code === "EADDRNOTAVAIL" || error.code === "ENOTFOUND") {
+        throw new CliError(`cannot listen on '${host}': no such local address`);
+      }
+      throw error;
+    });
+    console.log(
+      `Reverie ${server.version} listening on ${server.url} (database: ${redact(server.databaseUrl)})`,
+    );
+    const reason = await new Promise<string>((resolve) => {
+      process.once("SIGINT", () => resolve("SIGINT"));
+      process.once("SIGTERM", () => resolve("SIGTERM"));
+      if (startedByNpm()) watchParent(() => resolve("npm exited"));
+    });
+    console.log(`Stopping (${reason})`);
+    await server.close();
+    return 0;
+  },
+});
+
+/** A port number from a flag or the environment; anything else is a usage error. */
+export function parsePort(text: string): number {
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isInteger(port) || port > 65535) {
+    throw new UsageError(`--port must be an integer between 0 and 65535, got '${text}'`);
+  }
+  return port;
+}
+
+/** A server started in this process (also used by `reverie open`). */
+export interface LocalServer {
+  url: string;
+  version: string;
+  databaseUrl: string;
+  close(): Promise<void>;
+}
+
+/** Opens the store from the environment and serves the app on `host:port`. */
+export async function startReverieServer(options: { port: number; host: string }): Promise<LocalServer> {
+  const [{ openReverie }, { createApp }, { startServer }, { REVERIE_VERSION }] = await Promise.all([
+    import("../reverie.js"),
+    import("../server/app.js"),
+    import("../server/serve.js"),
+    import("../version.js"),
+  ]);
+  const reverie = await openReverie();
+  try {
+    const app = createApp({
+      services: reverie.services,
+      registry: reverie.models,
+      version: { letta: "0.16.8", reverie: REVERIE_VERSION },
+    });
+    const server = await startServer({ app, port: options.port, host: options.host });
+    return {
+      url: server.url,
+      version: REVERIE_VERSION,
+      databaseUrl: reverie.databaseUrl,
+      async close() {
+        await server.close();
+        await reverie.close();
+      },
+    };
+  } catch (error) {
+    await reverie.close();
+    throw error;
+  }
+}
+
+/** Hides a password in a database URL before printing it. */
+function redact(url: string): string {
+  return url.replace(/(\/\/[^:/@]+:)[^@]*@/, "$1***@");
+}

@@ -1,0 +1,11 @@
+import { z } from "zod";
+import { TimestampSchema } from "./common.js";
+
+/** A tenant: every API key and every stored object belongs to one organization (Letta's shape). */
+export const OrganizationSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  created_at: TimestampSchema,
+  updated_at: TimestampSchema,
+});
+export type Organization = z.infer<typeof OrganizationSchema>;
