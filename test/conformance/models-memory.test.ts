@@ -89,10 +89,10 @@ describe("conformance: model settings, skills and embeddings", () => {
     expect(other.response_format).toEqual({ type: "json_object" });
     ctx.openai.script.push({ text: "{}" }, { text: "free text" });
     await ctx.client.agents.messages.create(other.id, { messages: [{ role: "user", content: "json" }] });
-    expect((completions(ctx)[1]?.body as Json).response_format).toEqual({ type: "json_object" });
+    expect((completions(ctx)[1]!.body as Json).response_format).toEqual({ type: "json_object" });
     await ctx.client.agents.update(other.id, { response_format: null } as Json);
     await ctx.client.agents.messages.create(other.id, { messages: [{ role: "user", content: "text" }] });
-    expect((completions(ctx)[2]?.body as Json).response_format).toBeUndefined();
+    expect((completions(ctx)[2]!.body as Json).response_format).toBeUndefined();
   });
 
   it("lists the client's skills at the end of the request's system prompt, never in the stored one", async () => {

@@ -123,7 +123,7 @@ describe("conformance: sends", () => {
       override_model: "openai/gpt-4o",
     });
     expect(assistantTexts(response.messages)).toEqual(["from the other model"]);
-    expect((completions(ctx)[0]?.body as { model: string }).model).toBe("gpt-4o");
+    expect((completions(ctx)[0]!.body as { model: string }).model).toBe("gpt-4o");
     const steps = await walk(ctx.client.runs.steps.list(response.usage.run_ids![0]!));
     expect(steps.map((step) => step.model)).toEqual(["gpt-4o"]);
     const unchanged = await ctx.client.agents.retrieve(agent.id);
@@ -132,7 +132,7 @@ describe("conformance: sends", () => {
     // The next request, without an override, is back on the agent's model.
     ctx.openai.script.push({ text: "back" });
     await ctx.client.agents.messages.create(agent.id, { messages: [{ role: "user", content: "again" }] });
-    expect((completions(ctx)[1]?.body as { model: string }).model).toBe("gpt-4o-mini");
+    expect((completions(ctx)[1]!.body as { model: string }).model).toBe("gpt-4o-mini");
 
     for (const handle of ["nosuchprovider/model", "anthropic/claude-sonnet-4-5", "not-a-handle"]) {
       const refused = await ctx.client.agents.messages
