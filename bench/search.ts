@@ -29,6 +29,7 @@ import { type PassageSearchRequest, searchPassages } from "../src/runtime/search
 import type { PassageFilter, Store } from "../src/store/store.js";
 import { fakeEmbed } from "../test/fake-llm/embedder.js";
 import {
+  analyzeTables,
   type BenchStore,
   DEFAULT_POSTGRES_URL,
   openBenchPostgres,
@@ -222,17 +223,8 @@ async function load(store: Store, corpus: Corpus, from: number, size: number, ar
 }
 
 /** Runs ANALYZE on the benchmark's schema. */
-async function analyzeBenchSchema(schema: string): Promise<number> {
-  const client = new pg.Client({ connectionString: postgresUrl });
-  await client.connect();
-  try {
-    const started = performance.now();
-    for (const table of ["passages", "passage_tags", "archives"])
-      await client.query(`ANALYZE "${schema}"."${table}"`);
-    return performance.now() - started;
-  } finally {
-    await client.end();
-  }
+function analyzeBenchSchema(schema: string): Promise<number> {
+  return analyzeTables(postgresUrl, schema, ["passages", "passage_tags", "archives"]);
 }
 
 /** The store's advisory lock key for creating HNSW indexes (src/store/postgres/vector-index.ts). */

@@ -5,8 +5,11 @@
 // agents with 10, 1,000 and 100,000 messages of history and a realistic in-context window (the system
 // message + the last 20 messages; older ones live in recall only, as in Letta).
 //
+// The one-step rows also carry an end-to-end column: the same turn sent over HTTP to the server, which
+// calls the real OpenAI provider against a zero-latency fake OpenAI server (bench/lib/end-to-end-turn.ts).
+//
 // Usage: npx tsx bench/turn-overhead.ts [--turns 200] [--warmup 30] [--sizes 10,1000,100000]
-//          [--backends sqlite,postgres]
+//          [--backends sqlite,postgres] [--no-e2e]
 // PostgreSQL: REVERIE_BENCH_POSTGRES_URL, else postgres://postgres@127.0.0.1:5432/reverie_bench (the
 // benchmark works in a schema of its own, dropped at the end); skipped with a note when unreachable.
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -25,6 +28,7 @@ import {
   openBenchPostgres,
   openBenchSqlite,
 } from "./lib/bench-stores.js";
+import { measureEndToEnd } from "./lib/end-to-end-turn.js";
 import { summarize } from "./lib/latency-stats.js";
 import { countStatements } from "./lib/round-trip-counter.js";
 import { createScriptedProvider, type ScriptedProvider } from "./lib/scripted-provider.js";
@@ -36,6 +40,7 @@ const { values: args } = parseArgs({
     warmup: { type: "string", default: "30" },
     sizes: { type: "string", default: "10,1000,100000" },
     backends: { type: "string", default: "sqlite,postgres" },
+    "no-e2e": { type: "boolean", default: false },
   },
 });
 const turns = Number(args.turns);
@@ -64,6 +69,12 @@ interface Row {
   /** Mean CPU time of this process per turn (the PostgreSQL server's own CPU is not in it). */
   cpu_ms: number;
   sql_per_turn: number;
+  /**
+   * One-step turns end to end: a client over HTTP, the server, the real OpenAI provider and a
+   * zero-latency fake OpenAI server (bench/lib/end-to-end-turn.ts), p50 and p95.
+   */
+  e2e_p50_ms?: number | undefined;
+  e2e_p95_ms?: number | undefined;
 }
 
 /** Keeps the window at the system message + the last WINDOW_TAIL messages, as a summarizer would. */
@@ -176,6 +187,14 @@ async function benchBackend(bench: BenchStore, rows: Row[]): Promise<void> {
         sql_per_turn: measured.statementsPerTurn,
       };
       console.error(`  ${kind}: p50 ${row.p50_ms} ms, p95 ${row.p95_ms} ms, ${row.sql_per_turn} statements`);
+      if (kind === "one-step" && !args["no-e2e"]) {
+        const e2e = summarize(
+          await measureEndToEnd({ store, history, turns, warmup, windowTail: WINDOW_TAIL }),
+        );
+        console.error(`  one-step end to end over HTTP: p50 ${e2e.p50_ms} ms, p95 ${e2e.p95_ms} ms`);
+        rows.push({ ...row, e2e_p50_ms: e2e.p50_ms, e2e_p95_ms: e2e.p95_ms });
+        continue;
+      }
       rows.push(row);
     }
   }

@@ -2,6 +2,7 @@
 # Installs the Debian packages the test suites drive for real, when they are missing:
 #   chromium    browser tests (playwright-core with executablePath /usr/bin/chromium)
 #   bubblewrap  the default tool sandbox backend on Linux
+#   tmux        the pseudo-terminal that drives `reverie chat` in its test
 # Idempotent and fast when everything is present (one dpkg query). Runs `apt-get update` once
 # before installing. Needs root (or sudo); without either it says what to install and fails.
 #
@@ -12,7 +13,7 @@ log() { printf '[install-system-packages] %s\n' "$*" >&2; }
 
 packages=("$@")
 if [ ${#packages[@]} -eq 0 ]; then
-  packages=(chromium bubblewrap)
+  packages=(chromium bubblewrap tmux)
 fi
 
 missing=()

@@ -55,7 +55,9 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
         : { ...env, REVERIE_HOME: options.home, REVERIE_DATABASE_URL: undefined },
     );
   const store = await openStore(databaseUrl);
-  const providers = options.providers ?? providerConfigFromEnv(env);
+  const providers =
+    options.providers ??
+    providerConfigFromEnv(options.home === undefined ? env : { ...env, REVERIE_HOME: options.home });
   const models = createModelRegistry(providers);
   const clock = options.clock ?? systemClock;
   const ids = options.ids ?? randomIds;
@@ -69,6 +71,9 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
     await store.close();
     throw error;
   }
+  const embedder = lazyEmbedder(async () =>
+    (await import("./llm/providers/embeddings.js")).createEmbedder({ providers }),
+  );
   const services = createServices({
     ...background,
     store,
@@ -80,9 +85,7 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
       lazyModelProvider(async () =>
         (await import("./llm/providers/model-provider.js")).createModelProvider({ providers }),
       ),
-    embedder: lazyEmbedder(async () =>
-      (await import("./llm/providers/embeddings.js")).createEmbedder({ providers }),
-    ),
+    embedder,
   });
   if (options.worker !== false) services.jobs.start();
   return {
@@ -92,6 +95,7 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
     databaseUrl,
     async close() {
       await services.jobs.stop();
+      await embedder.close?.();
       await store.close();
     },
   };

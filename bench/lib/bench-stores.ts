@@ -71,3 +71,19 @@ export async function openBenchPostgres(
     },
   };
 }
+
+/**
+ * Runs ANALYZE on tables of a benchmark schema, as autovacuum would on a live database some time after
+ * a bulk load: without statistics the planner picks plans for empty tables. Returns the time it took.
+ */
+export async function analyzeTables(url: string, schema: string, tables: readonly string[]): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const started = performance.now();
+    for (const table of tables) await client.query(`ANALYZE "${schema}"."${table}"`);
+    return performance.now() - started;
+  } finally {
+    await client.end();
+  }
+}

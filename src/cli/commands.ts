@@ -1,6 +1,11 @@
 import { exportCommand, importCommand } from "./agent-file.js";
+import { benchCommand } from "./bench/bench-command.js";
 import { type Command, defineCommand } from "./command.js";
+import { modelsCommand } from "./models.js";
+import { openCommand } from "./open.js";
 import { reembedCommand } from "./reembed.js";
+import { agentsCommand } from "./remote/agents.js";
+import { chatCommand } from "./remote/chat.js";
 import { serverCommand } from "./server.js";
 
 const versionCommand = defineCommand({
@@ -21,8 +26,13 @@ const versionCommand = defineCommand({
  */
 export const COMMANDS: Command[] = [
   serverCommand,
+  openCommand,
+  chatCommand,
+  agentsCommand,
   importCommand,
   exportCommand,
   reembedCommand,
+  modelsCommand,
+  benchCommand,
   versionCommand,
 ];

@@ -5,6 +5,7 @@ export * from "./common.js";
 export * from "./conversation.js";
 export * from "./errors.js";
 export * from "./group.js";
+export * from "./home.js";
 export * from "./identity.js";
 export * from "./ids.js";
 export * from "./job.js";

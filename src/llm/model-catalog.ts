@@ -8,18 +8,22 @@ export interface CatalogLlm {
 export interface CatalogEmbedding {
   name: string;
   dim: number;
+  /** Passage size in tokens (default {@link DEFAULT_EMBEDDING_CHUNK_SIZE}), under the model's input limit. */
+  chunkSize?: number | undefined;
 }
 
 /**
  * Context windows used when a model is not in the catalog. A configured first-party provider may
  * serve models we do not list (new releases, a proxy behind `OPENAI_BASE_URL`), so those still
- * resolve, with the provider's typical window; local servers get a conservative 32k.
+ * resolve, with the provider's typical window. A local server (Ollama, vLLM, llama.cpp...) is asked
+ * for its model's length; when it does not say, 8,192 tokens (`REVERIE_DEFAULT_CONTEXT_WINDOW`
+ * overrides): too small a window only summarizes early, too large a one overflows the server.
  */
 export const DEFAULT_CONTEXT_WINDOW = {
   openai: 128_000,
   anthropic: 200_000,
   google_ai: 1_048_576,
-  local: 32_768,
+  local: 8_192,
 } as const;
 
 /** Embedding size assumed for an embedding model we do not know (OpenAI's small model's size). */
@@ -84,6 +88,14 @@ export const LOCAL_EMBEDDINGS: readonly CatalogEmbedding[] = [
   { name: "nomic-embed-text", dim: 768 },
   { name: "mxbai-embed-large", dim: 1024 },
   { name: "all-minilm", dim: 384 },
+  { name: "multilingual-e5-small", dim: 384 },
+  { name: "multilingual-e5-base", dim: 768 },
+  { name: "multilingual-e5-large", dim: 1024 },
+  { name: "bge-small", dim: 384 },
+  { name: "bge-base", dim: 768 },
+  { name: "bge-large", dim: 1024 },
+  { name: "paraphrase-multilingual-minilm", dim: 384 },
+  { name: "all-mpnet-base-v2", dim: 768 },
   { name: "bge-m3", dim: 1024 },
   { name: "snowflake-arctic-embed", dim: 1024 },
   { name: "text-embedding-3-small", dim: 1536 },
@@ -91,17 +103,25 @@ export const LOCAL_EMBEDDINGS: readonly CatalogEmbedding[] = [
 ];
 
 /**
- * The catalog entry whose name is `name` or its longest prefix followed by `-`, `:` or `@`
- * (dated or tagged variants: `gpt-4o-mini-2024-07-18`, `nomic-embed-text:latest`).
+ * The catalog entry whose name is the model's or its longest prefix followed by `-`, `:` or `@` (dated
+ * or tagged variants: `gpt-4o-mini-2024-07-18`, `nomic-embed-text:latest`), matched case-insensitively,
+ * with or without an `org/` prefix (`sentence-transformers/All-MiniLM-L6-v2`).
  */
 export function lookupByPrefix<T extends { name: string }>(
   entries: readonly T[],
-  name: string,
+  model: string,
 ): T | undefined {
+  // Hub-style ids keep their authors' case (`all-MiniLM-L6-v2`, `BAAI/bge-M3`): compare without it, and
+  // look at the part after an `org/` prefix too.
+  const name = model.toLowerCase();
+  const bare = name.slice(name.lastIndexOf("/") + 1);
   let best: T | undefined;
   for (const entry of entries) {
-    const matches =
-      name === entry.name || (name.startsWith(entry.name) && /^[-:@]/.test(name.slice(entry.name.length)));
+    const known = entry.name.toLowerCase();
+    const matches = [name, bare].some(
+      (candidate) =>
+        candidate === known || (candidate.startsWith(known) && /^[-:@]/.test(candidate.slice(known.length))),
+    );
     if (matches && (best === undefined || entry.name.length > best.name.length)) best = entry;
   }
   return best;

@@ -10,14 +10,32 @@ export interface ModelDiscoveryOptions {
   now?: () => number;
 }
 
-/** The model ids an OpenAI-style endpoint serves, or `undefined` when it could not be asked. */
+/** A model an endpoint lists, with its context length when the listing says (vLLM's `max_model_len`). */
+export interface DiscoveredModel {
+  id: string;
+  contextWindow?: number | undefined;
+}
+
+/** The models an OpenAI-style endpoint serves, or `undefined` when it could not be asked. */
 export interface ModelDiscovery {
-  list(endpoint: { baseUrl: string; apiKey?: string | undefined }): Promise<string[] | undefined>;
+  list(endpoint: { baseUrl: string; apiKey?: string | undefined }): Promise<DiscoveredModel[] | undefined>;
 }
 
 interface CacheEntry {
   expires: number;
-  ids: Promise<string[] | undefined>;
+  ids: Promise<DiscoveredModel[] | undefined>;
+}
+
+/** Fields servers use for a model's context length in `/models` (vLLM, OpenRouter, Groq, LM Studio). */
+const CONTEXT_FIELDS = ["max_model_len", "context_length", "context_window", "max_context_length"] as const;
+
+/** The context length a `/models` entry states, if any. */
+export function listedContextWindow(entry: Record<string, unknown>): number | undefined {
+  for (const field of CONTEXT_FIELDS) {
+    const value = entry[field];
+    if (typeof value === "number" && Number.isInteger(value) && value > 0) return value;
+  }
+  return undefined;
 }
 
 /** Lists models through `GET {baseUrl}/models`, lazily, with a short timeout and a per-URL cache. */
@@ -29,7 +47,10 @@ export function createModelDiscovery(options: ModelDiscoveryOptions = {}): Model
   const now = options.now ?? Date.now;
   const cache = new Map<string, CacheEntry>();
 
-  async function fetchIds(baseUrl: string, apiKey: string | undefined): Promise<string[] | undefined> {
+  async function fetchIds(
+    baseUrl: string,
+    apiKey: string | undefined,
+  ): Promise<DiscoveredModel[] | undefined> {
     try {
       const response = await fetchImpl(`${baseUrl.replace(/\/+$/, "")}/models`, {
         headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {},
@@ -43,9 +64,13 @@ export function createModelDiscovery(options: ModelDiscoveryOptions = {}): Model
           ? body.models
           : undefined;
       if (list === undefined) return undefined;
-      return list
-        .map((entry) => (entry as { id?: unknown; name?: unknown }).id ?? (entry as { name?: unknown }).name)
-        .filter((id): id is string => typeof id === "string" && id !== "");
+      return list.flatMap((entry: unknown) => {
+        if (entry === null || typeof entry !== "object") return [];
+        const fields = entry as Record<string, unknown>;
+        const id = fields.id ?? fields.name;
+        if (typeof id !== "string" || id === "") return [];
+        return [{ id, contextWindow: listedContextWindow(fields) }];
+      });
     } catch {
       return undefined;
     }

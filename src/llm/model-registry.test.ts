@@ -104,10 +104,10 @@ describe("model registry, discovered providers", () => {
       "local/qwen2.5:7b",
     ]);
     const [embedding] = await registry.listEmbeddingModels();
-    expect(embedding).toMatchObject({ handle: "local/nomic-embed-text:latest", embedding_dim: 768 });
+    expect(embedding).toMatchObject({ handle: "local/nomic-embed-text:latest", embedding_dim: 384 });
     expect(await registry.resolveLlm("local/qwen2.5:7b")).toMatchObject({
       model: "qwen2.5:7b",
-      context_window: 32_768,
+      context_window: 8_192,
       model_endpoint: fake.url,
       provider_name: "local",
     });
@@ -155,7 +155,7 @@ describe("model registry, discovered providers", () => {
       { discovery },
     );
     expect(await registry.listModels()).toEqual([]);
-    expect((await registry.resolveLlm("down/any-model")).context_window).toBe(32_768);
+    expect((await registry.resolveLlm("down/any-model")).context_window).toBe(8_192);
     expect(calls).toBe(1);
   });
 });

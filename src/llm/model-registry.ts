@@ -5,6 +5,7 @@ import {
   type Model,
   ReverieError,
 } from "../domain/index.js";
+import { createEndpointProbes, type EndpointProbeOptions, type EndpointProbes } from "./endpoint-probes.js";
 import {
   type CatalogEmbedding,
   type CatalogLlm,
@@ -16,7 +17,12 @@ import {
   looksLikeNonChatModel,
   lookupByPrefix,
 } from "./model-catalog.js";
-import { createModelDiscovery, type ModelDiscovery, type ModelDiscoveryOptions } from "./model-discovery.js";
+import {
+  createModelDiscovery,
+  type DiscoveredModel,
+  type ModelDiscovery,
+  type ModelDiscoveryOptions,
+} from "./model-discovery.js";
 import type { ProviderConfig } from "./provider-config.js";
 import { buildProviders, PROVIDER_ALIASES, type ProviderEntry } from "./providers.js";
 
@@ -55,6 +61,8 @@ export interface ModelRegistry {
 /** Options of {@link createModelRegistry}. */
 export interface ModelRegistryOptions {
   discovery?: ModelDiscovery | ModelDiscoveryOptions;
+  /** Asks local servers for embedding sizes and context lengths. */
+  probes?: EndpointProbes | EndpointProbeOptions;
 }
 
 /** Builds the registry over a provider configuration; discovery of local models is lazy and cached. */
@@ -68,23 +76,69 @@ export function createModelRegistry(
     options.discovery !== undefined && "list" in options.discovery
       ? options.discovery
       : createModelDiscovery(options.discovery ?? {});
+  const probes =
+    options.probes !== undefined && "embeddingDim" in options.probes
+      ? options.probes
+      : createEndpointProbes(options.probes ?? {});
 
-  /** Discovered ids, or undefined when the provider is not discovered or did not answer. */
-  const discovered = async (provider: ProviderEntry): Promise<string[] | undefined> =>
+  /** Discovered models, or undefined when the provider is not discovered or did not answer. */
+  const discovered = async (provider: ProviderEntry): Promise<DiscoveredModel[] | undefined> =>
     provider.discover ? discovery.list({ baseUrl: provider.endpoint, apiKey: provider.apiKey }) : undefined;
 
-  async function llmsOf(provider: ProviderEntry): Promise<CatalogLlm[]> {
-    const ids = await discovered(provider);
-    if (ids === undefined) return [...provider.catalogLlms];
-    return ids
-      .filter((id) => !looksLikeEmbeddingModel(id) && !looksLikeNonChatModel(id))
-      .map((id) => ({ name: id, contextWindow: contextWindowOf(provider, id) }));
+  /** The window a server runs a model with: its listing's, else its own answer, else the catalog's. */
+  async function serverContextWindow(provider: ProviderEntry, entry: DiscoveredModel): Promise<number> {
+    if (entry.contextWindow !== undefined) return entry.contextWindow;
+    const kind = provider.probeKind;
+    const probed =
+      kind === undefined
+        ? undefined
+        : await probes.contextWindow({ baseUrl: provider.endpoint, apiKey: provider.apiKey, kind }, entry.id);
+    return probed ?? contextWindowOf(provider, entry.id);
+  }
+
+  /** Chat models of a provider; with `only`, just that one is asked about (a create, not a listing). */
+  async function llmsOf(provider: ProviderEntry, only?: string): Promise<CatalogLlm[]> {
+    const entries = await discovered(provider);
+    if (entries === undefined) return [...provider.catalogLlms];
+    const chat = entries.filter(
+      (entry) => !looksLikeEmbeddingModel(entry.id) && !looksLikeNonChatModel(entry.id),
+    );
+    return Promise.all(
+      chat.map(async (entry) => ({
+        name: entry.id,
+        contextWindow:
+          only === undefined || only === entry.id
+            ? await serverContextWindow(provider, entry)
+            : contextWindowOf(provider, entry.id),
+      })),
+    );
+  }
+
+  /**
+   * An OpenAI-style endpoint's embedding size: a first-party provider's own catalog model has its known
+   * size (a proxy of OpenAI serves `text-embedding-3-small` at 1536); anything else is probed with one
+   * embedding, since a local server may serve any model under any name; a known name (in any case) is
+   * the fallback when the probe gets no answer.
+   */
+  async function probedDim(provider: ProviderEntry, model: string): Promise<number | undefined> {
+    const catalog = lookupByPrefix(provider.catalogEmbeddings, model)?.dim;
+    if (catalog !== undefined) return catalog;
+    const probed = await probes.embeddingDim({ baseUrl: provider.endpoint, apiKey: provider.apiKey }, model);
+    return probed ?? knownEmbeddingDim(provider, model);
   }
 
   async function embeddingsOf(provider: ProviderEntry): Promise<CatalogEmbedding[]> {
-    const ids = await discovered(provider);
-    if (ids === undefined) return [...provider.catalogEmbeddings];
-    return ids.filter(looksLikeEmbeddingModel).map((id) => ({ name: id, dim: embeddingDimOf(provider, id) }));
+    if (provider.listEmbeddings) return provider.listEmbeddings();
+    const entries = await discovered(provider);
+    if (entries === undefined) return [...provider.catalogEmbeddings];
+    return Promise.all(
+      entries
+        .filter((entry) => looksLikeEmbeddingModel(entry.id))
+        .map(async (entry) => ({
+          name: entry.id,
+          dim: (await probedDim(provider, entry.id)) ?? DEFAULT_EMBEDDING_DIM,
+        })),
+    );
   }
 
   function providerOf(handle: string): { provider: ProviderEntry; model: string } {
@@ -122,7 +176,7 @@ export function createModelRegistry(
   ) {
     if (provider.acceptsUnlisted || listed.some((entry) => entry.name === model)) return;
     // A discovered provider that did not answer gets the benefit of the doubt (it may be starting).
-    if ((await discovered(provider)) === undefined) return;
+    if (provider.discover && (await discovered(provider)) === undefined) return;
     const available = listed.map((entry) => `${provider.name}/${entry.name}`).join(", ") || "none";
     throw new ReverieError(
       "not_found",
@@ -158,7 +212,7 @@ export function createModelRegistry(
 
     async resolveLlm(handle, options = {}) {
       const { provider, model } = providerOf(handle);
-      const listed = await llmsOf(provider);
+      const listed = await llmsOf(provider, model);
       await requireListed(provider, model, listed, "Model");
       const maxWindow =
         listed.find((llm) => llm.name === model)?.contextWindow ?? contextWindowOf(provider, model);
@@ -182,14 +236,51 @@ export function createModelRegistry(
     },
 
     async resolveEmbedding(handle) {
-      const { provider, model } = providerOf(handle);
-      if (provider.catalogEmbeddings.length === 0 && !provider.discover) {
+      const { provider, model: asked } = providerOf(handle);
+      if (provider.catalogEmbeddings.length === 0 && !provider.discover && !provider.listEmbeddings) {
         throw new ReverieError("invalid_argument", `Provider '${provider.name}' serves no embedding models`);
       }
+      if (provider.discover && (await discovered(provider)) !== undefined) {
+        // An OpenAI-style server: any model it lists may embed, and one probe tells the size.
+        const served = (await discovered(provider)) ?? [];
+        const entry = served.find((candidate) => candidate.id === asked);
+        const known = lookupByPrefix(provider.catalogEmbeddings, asked);
+        if (entry === undefined && provider.acceptsUnlisted && known !== undefined) {
+          // A proxy of a first-party API may serve its catalog models without listing them.
+          return toEmbeddingConfig(provider, asked, known.dim, undefined);
+        }
+        if (entry === undefined) {
+          // The endpoint said what it serves: a model it does not list, and no catalog knows, is not
+          // probed (a lenient server would answer any name).
+          const available = served
+            .filter((candidate) => looksLikeEmbeddingModel(candidate.id))
+            .map((candidate) => `${provider.name}/${candidate.id}`);
+          throw new ReverieError(
+            "not_found",
+            `Embedding model '${provider.name}/${asked}' not found on provider '${provider.name}' ` +
+              `(available: ${available.join(", ") || "none"})`,
+          );
+        }
+        const model = entry.id;
+        const dim = await probedDim(provider, model);
+        if (dim === undefined) {
+          throw new ReverieError(
+            "invalid_argument",
+            `Could not learn the embedding size of '${provider.name}/${model}': the endpoint did not return an ` +
+              "embedding and the model is not a known one; pass embedding_config with embedding_dim",
+          );
+        }
+        return toEmbeddingConfig(provider, model, dim, undefined);
+      }
       const listed = await embeddingsOf(provider);
+      // A listed model matches whatever its case (`All-MiniLM-L6-v2`), and takes the listed spelling.
+      const entry =
+        listed.find((candidate) => candidate.name === asked) ??
+        listed.find((candidate) => candidate.name.toLowerCase() === asked.toLowerCase());
+      const model = entry?.name ?? asked;
       await requireListed(provider, model, listed, "Embedding model");
-      const dim = listed.find((entry) => entry.name === model)?.dim ?? embeddingDimOf(provider, model);
-      return toEmbeddingConfig(provider, model, dim);
+      const dim = entry?.dim ?? knownEmbeddingDim(provider, model) ?? DEFAULT_EMBEDDING_DIM;
+      return toEmbeddingConfig(provider, model, dim, entry?.chunkSize);
     },
 
     async defaultLlmHandle() {
@@ -220,11 +311,10 @@ function contextWindowOf(provider: ProviderEntry, model: string): number {
   return lookupByPrefix(provider.catalogLlms, model)?.contextWindow ?? provider.defaultContextWindow;
 }
 
-function embeddingDimOf(provider: ProviderEntry, model: string): number {
+/** The size of an embedding model the catalogs know (case-insensitively), else undefined. */
+function knownEmbeddingDim(provider: ProviderEntry, model: string): number | undefined {
   return (
-    lookupByPrefix(provider.catalogEmbeddings, model)?.dim ??
-    lookupByPrefix(LOCAL_EMBEDDINGS, model)?.dim ??
-    DEFAULT_EMBEDDING_DIM
+    lookupByPrefix(provider.catalogEmbeddings, model)?.dim ?? lookupByPrefix(LOCAL_EMBEDDINGS, model)?.dim
   );
 }
 
@@ -257,18 +347,23 @@ function toEmbeddingModel(provider: ProviderEntry, embedding: CatalogEmbedding):
     embedding_endpoint: provider.endpoint,
     embedding_model: embedding.name,
     embedding_dim: embedding.dim,
-    embedding_chunk_size: DEFAULT_EMBEDDING_CHUNK_SIZE,
+    embedding_chunk_size: embedding.chunkSize ?? DEFAULT_EMBEDDING_CHUNK_SIZE,
     batch_size: DEFAULT_EMBEDDING_BATCH_SIZE,
   };
 }
 
-function toEmbeddingConfig(provider: ProviderEntry, model: string, dim: number): EmbeddingConfig {
+function toEmbeddingConfig(
+  provider: ProviderEntry,
+  model: string,
+  dim: number,
+  chunkSize: number | undefined,
+): EmbeddingConfig {
   return {
     embedding_endpoint_type: provider.endpointType,
     embedding_endpoint: provider.endpoint,
     embedding_model: model,
     embedding_dim: dim,
-    embedding_chunk_size: DEFAULT_EMBEDDING_CHUNK_SIZE,
+    embedding_chunk_size: chunkSize ?? DEFAULT_EMBEDDING_CHUNK_SIZE,
     handle: `${provider.name}/${model}`,
     batch_size: DEFAULT_EMBEDDING_BATCH_SIZE,
   };

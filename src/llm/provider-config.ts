@@ -1,4 +1,5 @@
-import { ReverieError } from "../domain/index.js";
+import { ReverieError, reverieHome } from "../domain/index.js";
+import { type LocalModelSettings, localModelSettingsFromEnv } from "./local/models-dir.js";
 
 /** An extra OpenAI-compatible endpoint (vLLM, LM Studio, a proxy...); its models are discovered. */
 export interface OpenAICompatibleEndpoint {
@@ -20,6 +21,13 @@ export interface ProviderConfig {
   /** Ollama's server, e.g. `http://localhost:11434` (its OpenAI-style API under `/v1` is used). */
   ollama?: { baseUrl?: string | undefined } | undefined;
   openaiCompatible?: OpenAICompatibleEndpoint[] | undefined;
+  /** Local embedding models run in process (`local/<model>`); absent when the package is not installed. */
+  local?: LocalModelSettings | undefined;
+  /**
+   * Context window of a local server's model when the server does not say
+   * (`REVERIE_DEFAULT_CONTEXT_WINDOW`; default 8,192, see `DEFAULT_CONTEXT_WINDOW`).
+   */
+  defaultContextWindow?: number | undefined;
   /** Handle used when an agent is created without a model (else the first configured provider's). */
   defaultModel?: string | undefined;
   /** Handle used when an agent is created without an embedding (else the first configured provider's). */
@@ -27,7 +35,14 @@ export interface ProviderConfig {
 }
 
 /** Names taken by the built-in providers; an OpenAI-compatible endpoint may not use them. */
-export const BUILT_IN_PROVIDER_NAMES = ["openai", "anthropic", "google_ai", "google", "ollama"] as const;
+export const BUILT_IN_PROVIDER_NAMES = [
+  "openai",
+  "anthropic",
+  "google_ai",
+  "google",
+  "ollama",
+  "local",
+] as const;
 
 const NAME_PATTERN = /^[a-z0-9][a-z0-9_.-]*$/i;
 
@@ -39,6 +54,9 @@ const NAME_PATTERN = /^[a-z0-9][a-z0-9_.-]*$/i;
  *   `[{"name":"vllm","baseUrl":"http://localhost:8000/v1","apiKey":"..."}]` (`base_url`/`api_key`
  *   also accepted) or comma-separated `name=url` pairs (`vllm=http://localhost:8000/v1,lm=http://...`).
  * - `REVERIE_DEFAULT_MODEL`, `REVERIE_DEFAULT_EMBEDDING_MODEL`: handles used when a create names none.
+ * - `REVERIE_DEFAULT_CONTEXT_WINDOW`: the window of a local server's model that does not report one.
+ * - `REVERIE_LOCAL_EMBEDDINGS`, `REVERIE_MODELS_DIR`, `REVERIE_MODELS_HUB`: local embedding models
+ *   (see {@link localModelSettingsFromEnv}); models live under `$REVERIE_HOME/models` by default.
  * Empty values count as unset. Throws a ReverieError (`invalid_argument`) on a malformed value.
  */
 export function providerConfigFromEnv(env: Record<string, string | undefined>): ProviderConfig {
@@ -54,6 +72,8 @@ export function providerConfigFromEnv(env: Record<string, string | undefined>): 
     },
     ollama: { baseUrl: read("OLLAMA_BASE_URL") },
     openaiCompatible: parseCompatibleEndpoints(read("REVERIE_OPENAI_COMPATIBLE")),
+    local: localModelSettingsFromEnv(env, reverieHome(env)),
+    defaultContextWindow: parseContextWindow(read("REVERIE_DEFAULT_CONTEXT_WINDOW")),
     defaultModel: read("REVERIE_DEFAULT_MODEL"),
     defaultEmbedding: read("REVERIE_DEFAULT_EMBEDDING_MODEL"),
   };
@@ -113,6 +133,18 @@ function parsePairs(value: string): OpenAICompatibleEndpoint[] {
       if (separator <= 0) throw invalid(`expected 'name=url', got '${pair}'`);
       return { name: pair.slice(0, separator).trim(), baseUrl: pair.slice(separator + 1).trim() };
     });
+}
+
+function parseContextWindow(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const tokens = Number(value);
+  if (!/^\d+$/.test(value) || tokens < 512 || tokens > 100_000_000) {
+    throw new ReverieError(
+      "invalid_argument",
+      `REVERIE_DEFAULT_CONTEXT_WINDOW: expected a number of tokens from 512 up, got '${value}'`,
+    );
+  }
+  return tokens;
 }
 
 function invalid(message: string): ReverieError {

@@ -1,3 +1,5 @@
+import { DEFAULT_LOCAL_MODEL, LOCAL_MODEL_CATALOG } from "./local/local-catalog.js";
+import { listInstalledModels } from "./local/models-dir.js";
 import {
   ANTHROPIC_LLMS,
   type CatalogEmbedding,
@@ -27,11 +29,15 @@ export interface ProviderEntry {
   /** Models known without asking the provider. */
   catalogLlms: readonly CatalogLlm[];
   catalogEmbeddings: readonly CatalogEmbedding[];
+  /** Lists the embedding models when they change at run time (local models on disk); wins over the catalog. */
+  listEmbeddings?: (() => Promise<CatalogEmbedding[]>) | undefined;
   /** Whether the model list comes from `GET {endpoint}/models` (falling back to the catalog). */
   discover: boolean;
   /** Whether a model absent from every list still resolves (first-party APIs and proxies of them). */
   acceptsUnlisted: boolean;
   defaultContextWindow: number;
+  /** How the server is asked for a model's context length, when it can be (local servers). */
+  probeKind?: "ollama" | "compatible" | undefined;
   /** Preferred default chat / embedding model, when the provider serves it. */
   preferredLlm: string | undefined;
   preferredEmbedding: string | undefined;
@@ -51,6 +57,7 @@ export function ollamaApiUrl(baseUrl: string): string {
 
 /** Every provider the configuration names, built-in ones first (also the unconfigured ones, for errors). */
 export function buildProviders(config: ProviderConfig): ProviderEntry[] {
+  const localWindow = config.defaultContextWindow ?? DEFAULT_CONTEXT_WINDOW.local;
   const openaiBaseUrl = config.openai?.baseUrl?.replace(/\/+$/, "");
   const providers: ProviderEntry[] = [
     {
@@ -116,7 +123,8 @@ export function buildProviders(config: ProviderConfig): ProviderEntry[] {
       catalogEmbeddings: [],
       discover: true,
       acceptsUnlisted: false,
-      defaultContextWindow: DEFAULT_CONTEXT_WINDOW.local,
+      defaultContextWindow: localWindow,
+      probeKind: "ollama",
       preferredLlm: undefined,
       preferredEmbedding: undefined,
     },
@@ -134,9 +142,43 @@ export function buildProviders(config: ProviderConfig): ProviderEntry[] {
       catalogEmbeddings: [],
       discover: true,
       acceptsUnlisted: false,
-      defaultContextWindow: DEFAULT_CONTEXT_WINDOW.local,
+      defaultContextWindow: localWindow,
+      probeKind: "compatible",
       preferredLlm: undefined,
       preferredEmbedding: undefined,
+    });
+  }
+  const local = config.local;
+  if (local !== undefined) {
+    // Last, so that a configured remote provider's embedding model stays the default.
+    providers.push({
+      name: "local",
+      type: "hugging-face",
+      endpointType: "hugging-face",
+      endpoint: "local",
+      apiKey: undefined,
+      configured: true,
+      howToConfigure: "install @huggingface/transformers and leave REVERIE_LOCAL_EMBEDDINGS unset",
+      catalogLlms: [],
+      catalogEmbeddings: [],
+      listEmbeddings: async () => {
+        const installed = (await listInstalledModels(local.modelsDir)).map((model) => ({
+          name: model.name,
+          dim: model.dim,
+          chunkSize: model.spec?.chunkSize ?? Math.min(300, Math.floor(model.maxTokens * 0.8)),
+        }));
+        // Catalog models download on first use, so they are offered only when downloads are on.
+        const fetchable = local.hubUrl === undefined ? [] : LOCAL_MODEL_CATALOG;
+        const missing = fetchable
+          .filter((spec) => !installed.some((model) => model.name === spec.name))
+          .map((spec) => ({ name: spec.name, dim: spec.dim, chunkSize: spec.chunkSize }));
+        return [...installed, ...missing];
+      },
+      discover: false,
+      acceptsUnlisted: false,
+      defaultContextWindow: localWindow,
+      preferredLlm: undefined,
+      preferredEmbedding: DEFAULT_LOCAL_MODEL,
     });
   }
   return providers;

@@ -28,6 +28,7 @@ import { embedMessagesHandler, messageEmbeddingHook } from "./recall/message-emb
 import { createRecallService, type RecallService } from "./recall/recall-service.js";
 import { reembedHandler } from "./reembed/reembed-job.js";
 import { createRunService, type RunService } from "./run-service.js";
+import type { Reranker } from "./search/rerank.js";
 import {
   DEFAULT_SLEEPTIME_SETTINGS,
   type SleeptimeSettings,
@@ -50,6 +51,8 @@ export interface ServiceDeps {
   provider: ModelProvider;
   /** Embeds archival memory and search queries; without it search is text-only. */
   embedder?: Embedder | undefined;
+  /** An optional cross-encoder stage after fusion in recall search (`POST /v1/messages/search`). */
+  reranker?: Reranker | undefined;
   /** One turn at a time per agent; by default an in-process registry. */
   locks?: TurnLocks | undefined;
   /** When a request compacts the window first (default: above 90% of the model's context window). */
@@ -155,7 +158,7 @@ export function createServices(deps: ServiceDeps): Services {
     blockHistory: createBlockHistoryService(deps),
     coreMemory: createCoreMemoryService(deps),
     models: deps.models,
-    recall: createRecallService({ store: deps.store, embedder }),
+    recall: createRecallService({ store: deps.store, embedder, reranker: deps.reranker }),
     jobs,
     folders: createFolderService({ ...deps, wakeJobs: () => jobs.wake() }),
     sleeptime: createSleeptimeService({ ...deps, settings: sleeptimeSettings }),

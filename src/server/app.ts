@@ -25,6 +25,8 @@ import { sleeptimeRoutes } from "./routes/sleeptime.js";
 import { mountStreamingRoutes, type StreamingRouteOptions, streamingRoutes } from "./routes/streaming.js";
 import { tagRoutes } from "./routes/tags.js";
 import { toolRoutes } from "./routes/tools.js";
+import { mountDocs } from "./web/docs.js";
+import { defaultWebRoot, mountWebApp } from "./web/web-app.js";
 
 /** Default request body limit: 10 MB. */
 export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -49,6 +51,8 @@ export interface AppDeps {
   validateResponses?: boolean;
   /** SSE settings (the ping interval). */
   streaming?: StreamingRouteOptions;
+  /** The built web app served at `/` (default: the package's `dist/web`); false serves none. */
+  webRoot?: string | false;
 }
 
 /** Every route the app serves, in matching order (fixed paths before parameterised ones). */
@@ -107,6 +111,11 @@ export function createApp(deps: AppDeps): Hono {
   mountStreamingRoutes(app, deps.services, deps.streaming);
   mountRoutes(app, routes, { validateResponses: deps.validateResponses ?? false });
   mountCloudOnlyRoutes(app);
+  const webRoot = deps.webRoot === undefined ? defaultWebRoot() : deps.webRoot;
+  if (webRoot !== false) {
+    mountDocs(app, webRoot);
+    mountWebApp(app, webRoot);
+  }
 
   app.notFound((c) => {
     c.header("x-should-retry", "false");

@@ -1,6 +1,8 @@
-import { homedir } from "node:os";
 import { join } from "node:path";
+import { reverieHome } from "../domain/home.js";
 import type { Store } from "./store.js";
+
+export { reverieHome };
 
 /** Whether a database URL names a PostgreSQL server (otherwise it is a SQLite file path). */
 export function isPostgresUrl(url: string): boolean {
@@ -12,11 +14,6 @@ export function databaseUrlFromEnv(env: Record<string, string | undefined>): str
   const explicit = env.REVERIE_DATABASE_URL?.trim();
   if (explicit) return explicit;
   return join(reverieHome(env), "reverie.db");
-}
-
-/** `REVERIE_HOME`, defaulting to `~/.reverie`. */
-export function reverieHome(env: Record<string, string | undefined>): string {
-  return env.REVERIE_HOME?.trim() || join(homedir(), ".reverie");
 }
 
 /**

@@ -236,6 +236,15 @@ export interface MessageRepository {
   setEmbeddings(items: readonly MessageEmbedding[]): Promise<void>;
   /** Nearest messages by cosine distance among those with `vector.length` dimensions; filters apply before the limit. */
   searchVector(query: MessageVectorQuery): Promise<Array<{ message: Message; distance: number }>>;
+  /**
+   * For each id, the message just before and just after it in its agent's conversation among `roles`
+   * (ids, null at an end). Unknown ids are left out. Recall search uses it to see which of its
+   * candidates are neighbouring turns, and to show a hit with the turns around it.
+   */
+  adjacent(
+    ids: readonly string[],
+    roles: readonly MessageRole[],
+  ): Promise<Map<string, { previous: string | null; next: string | null }>>;
   /** An agent's messages not yet processed by `model` (never, or by another model), oldest first. */
   listUnembedded(query: UnembeddedQuery & { limit: number }): Promise<Message[]>;
   countUnembedded(query: UnembeddedQuery): Promise<number>;

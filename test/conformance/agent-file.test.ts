@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Conformance, createAgent, startConformance, walk } from "./harness.js";
 
 const reference = (name: string) =>
-  readFileSync(new URL(`../../../shared/reference/agent-files/${name}`, import.meta.url), "utf8");
+  readFileSync(new URL(`../fixtures/agent-files/${name}`, import.meta.url), "utf8");
 
 // Agent Files through the official client: `agents.exportFile` and `agents.importFile` as it sends them.
 describe("conformance: agent file export and import", () => {

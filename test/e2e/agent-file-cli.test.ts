@@ -9,7 +9,7 @@ import { REVERIE_BIN } from "../helpers/server-process.js";
 
 const run = promisify(execFile);
 const reference = (name: string) =>
-  fileURLToPath(new URL(`../../../shared/reference/agent-files/${name}`, import.meta.url));
+  fileURLToPath(new URL(`../fixtures/agent-files/${name}`, import.meta.url));
 
 /** Runs `reverie <args>` on a home of its own; never throws, so failures can be asserted. */
 async function reverie(

@@ -146,7 +146,17 @@ describe("the README start", () => {
       });
       const [manifest] = JSON.parse(packed) as Array<{ filename: string; files: Array<{ path: string }> }>;
       const files = manifest?.files.map((file) => file.path) ?? [];
-      expect(files).toEqual(expect.arrayContaining(["bin/reverie.js", "dist/cli/main.js", "LICENSE"]));
+      expect(files).toEqual(
+        expect.arrayContaining([
+          "bin/reverie.js",
+          "dist/cli/main.js",
+          "LICENSE",
+          "dist/web/index.html",
+          "dist/web/manifest.webmanifest",
+          "dist/web/sw.js",
+          "dist/web/docs/swagger-ui-bundle.js",
+        ]),
+      );
       expect(files.some((file) => file.startsWith("src/") || file.startsWith("test/"))).toBe(false);
 
       // A project that depends on the package, installed from a lock file as `npm ci` does (the clone's

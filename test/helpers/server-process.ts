@@ -19,7 +19,7 @@ export async function startServerProcess(
   args: string[] = [],
 ): Promise<ServerProcess> {
   const child = spawn(process.execPath, [REVERIE_BIN, "server", "--port", "0", ...args], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, REVERIE_MODELS_HUB: "off", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

@@ -4,7 +4,7 @@ import { ReverieError } from "../../src/domain/index.js";
 import { parseAgentFile } from "../../src/runtime/agent-file/parse.js";
 
 const reference = (name: string) =>
-  readFileSync(new URL(`../../../shared/reference/agent-files/${name}`, import.meta.url), "utf8");
+  readFileSync(new URL(`../fixtures/agent-files/${name}`, import.meta.url), "utf8");
 
 function refusal(text: string): ReverieError {
   try {

@@ -13,6 +13,8 @@ interface RecallResult {
   content: string;
   timestamp: string;
   relevance?: { rrf_score: number; vector_rank: number | null; fts_rank: number | null; search_mode: string };
+  previous_turn?: { role: string; content: string; timestamp: string };
+  next_turn?: { role: string; content: string; timestamp: string };
 }
 
 /** Old history, written straight to the store: a user's life in a few remarks, plus what recall skips. */
@@ -133,6 +135,12 @@ describeOnEachStore("recall memory: conversation_search", (storeKind) => {
     expect(byKeyword.filter((hit) => hit.relevance?.fts_rank !== null)).toHaveLength(1);
     expect(byKeyword.some((hit) => hit.content.includes("results") || hit.content === "")).toBe(false);
     expect(byKeyword[0]?.timestamp).toBe("2025-07-01 12:00:00 PM UTC+0000");
+    // Each hit comes with the turn after it (and before it, when there is one) in its conversation.
+    expect(byKeyword[0]?.previous_turn).toBeUndefined();
+    expect(byKeyword[0]?.next_turn).toMatchObject({
+      role: "assistant",
+      content: "That sounds like a lovely summer.",
+    });
 
     // By meaning: no word of the query is in the message, so only the vector ranking can find it.
     const byMeaning = await search({ query: "sailboat", limit: 3 });

@@ -11,7 +11,7 @@ import { completions, expectConsistentWindow, type JsonBody } from "../helpers/a
 import { describeOnEachStore } from "../helpers/store-suites.js";
 import { createTestApp, type TestApp } from "./test-app.js";
 
-const REFERENCE = new URL("../../../shared/reference/agent-files/", import.meta.url);
+const REFERENCE = new URL("../fixtures/agent-files/", import.meta.url);
 const readReference = (name: string) => readFileSync(new URL(name, REFERENCE), "utf8");
 
 /** Posts an agent file as the official client does: multipart, the file in `file`, options as text fields. */

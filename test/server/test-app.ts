@@ -50,6 +50,8 @@ export interface TestApp {
 
 export interface TestAppOptions {
   providers?: ProviderConfig;
+  /** The built web app to serve at `/` (default: the package's dist/web). */
+  webRoot?: string | false;
   maxBodyBytes?: number;
   /**
    * The store: a temp-file SQLite database (default), or a fresh schema of the PostgreSQL database at
@@ -105,6 +107,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     maxBodyBytes: options.maxBodyBytes,
     validateResponses: true,
     logger: { error: (message, fields) => logged.push({ message, fields }) },
+    webRoot: options.webRoot,
   });
   return {
     app,

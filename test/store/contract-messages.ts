@@ -108,6 +108,37 @@ export function describeMessageContract(context: ContractContext): void {
       expect(ids(found)).toEqual([c?.id, a?.id, b?.id]);
     });
 
+    it("finds each message's neighbouring turns in its own conversation, skipping other roles and agents", async () => {
+      const { store, f } = context;
+      const agent = await store.agents.create(f.agent());
+      const other = await store.agents.create(f.agent());
+      const [first, tool, second, elsewhere, inConv, third, lastConv] = ids(
+        await store.messages.append([
+          f.message(agent.id, "first"),
+          f.message(agent.id, "tool output", { role: "tool" }),
+          f.message(agent.id, "second", { role: "assistant" }),
+          f.message(other.id, "another agent"),
+          f.message(agent.id, "in a conversation", { conversation_id: "conv-1" }),
+          f.message(agent.id, "third"),
+          f.message(agent.id, "conversation reply", { role: "assistant", conversation_id: "conv-1" }),
+        ]),
+      );
+      const adjacent = await store.messages.adjacent(
+        [first, second, third, inConv, lastConv, elsewhere, f.id("message")].map(String),
+        ["user", "assistant"],
+      );
+      expect(adjacent.get(String(first))).toEqual({ previous: null, next: second });
+      expect(adjacent.get(String(second))).toEqual({ previous: first, next: third });
+      expect(adjacent.get(String(third))).toEqual({ previous: second, next: null });
+      expect(adjacent.get(String(inConv))).toEqual({ previous: null, next: lastConv });
+      expect(adjacent.get(String(lastConv))).toEqual({ previous: inConv, next: null });
+      expect(adjacent.get(String(elsewhere))).toEqual({ previous: null, next: null });
+      expect(adjacent.size).toBe(6);
+      expect(tool).toBeDefined();
+      expect(await store.messages.adjacent([], ["user"])).toEqual(new Map());
+      expect(await store.messages.adjacent(["'; drop table messages; --"], ["user"])).toEqual(new Map());
+    });
+
     it("filters by conversation (null = default), run, step, roles and inclusive dates, and counts", async () => {
       const { store, f } = context;
       const agent = await store.agents.create(f.agent());

@@ -205,6 +205,7 @@ export function describeTenancyContract(context: ContractContext): void {
           await store.messages.searchText({ agent_id: world.agent.id, query: "otters", limit: 5 }),
         ).toEqual([]);
         expect(await store.messages.searchVector({ vector: vectorNear(4, 2), limit: 5 })).toEqual([]);
+        expect(await store.messages.adjacent([world.message.id], ["user", "assistant"])).toEqual(new Map());
 
         // Cursors into A's lists are unknown here: ignored, as any cursor naming nothing (no position leaks).
         expect(await store.agents.list({ after: world.agent.id })).toEqual(await store.agents.list({}));
@@ -263,6 +264,7 @@ export function describeTenancyContract(context: ContractContext): void {
         expect((await store.passages.searchText(scope, "lighthouse", 5)).length).toBe(1);
         expect((await store.messages.searchText({ query: "otters", limit: 5 })).length).toBe(1);
         expect((await store.messages.searchVector({ vector: vectorNear(4, 2), limit: 5 })).length).toBe(1);
+        expect((await store.messages.adjacent([world.message.id], ["user"])).size).toBe(1);
         expect(await store.agents.listTags({})).toEqual(["secret-tag"]);
       });
     });

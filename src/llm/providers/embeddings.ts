@@ -1,10 +1,11 @@
 import { type EmbeddingModel, embedMany } from "ai";
 import type { EmbeddingConfig } from "../../domain/index.js";
+import { createLocalEmbedder, type LocalEmbedder } from "../local/local-embedder.js";
 import { DEFAULT_EMBEDDING_BATCH_SIZE } from "../model-catalog.js";
 import type { ProviderConfig } from "../provider-config.js";
 import { startAttemptDeadline } from "./attempt-deadline.js";
 import { LlmError, toLlmError } from "./llm-error.js";
-import { createModelFactory, type ModelFactory, type ProviderFamily } from "./model-factory.js";
+import { createModelFactory, handleOf, type ModelFactory, type ProviderFamily } from "./model-factory.js";
 import {
   DEFAULT_RETRY_POLICY,
   type RetryNotice,
@@ -29,6 +30,8 @@ export interface Embedder {
     model: string | EmbeddingConfig,
     options?: { abortSignal?: AbortSignal | undefined },
   ): Promise<number[][]>;
+  /** Releases what it holds (the local models' worker thread). */
+  close?(): Promise<void>;
 }
 
 /** Options of {@link createEmbedder}; the same knobs as the model provider's. */
@@ -39,6 +42,8 @@ export interface EmbedderOptions {
   onRetry?: ((notice: RetryNotice) => void) | undefined;
   sleep?: Sleep | undefined;
   factory?: ModelFactory | undefined;
+  /** Replaces the in-process embedder of `local/<model>` handles (tests). */
+  local?: LocalEmbedder | undefined;
 }
 
 /** The Embedder over the AI SDK's `embedMany` (OpenAI, Gemini, Ollama, OpenAI-compatible endpoints). */
@@ -46,10 +51,16 @@ export function createEmbedder(options: EmbedderOptions): Embedder {
   const factory = options.factory ?? createModelFactory(options.providers);
   const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
   const timeoutMs = options.timeoutMs ?? DEFAULT_EMBEDDING_TIMEOUT_MS;
+  const localSettings = options.providers.local;
+  let local = options.local;
 
   return {
     async embed(texts, model, embedOptions = {}) {
       if (texts.length === 0) return [];
+      if (localSettings !== undefined && handleOf(model).startsWith("local/")) {
+        local ??= createLocalEmbedder({ settings: localSettings, threads: localSettings.threads });
+        return local.embed(texts, model, embedOptions);
+      }
       const target = factory.embeddingModel(model);
       const config = typeof model === "string" ? undefined : model;
       const batchSize = await batchSizeFor(target.model, config);
@@ -95,6 +106,9 @@ export function createEmbedder(options: EmbedderOptions): Embedder {
         }
       }
       return vectors;
+    },
+    async close() {
+      await local?.close();
     },
   };
 }

@@ -29,5 +29,8 @@ export function lazyEmbedder(load: () => Promise<Embedder>): Embedder {
       loading ??= load();
       return (await loading).embed(...args);
     },
+    close: async () => {
+      if (loading) await (await loading).close?.();
+    },
   };
 }

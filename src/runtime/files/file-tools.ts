@@ -1,6 +1,6 @@
 import type { AgentRecord, FileAgent, Passage, Result } from "../../domain/index.js";
 import type { Store } from "../../store/store.js";
-import { fuseRankings } from "../search/fusion.js";
+import { fuseScored } from "../search/fusion.js";
 import type { EmbedTexts } from "../tools/search-tools.js";
 import { closedView, fileLimits, openFileView } from "./file-views.js";
 
@@ -260,10 +260,12 @@ export async function semanticSearchFiles(
     vector ? store.passages.searchVector(filter, vector, pool) : Promise.resolve([]),
     store.passages.searchText(filter, query, pool),
   ]);
-  const fused = fuseRankings(
+  const fused = fuseScored(
     (passage: Passage) => passage.id,
-    vectorHits.map((hit) => hit.passage),
-    textHits.map((hit) => hit.passage),
+    vectorHits.map((hit) => ({ item: hit.passage, score: 1 - hit.distance })),
+    textHits.map((hit) => ({ item: hit.passage, score: hit.rank })),
+    {},
+    pool,
   ).slice(0, limit);
   if (fused.length === 0) {
     return { ok: true, value: `No semantic matches found in attached files for query: '${query}'` };

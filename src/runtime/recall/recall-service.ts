@@ -2,6 +2,7 @@ import { type AgentRecord, type MessageRole, notFound, ReverieError } from "../.
 import type { Embedder } from "../../llm/providers/embeddings.js";
 import type { Store } from "../../store/store.js";
 import { parseAgentDate } from "../memory/letta-time.js";
+import type { Reranker } from "../search/rerank.js";
 import { embeddingModelKey } from "./message-embedding.js";
 import { type RecallHit, type RecallSearchMode, searchRecall } from "./recall-search.js";
 
@@ -27,8 +28,13 @@ export interface RecallService {
 const DEFAULT_LIMIT = 50;
 
 /** Recall search for the API: resolves the agent, its timezone and its embedding model. */
-export function createRecallService(deps: { store: Store; embedder?: Embedder | undefined }): RecallService {
-  const { store, embedder } = deps;
+export function createRecallService(deps: {
+  store: Store;
+  embedder?: Embedder | undefined;
+  /** An optional cross-encoder stage after fusion. */
+  reranker?: Reranker | undefined;
+}): RecallService {
+  const { store, embedder, reranker } = deps;
   return {
     async search(request) {
       let agent: AgentRecord | undefined;
@@ -57,6 +63,7 @@ export function createRecallService(deps: { store: Store; embedder?: Embedder | 
         startDate: dateBound(request.start_date, timezone, false, "start_date"),
         endDate: dateBound(request.end_date, timezone, true, "end_date"),
         limit: request.limit ?? DEFAULT_LIMIT,
+        reranker,
         embeddingModel: config === null ? undefined : embeddingModelKey(config),
         embedQuery:
           canEmbed && config !== null

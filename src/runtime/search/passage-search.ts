@@ -1,6 +1,6 @@
 import type { Passage } from "../../domain/index.js";
 import type { PassageFilter, Store } from "../../store/store.js";
-import { fuseRankings } from "./fusion.js";
+import { fuseScored } from "./fusion.js";
 
 /** Embeds texts with one embedding model (the passages' model); see `Embedder.embed`. */
 export type EmbedQuery = (texts: string[]) => Promise<number[][]>;
@@ -91,10 +91,12 @@ export async function searchPassages(
     vector === undefined ? [] : deps.store.passages.searchVector(filter, vector, pool, options),
   ]);
   const distances = new Map(vectorHits.map((hit) => [hit.passage.id, hit.distance]));
-  const fused = fuseRankings(
+  const fused = fuseScored(
     (passage: Passage) => passage.id,
-    vectorHits.map((hit) => hit.passage),
-    textHits.map((hit) => hit.passage),
+    vectorHits.map((hit) => ({ item: hit.passage, score: 1 - hit.distance })),
+    textHits.map((hit) => ({ item: hit.passage, score: hit.rank })),
+    {},
+    pool,
   );
   return {
     mode,

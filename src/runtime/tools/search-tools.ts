@@ -54,7 +54,11 @@ export async function conversationSearch(
   if (!end.ok) return end;
   const query = typeof args.query === "string" ? args.query.trim() : "";
   const embed = context.embed;
-  const found: Array<{ message: Message; relevance?: Record<string, unknown> }> = [];
+  const found: Array<{
+    message: Message;
+    relevance?: Record<string, unknown>;
+    context?: { previous: Message | null; next: Message | null } | undefined;
+  }> = [];
   let textOnly: string | undefined;
   if (query) {
     const result = await searchRecall(context.store, {
@@ -64,6 +68,7 @@ export async function conversationSearch(
       startDate: start.value,
       endDate: end.value,
       limit,
+      withContext: true,
       excludeRunId: context.runId,
       embedQuery: embed && (async (text) => (await embed([text]))[0] ?? []),
       embeddingModel: context.agent.embedding_config
@@ -79,6 +84,7 @@ export async function conversationSearch(
     for (const hit of result.hits) {
       found.push({
         message: hit.message,
+        context: hit.context,
         relevance: {
           rrf_score: hit.score,
           vector_rank: hit.vectorRank,
@@ -102,12 +108,20 @@ export async function conversationSearch(
       }
     }
   }
-  const results = found.slice(0, limit).map(({ message, relevance }) => ({
+  const turn = (message: Message) => ({
+    timestamp: formatLettaTime(new Date(message.created_at), context.agent.timezone),
+    role: message.role,
+    content: clip(recallText(message), CONTEXT_CHARS),
+  });
+  const results = found.slice(0, limit).map(({ message, relevance, context: around }) => ({
     timestamp: formatLettaTime(new Date(message.created_at), context.agent.timezone),
     time_ago: timeAgo(new Date(message.created_at), context.now),
     role: message.role,
     ...(relevance === undefined ? {} : { relevance }),
     content: recallText(message),
+    // The turns around a hit often hold what it answers or what answers it.
+    ...(around?.previous ? { previous_turn: turn(around.previous) } : {}),
+    ...(around?.next ? { next_turn: turn(around.next) } : {}),
   }));
   const mode = textOnly ? { search_mode: "text", search_note: textOnly } : {};
   if (results.length === 0)
@@ -116,6 +130,13 @@ export async function conversationSearch(
     ok: true,
     value: JSON.stringify({ message: `Showing ${results.length} results:`, ...mode, results }),
   };
+}
+
+/** Longest neighbouring turn shown beside a recall hit, in characters. */
+const CONTEXT_CHARS = 400;
+
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
 /** The agent's archive that new memories go to, if it has one yet. */

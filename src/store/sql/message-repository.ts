@@ -1,10 +1,11 @@
-import type {
-  Expression,
-  ExpressionBuilder,
-  Insertable,
-  SelectQueryBuilder,
-  SqlBool,
-  Updateable,
+import {
+  type Expression,
+  type ExpressionBuilder,
+  type Insertable,
+  type SelectQueryBuilder,
+  type SqlBool,
+  sql,
+  type Updateable,
 } from "kysely";
 import type { Message } from "../../domain/index.js";
 import type { MessageListQuery, MessageRepository, MessageSearchQuery, UnembeddedQuery } from "../store.js";
@@ -255,6 +256,32 @@ export function createMessageRepository(context: SqlContext): MessageRepository 
         limit: query.limit,
       });
       return (await loadHits(hits)).map(({ message, hit }) => ({ message, distance: Number(hit.distance) }));
+    },
+
+    async adjacent(ids, roles) {
+      const found = new Map<string, { previous: string | null; next: string | null }>();
+      if (ids.length === 0 || roles.length === 0) return found;
+      // One indexed seek each way per message, in one statement. Ordering by the agent too (fixed by
+      // the condition) matches the (agent_id, sequence_id) index, so PostgreSQL walks it and stops at
+      // the first turn of the conversation instead of sorting the agent's earlier messages.
+      const neighbour = (direction: "previous" | "next") =>
+        sql<string | null>`(select m.id from messages as m
+          where m.agent_id = c.agent_id and m.conversation_id is not distinct from c.conversation_id
+            and m.role in (${sql.join([...roles])})
+            and m.sequence_id ${sql.raw(direction === "previous" ? "<" : ">")} c.sequence_id
+          order by m.agent_id ${sql.raw(direction === "previous" ? "desc" : "asc")},
+            m.sequence_id ${sql.raw(direction === "previous" ? "desc" : "asc")} limit 1)`;
+      // The neighbours share the message's agent, so scoping the messages asked about scopes them too.
+      const rows = await db
+        .selectFrom("messages as c")
+        .select(["c.id", neighbour("previous").as("previous_id"), neighbour("next").as("next_id")])
+        .where("c.organization_id", "=", currentOrganization())
+        .where("c.id", "in", [...new Set(ids)])
+        .execute();
+      for (const row of rows) {
+        found.set(row.id, { previous: row.previous_id ?? null, next: row.next_id ?? null });
+      }
+      return found;
     },
 
     async setEmbeddings(items) {

@@ -1,3 +1,5 @@
+import { ENGLISH_STOP_WORDS } from "./english-stop-words.js";
+
 /** Most terms an FTS query keeps; longer queries are cut (a search box, not a document). */
 const MAX_TERMS = 32;
 
@@ -10,10 +12,14 @@ export function toFts5Query(text: string): string | undefined {
   return ftsTermsQuery(ftsWords(text));
 }
 
-/** The distinct words (letters and digits) of `text`, lower-cased, at most MAX_TERMS. */
+/**
+ * The distinct words (letters and digits) of `text`, lower-cased, at most MAX_TERMS, without English
+ * stop words unless the text has nothing else (as PostgreSQL's `english` configuration does).
+ */
 export function ftsWords(text: string): string[] {
-  const words = text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
-  return [...new Set(words)].slice(0, MAX_TERMS);
+  const words = [...new Set(text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [])];
+  const content = words.filter((word) => !ENGLISH_STOP_WORDS.has(word));
+  return (content.length > 0 ? content : words).slice(0, MAX_TERMS);
 }
 
 /** Quoted words joined by OR (see {@link toFts5Query}); undefined for none. */
