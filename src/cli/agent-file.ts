@@ -87,6 +87,7 @@ export const importCommand = defineCommand({
       });
       bar?.finish();
       for (const note of result.notes) console.error(`note: ${note}`);
+      for (const warning of result.warnings) console.error(`warning: ${warning}`);
       for (const id of result.agent_ids) console.log(id);
       return 0;
     });

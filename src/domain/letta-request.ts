@@ -53,6 +53,17 @@ export const ClientToolSchema = z.object({
 });
 export type ClientTool = z.infer<typeof ClientToolSchema>;
 
+/**
+ * A skill of the caller's environment (letta-code sends its own and the project's with every message):
+ * listed in the request's system prompt under `<available_skills>`, never stored.
+ */
+export const ClientSkillSchema = z.object({
+  name: z.string().min(1),
+  description: z.string(),
+  location: z.string().describe("Path of the skill's SKILL.md (e.g. skills/my-skill/SKILL.md)"),
+});
+export type ClientSkill = z.infer<typeof ClientSkillSchema>;
+
 /** Body of `POST /v1/agents/{id}/messages` and its siblings (Letta's LettaRequest). */
 export const SendMessageRequestSchema = z.object({
   messages: z.array(MessageInputSchema).nullable().optional(),
@@ -60,6 +71,7 @@ export const SendMessageRequestSchema = z.object({
   max_steps: z.number().int().positive().max(1000).optional(),
   include_return_message_types: z.array(z.string()).nullable().optional(),
   client_tools: z.array(ClientToolSchema).nullable().optional(),
+  client_skills: z.array(ClientSkillSchema).nullable().optional(),
   use_assistant_message: z.boolean().optional(),
   assistant_message_tool_name: z.string().optional(),
   assistant_message_tool_kwarg: z.string().optional(),
@@ -68,7 +80,11 @@ export const SendMessageRequestSchema = z.object({
   include_pings: z.boolean().optional(),
   background: z.boolean().optional(),
   agent_id: z.string().optional(),
-  override_model: z.string().nullable().optional(),
+  override_model: z
+    .string()
+    .nullable()
+    .optional()
+    .describe("Model handle used for this request instead of the agent's (the agent is not changed)"),
 });
 export type SendMessageRequest = z.infer<typeof SendMessageRequestSchema>;
 

@@ -62,3 +62,51 @@ function asRecord(value: unknown): Record<string, unknown> | undefined {
     ? (value as Record<string, unknown>)
     : undefined;
 }
+
+/**
+ * Letta's `model_settings` view of an LlmConfig (the inverse of {@link applyModelSettings}): the
+ * provider's type with its output limit, temperature, parallel tool calls and reasoning, and the
+ * agent's response format, with Letta's defaults where the config leaves them unset.
+ */
+export function modelSettingsOf(config: LlmConfig, responseFormat: Metadata | null): Metadata {
+  const common = {
+    max_output_tokens: config.max_tokens ?? 4096,
+    parallel_tool_calls: config.parallel_tool_calls ?? false,
+  };
+  switch (config.model_endpoint_type) {
+    case "openai":
+      return {
+        provider_type: "openai",
+        ...common,
+        temperature: config.temperature ?? 0.7,
+        reasoning: { reasoning_effort: config.reasoning_effort ?? "minimal" },
+        response_format: responseFormat,
+      };
+    case "anthropic":
+      return {
+        provider_type: "anthropic",
+        ...common,
+        temperature: config.temperature ?? 1.0,
+        thinking: {
+          type: config.enable_reasoner ? "enabled" : "disabled",
+          budget_tokens: config.max_reasoning_tokens || 1024,
+        },
+        response_format: responseFormat,
+        verbosity: config.verbosity ?? null,
+      };
+    case "google_ai":
+      return {
+        provider_type: "google_ai",
+        ...common,
+        max_output_tokens: config.max_tokens ?? 65536,
+        temperature: config.temperature ?? 0.7,
+        thinking_config: {
+          include_thoughts: (config.max_reasoning_tokens ?? 0) > 0,
+          thinking_budget: config.max_reasoning_tokens || 1024,
+        },
+        response_schema: responseFormat,
+      };
+    default:
+      return { provider_type: config.model_endpoint_type, ...common };
+  }
+}

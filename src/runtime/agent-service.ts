@@ -5,6 +5,7 @@ import {
   type CreateAgent,
   type IdGenerator,
   isoNow,
+  type Metadata,
   notFound,
   type UpdateAgent,
 } from "../domain/index.js";
@@ -38,6 +39,7 @@ import {
   enableSleeptime,
   managedSleeptimeGroup,
   removeSleeptimeGroupsOf,
+  syncSleeptimeBlocks,
 } from "./sleeptime/sleeptime-agents.js";
 import { defaultSystemPrompt } from "./system-prompt.js";
 import { requireBaseTools } from "./tools/base-tools.js";
@@ -93,6 +95,14 @@ const REQUIRED_FIELDS = ["name", "system", "message_buffer_autoclear"] as const 
 
 type AgentPatch = Partial<Omit<AgentRecord, "id" | "created_at">>;
 
+/** The `response_format` inside Letta's `model_settings` (null clears it), if the settings name one. */
+function responseFormatIn(settings: Metadata | null | undefined): Metadata | null | undefined {
+  if (!settings || !("response_format" in settings)) return undefined;
+  const format = settings.response_format;
+  if (format === null) return null;
+  return typeof format === "object" && !Array.isArray(format) ? (format as Metadata) : undefined;
+}
+
 /** Builds the agent service over its dependencies. */
 export function createAgentService(deps: AgentServiceDeps): AgentService {
   const { store, models, clock, ids } = deps;
@@ -135,7 +145,7 @@ export function createAgentService(deps: AgentServiceDeps): AgentService {
         message_buffer_autoclear: input.message_buffer_autoclear ?? false,
         enable_sleeptime: input.enable_sleeptime ?? false,
         hidden: input.hidden ?? null,
-        response_format: input.response_format ?? null,
+        response_format: input.response_format ?? responseFormatIn(input.model_settings) ?? null,
         last_run_completion: null,
         last_run_duration_ms: null,
         last_stop_reason: null,
@@ -207,14 +217,20 @@ export function createAgentService(deps: AgentServiceDeps): AgentService {
       const writable = fields as Record<string, unknown>;
       for (const key of NULLABLE_FIELDS) if (patch[key] !== undefined) writable[key] = patch[key];
       for (const key of REQUIRED_FIELDS) if (patch[key] != null) writable[key] = patch[key];
+      // Letta's model settings carry the response format too; the top-level field wins when both are sent.
+      const settingsFormat = responseFormatIn(patch.model_settings);
+      if (patch.response_format === undefined && settingsFormat !== undefined)
+        fields.response_format = settingsFormat;
       if (patch.tags != null) fields.tags = [...new Set(patch.tags)];
       if (patch.tool_rules != null) fields.tool_rules = patch.tool_rules;
       if (patch.message_ids != null) fields.message_ids = patch.message_ids;
 
       return store.transaction(async (tx) => {
         if (patch.message_ids != null) await requireMessages(tx, patch.message_ids);
-        if (patch.block_ids != null)
+        if (patch.block_ids != null) {
           await replaceBlocks(tx, agentId, await requireBlocks(tx, patch.block_ids));
+          await syncSleeptimeBlocks(tx, agentId);
+        }
         if (patch.tool_ids != null)
           await replaceTools(tx, agentId, await requireTools(tx, [], patch.tool_ids));
         if (patch.identity_ids != null) {

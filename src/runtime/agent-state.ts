@@ -1,4 +1,5 @@
 import { type AgentRecord, type AgentState, toLettaMessages } from "../domain/index.js";
+import { modelSettingsOf } from "../llm/llm-config-overrides.js";
 import type { Store } from "../store/store.js";
 
 /**
@@ -21,6 +22,8 @@ export async function buildAgentState(store: Store, agent: AgentRecord): Promise
   const managedGroup = groups.find((group) => group.manager_agent_id === agent.id) ?? null;
   return {
     ...agent,
+    // Derived from the config, as Letta does, so it shows what the agent runs with whatever was sent.
+    model_settings: modelSettingsOf(agent.llm_config, agent.response_format),
     blocks,
     tools,
     memory: {

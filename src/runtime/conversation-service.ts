@@ -58,13 +58,18 @@ export function createConversationService(deps: ConversationServiceDeps) {
     return agent;
   }
 
-  /** `default` needs the agent id; a `conv-…` id must exist (and belong to `agentId` when given). */
+  /**
+   * `default` needs the agent id; an agent's id names its default conversation (Letta's deprecated
+   * form, still used by clients); a `conv-…` id must exist (and belong to `agentId` when given).
+   */
   async function resolve(id: string, agentId?: string, from: Store = store): Promise<Resolved> {
-    if (id === DEFAULT_CONVERSATION_ID) {
-      if (agentId === undefined) {
+    if (id === DEFAULT_CONVERSATION_ID || isId("agent", id)) {
+      const owner = id === DEFAULT_CONVERSATION_ID ? agentId : id;
+      if (owner === undefined) {
         throw new ReverieError("validation", "agent_id is required for the 'default' conversation");
       }
-      const agent = await agentOf(agentId, from);
+      if (agentId !== undefined && agentId !== owner) throw notFound("Conversation", id);
+      const agent = await agentOf(owner, from);
       return { agent, owner: { kind: "agent", agentId: agent.id }, conversation: defaultView(agent) };
     }
     const conversation = isId("conv", id) ? await from.conversations.get(id) : undefined;
@@ -77,7 +82,7 @@ export function createConversationService(deps: ConversationServiceDeps) {
 
   /** A real (stored) conversation: the `default` view cannot be modified or deleted. */
   async function stored(id: string): Promise<Conversation> {
-    if (id === DEFAULT_CONVERSATION_ID) {
+    if (id === DEFAULT_CONVERSATION_ID || isId("agent", id)) {
       throw new ReverieError(
         "invalid_argument",
         "The 'default' conversation is the agent's own window: it cannot be modified or deleted",
@@ -150,6 +155,11 @@ export function createConversationService(deps: ConversationServiceDeps) {
         limit: options.limit,
         order: options.order,
       };
+      // Letta answers 404 for a conversation cursor that names none (unlike most lists, which ignore it).
+      for (const cursor of [page.after, page.before]) {
+        if (cursor !== undefined && !(await store.conversations.get(cursor)))
+          throw notFound("Conversation", cursor);
+      }
       if (options.order_by !== "last_message_at" && options.order_by !== "last_run_completion") {
         const listed = await store.conversations.list({ ...filter, ...page });
         return Promise.all(listed.map((conversation) => withLastMessage(store, conversation)));

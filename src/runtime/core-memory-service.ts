@@ -10,6 +10,7 @@ import type { Store } from "../store/store.js";
 import { buildAgentState } from "./agent-state.js";
 import { blockPatch, USER_ACTOR } from "./block-records.js";
 import { pageInMemory } from "./in-memory-page.js";
+import { syncSleeptimeBlocks } from "./sleeptime/sleeptime-agents.js";
 
 /** Dependencies of the core memory service. */
 export interface CoreMemoryServiceDeps {
@@ -77,6 +78,8 @@ export function createCoreMemoryService(deps: CoreMemoryServiceDeps): CoreMemory
           );
         }
         await tx.blocks.attach(agentId, blockId);
+        // A sleep-time agent shares its primary's memory: it gets the block too.
+        await syncSleeptimeBlocks(tx, agentId);
         return buildAgentState(tx, agent);
       }),
 
@@ -89,6 +92,7 @@ export function createCoreMemoryService(deps: CoreMemoryServiceDeps): CoreMemory
             `Block with id '${blockId}' is not attached to agent '${agentId}'`,
           );
         }
+        await syncSleeptimeBlocks(tx, agentId);
         return buildAgentState(tx, agent);
       }),
   };

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { ReverieError } from "../domain/index.js";
 import { pageInMemory } from "./in-memory-page.js";
 
 const items = ["a", "b", "c", "d", "e"].map((id, index) => ({
@@ -27,7 +26,8 @@ describe("pageInMemory", () => {
     expect(ids({ order: "asc", before: "a", limit: 2 })).toEqual([]);
   });
 
-  it("refuses a cursor that names no item", () => {
-    expect(() => ids({ after: "zzz" })).toThrow(ReverieError);
+  it("ignores a cursor that names no item (a deleted one), as Letta does", () => {
+    expect(ids({ after: "zzz", limit: 2 })).toEqual(["e", "d"]);
+    expect(ids({ order: "asc", before: "zzz", after: "c" })).toEqual(["d", "e"]);
   });
 });

@@ -1,8 +1,9 @@
-import { type PageQuery, ReverieError } from "../domain/index.js";
+import type { PageQuery } from "../domain/index.js";
 
 /**
  * Letta's cursor paging over a list already in memory: sorted by `created_at` (then id) in `order`,
- * `after`/`before` are ids relative to that order; an unknown cursor is a 400, as in the store.
+ * `after`/`before` are ids relative to that order; a cursor that names no item is ignored, as in the
+ * store.
  */
 export function pageInMemory<T extends { id: string; created_at: string }>(
   items: readonly T[],
@@ -14,25 +15,18 @@ export function pageInMemory<T extends { id: string; created_at: string }>(
   if (page.order !== "asc") sorted.reverse();
   let start = 0;
   let end = sorted.length;
-  if (page.after !== undefined) {
-    const index = indexOf(sorted, page.after);
-    start = index + 1;
-  }
-  if (page.before !== undefined) {
-    const index = indexOf(sorted, page.before);
-    end = index;
-  }
+  const afterIndex = page.after === undefined ? -1 : indexOf(sorted, page.after);
+  const beforeIndex = page.before === undefined ? -1 : indexOf(sorted, page.before);
+  if (afterIndex >= 0) start = afterIndex + 1;
+  if (beforeIndex >= 0) end = beforeIndex;
   const window = sorted.slice(start, Math.max(start, end));
   if (page.limit === undefined) return window;
   // With only `before`, the page is the items just before the cursor, as the SDK pages backwards.
-  return page.before !== undefined && page.after === undefined
+  return beforeIndex >= 0 && afterIndex < 0
     ? window.slice(Math.max(0, window.length - page.limit))
     : window.slice(0, page.limit);
 }
 
 function indexOf(items: ReadonlyArray<{ id: string }>, cursor: string): number {
-  const index = items.findIndex((item) => item.id === cursor);
-  if (index < 0)
-    throw new ReverieError("invalid_argument", `Cursor '${cursor}' does not name an item of this list`);
-  return index;
+  return items.findIndex((item) => item.id === cursor);
 }

@@ -9,8 +9,9 @@ import {
   type StopReason,
   toLettaMessages,
 } from "../domain/index.js";
+import type { ModelRegistry } from "../llm/model-registry.js";
 import type { MessageListQuery, Store } from "../store/store.js";
-import type { AgentLoop } from "./agent-loop/agent-loop.js";
+import type { AgentLoop, TurnRequest } from "./agent-loop/agent-loop.js";
 
 /** Letta's `LettaResponse`: the turn's new messages (input not echoed), why it stopped, and usage. */
 export interface LettaResponse {
@@ -52,9 +53,10 @@ export function toViews(messages: readonly Message[], options: ViewOptions = {})
 }
 
 /**
- * One page of stored messages as Letta views. With a type filter, a page of stored messages can hold
- * no wanted view at all, and an empty answer ends the SDK's paging: so stored pages are read until
- * `limit` views are found or none remain.
+ * One page of stored messages as Letta views. Message cursors are chronological, as in Letta: `after`
+ * is newer and `before` older whatever the order. With a type filter, a page of stored messages can
+ * hold no wanted view at all, and an empty answer ends the SDK's paging: so stored pages are read,
+ * going on away from the cursor, until `limit` views are found or none remain.
  */
 export async function listViews(
   store: Store,
@@ -62,22 +64,39 @@ export async function listViews(
   options: MessageListOptions,
 ): Promise<LettaMessage[]> {
   const limit = options.limit ?? 100;
+  const order = options.order ?? "desc";
   const page = (before: string | undefined, after: string | undefined) =>
-    store.messages.list({ ...scope, before, after, limit, order: options.order ?? "desc" });
+    store.messages.list({ ...scope, before, after, limit, order });
   if (!typeFilter(options.include_return_message_types)) {
     return toViews(await page(options.before, options.after), options);
   }
-  const backwards = options.before !== undefined && options.after === undefined;
+  // Which way the pages go: toward newer messages from an `after` alone, else the way of the order.
+  const onlyAfter = options.after !== undefined && options.before === undefined;
+  const onlyBefore = options.before !== undefined && options.after === undefined;
+  const towardNewer = onlyAfter || (!onlyBefore && order === "asc");
+  // Pages found later go after those found first in the answer's order, unless they go the other way.
+  const prepend = towardNewer !== (order === "asc");
   let before = options.before;
   let after = options.after;
   let views: LettaMessage[] = [];
   for (;;) {
     const messages = await page(before, after);
     const found = toViews(messages, options);
-    views = backwards ? [...found, ...views] : [...views, ...found];
+    views = prepend ? [...found, ...views] : [...views, ...found];
     if (views.length >= limit || messages.length < limit) return views;
-    if (backwards) before = messages[0]?.id;
-    else after = messages.at(-1)?.id;
+    const newest = order === "asc" ? messages.at(-1) : messages[0];
+    const oldest = order === "asc" ? messages[0] : messages.at(-1);
+    if (towardNewer) after = newest?.id;
+    else before = oldest?.id;
+  }
+}
+
+/** A 404 for a message cursor that names no message, as Letta answers for an agent's message list. */
+export async function requireMessageCursors(store: Store, agentId: string, page: PageQuery): Promise<void> {
+  for (const cursor of [page.after, page.before]) {
+    if (cursor !== undefined && (await store.messages.get(cursor)) === undefined) {
+      throw new ReverieError("not_found", `No message found with id '${cursor}' for agent '${agentId}'.`);
+    }
   }
 }
 
@@ -88,8 +107,34 @@ export function requestMessages(body: SendMessageRequest): NonNullable<SendMessa
   throw new ReverieError("invalid_argument", "No messages to send: give `messages` or `input`");
 }
 
+/** What a send asks of its turn, its per-request model resolved (an unknown or unserved handle is a 4xx). */
+export async function turnOptionsOf(
+  models: Pick<ModelRegistry, "resolveLlm">,
+  body: SendMessageRequest,
+): Promise<Pick<TurnRequest, "messages" | "maxSteps" | "clientTools" | "clientSkills" | "llmConfig">> {
+  return {
+    messages: requestMessages(body),
+    maxSteps: body.max_steps,
+    clientTools: body.client_tools ?? undefined,
+    clientSkills: body.client_skills ?? undefined,
+    llmConfig: body.override_model ? await models.resolveLlm(body.override_model) : undefined,
+  };
+}
+
+/** What the messaging service is built from. */
+export interface MessagingServiceDeps {
+  store: Store;
+  models: Pick<ModelRegistry, "resolveLlm">;
+  loop: Pick<AgentLoop, "runTurn">;
+  /** The answer of a send that repeats an earlier one's input (same otids), which is not run again. */
+  repeated?: (
+    target: { agentId: string; conversationId: string | null },
+    body: SendMessageRequest,
+  ) => Promise<LettaResponse | undefined>;
+}
+
 /** Sending messages to agents and reading their history. */
-export function createMessagingService(deps: { store: Store; loop: AgentLoop }) {
+export function createMessagingService(deps: MessagingServiceDeps) {
   const { store, loop } = deps;
   return {
     /** Runs one turn and answers with Letta's `LettaResponse`. */
@@ -98,13 +143,10 @@ export function createMessagingService(deps: { store: Store; loop: AgentLoop }) 
       body: SendMessageRequest,
       conversationId?: string | null,
     ): Promise<LettaResponse> {
-      const result = await loop.runTurn({
-        agentId,
-        conversationId,
-        messages: requestMessages(body),
-        maxSteps: body.max_steps,
-        clientTools: body.client_tools ?? undefined,
-      });
+      const options = await turnOptionsOf(deps.models, body);
+      const repeated = await deps.repeated?.({ agentId, conversationId: conversationId ?? null }, body);
+      if (repeated) return repeated;
+      const result = await loop.runTurn({ agentId, conversationId, ...options });
       return {
         messages: toViews(result.messages, body),
         stop_reason: { message_type: "stop_reason", stop_reason: result.stopReason },
@@ -115,6 +157,7 @@ export function createMessagingService(deps: { store: Store; loop: AgentLoop }) 
     /** An agent's messages as Letta views, paged by message id. */
     async list(agentId: string, options: MessageListOptions): Promise<LettaMessage[]> {
       if (!(await store.agents.get(agentId))) throw notFound("Agent", agentId);
+      await requireMessageCursors(store, agentId, options);
       const conversation =
         options.conversation_id === undefined
           ? undefined

@@ -44,15 +44,20 @@ export async function chooseLlmForCreate(models: ModelRegistry, input: CreateAge
   return { model: config.handle ?? null, llm_config: config };
 }
 
-/** The embedding model of a new agent: the handle, a legacy config, the default, or none. */
+/**
+ * The embedding model of a new agent (or folder): the handle, a legacy config, else none for an agent
+ * (as in Letta, an agent created without one has `embedding_config: null` and searches by text until
+ * one is attached) and the default model for a folder (`useDefault`), whose files are searched by meaning.
+ */
 export async function chooseEmbeddingForCreate(
   models: ModelRegistry,
   input: Pick<CreateAgent, "embedding" | "embedding_config" | "embedding_chunk_size">,
+  options: { useDefault?: boolean } = {},
 ): Promise<EmbeddingChoice> {
   let config: EmbeddingConfig | null = null;
   if (input.embedding) config = await models.resolveEmbedding(input.embedding);
   else if (input.embedding_config) config = normalizeLegacyEmbeddingConfig(input.embedding_config);
-  else {
+  else if (options.useDefault) {
     const handle = await models.defaultEmbeddingHandle();
     if (handle !== undefined) config = await models.resolveEmbedding(handle);
   }

@@ -9,6 +9,7 @@ import {
 } from "../domain/index.js";
 import type { Store } from "../store/store.js";
 import { toViews, type ViewOptions } from "./messaging-service.js";
+import { usageOfRun } from "./run-usage.js";
 
 export interface RunListOptions extends PageQuery {
   agent_id?: string | undefined;
@@ -42,10 +43,6 @@ export function createRunService(deps: { store: Store }) {
     return run;
   }
 
-  async function allSteps(runId: string): Promise<Step[]> {
-    return store.steps.list({ run_id: runId, order: "asc", limit: 10_000 });
-  }
-
   return {
     get: getRun,
 
@@ -73,25 +70,12 @@ export function createRunService(deps: { store: Store }) {
 
     async usage(runId: string): Promise<RunUsage> {
       await getRun(runId);
-      const usage: RunUsage = {
-        completion_tokens: 0,
-        prompt_tokens: 0,
-        total_tokens: 0,
-        step_count: 0,
-        cached_input_tokens: 0,
-        cache_write_tokens: 0,
-        reasoning_tokens: 0,
-      };
-      for (const step of await allSteps(runId)) {
-        if (step.status !== "success") continue;
-        usage.completion_tokens += step.completion_tokens;
-        usage.prompt_tokens += step.prompt_tokens;
-        usage.total_tokens += step.total_tokens;
-        usage.cached_input_tokens += step.cached_input_tokens ?? 0;
-        usage.cache_write_tokens += step.cache_write_tokens ?? 0;
-        usage.reasoning_tokens += step.reasoning_tokens ?? 0;
-        usage.step_count += 1;
-      }
+      const {
+        message_type: _type,
+        run_ids: _runs,
+        context_tokens: _context,
+        ...usage
+      } = await usageOfRun(store, runId);
       return usage;
     },
 

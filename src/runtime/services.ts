@@ -139,7 +139,12 @@ export function createServices(deps: ServiceDeps): Services {
   });
   return {
     // JSON sends go through the run registry too, so cancelling them aborts their LLM call.
-    messages: createMessagingService({ store: deps.store, loop: { runTurn: streaming.runTurn } }),
+    messages: createMessagingService({
+      store: deps.store,
+      models: deps.models,
+      loop: { runTurn: streaming.runTurn },
+      repeated: streaming.repeatedResponse,
+    }),
     runs: createRunService({ store: deps.store }),
     tools: createToolService(deps),
     loop,

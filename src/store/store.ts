@@ -203,6 +203,8 @@ export interface MessageListQuery extends PageQuery {
   conversation_id?: string | null | undefined;
   run_id?: string | undefined;
   step_id?: string | undefined;
+  /** Messages whose client-given offline threading id is one of these (with `agent_id`, indexed). */
+  otids?: readonly string[] | undefined;
   roles?: MessageRole[] | undefined;
   /** ISO timestamps, inclusive. */
   start_date?: string | undefined;

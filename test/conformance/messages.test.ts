@@ -147,7 +147,9 @@ describe("conformance: agent messages and runs", () => {
     await ctx.client.agents.messages.create(agent.id, { messages: [{ role: "user", content: "one" }] });
     await ctx.client.agents.messages.create(agent.id, { messages: [{ role: "user", content: "two" }] });
 
-    const all = await walk(ctx.client.agents.messages.list(agent.id, { limit: 2 }));
+    // Message cursors are chronological (Letta's rule): the SDK's pager, which sends `after = <last id>`,
+    // walks them oldest first.
+    const all = await walk(ctx.client.agents.messages.list(agent.id, { limit: 2, order: "asc" }));
     const ids = all.map((m) => `${m.message_type}:${m.id}`);
     expect(new Set(ids).size).toBe(ids.length);
 

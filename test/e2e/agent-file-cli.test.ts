@@ -57,6 +57,27 @@ describe("reverie import / export", () => {
     expect(JSON.parse(stdout.stdout).agents[0].name).toBe("memgpt-copy");
   });
 
+  it("warns, naming --model, when an imported agent's model provider is not configured", async () => {
+    // deep_research_agent runs on Anthropic; only OpenAI is configured here.
+    const imported = await reverie(home, ["import", reference("deep_research_agent.af")]);
+    expect(imported.code).toBe(0);
+    expect(imported.stdout.trim()).toMatch(/^agent-/);
+    expect(imported.stderr).toMatch(
+      /^warning: agent 'deep-thought-research-agent' uses the model 'anthropic\/claude-sonnet-4-5-20250929', which this server cannot run \(Provider 'anthropic' is not configured/m,
+    );
+    expect(imported.stderr).toContain("import it again with --model <handle>");
+    expect(imported.stderr).toContain("--model openai/gpt-4o-mini");
+
+    const overridden = await reverie(home, [
+      "import",
+      reference("deep_research_agent.af"),
+      "--model",
+      "openai/gpt-4o-mini",
+    ]);
+    expect(overridden.code).toBe(0);
+    expect(overridden.stderr).not.toContain("warning:");
+  });
+
   it("shows a progress bar for a large file", async () => {
     const file = JSON.parse(JSON.parse(readFileSync(reference("memgpt_agent.af"), "utf8")));
     const agent = file.agents[0];

@@ -48,6 +48,7 @@ describe("reverie reembed", () => {
       const agent = await reverie.services.agents.create({
         name: "notes-keeper",
         model: "openai/gpt-4o-mini",
+        embedding: "openai/text-embedding-3-small",
       });
       agentId = agent.id;
       const record = await reverie.store.agents.get(agentId);

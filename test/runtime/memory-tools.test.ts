@@ -98,8 +98,11 @@ describe("memory tools in a turn", () => {
       { text: "Nothing." },
     );
     const none = await send("Did I mention a submarine?");
+    // The agent has no embedding model: the search was by words, and the result says so.
     expect(JSON.parse(toolMessages(none.body)[0]?.message ?? "{}")).toEqual({
       message: "No results found.",
+      search_mode: "text",
+      search_note: "no embedding model is configured for this agent: results are matched by their words only",
       results: [],
     });
   });

@@ -80,7 +80,11 @@ describeOnEachStore("recall memory: conversation_search", (storeKind) => {
       providers,
       embedder: createEmbedder({ providers, retry: { maxRetries: 0 } }),
     });
-    const created = await t.call("POST", "/v1/agents/", { model: "openai/gpt-4o-mini", name: "recall" });
+    const created = await t.call("POST", "/v1/agents/", {
+      model: "openai/gpt-4o-mini",
+      embedding: "openai/text-embedding-3-small",
+      name: "recall",
+    });
     expect(created.status).toBe(200);
     expect(created.body.embedding_config?.embedding_model).toBe("text-embedding-3-small");
     agentId = created.body.id;

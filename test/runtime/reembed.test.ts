@@ -43,7 +43,11 @@ describeOnEachStore("re-embedding an agent", (storeKind) => {
     const providers = { openai: { apiKey: "sk-test", baseUrl: openai.url } };
     embedder = createEmbedder({ providers, retry: { maxRetries: 0 } });
     t = await createTestApp({ store: storeKind, providers, embedder });
-    const created = await t.call("POST", "/v1/agents/", { model: "openai/gpt-4o-mini", name: "mover" });
+    const created = await t.call("POST", "/v1/agents/", {
+      model: "openai/gpt-4o-mini",
+      embedding: SMALL,
+      name: "mover",
+    });
     agentId = created.body.id;
     const agent = await t.store.agents.get(agentId);
     if (!agent?.embedding_config) throw new Error("the agent has no embedding model");

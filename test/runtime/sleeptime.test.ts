@@ -416,4 +416,60 @@ describeOnEachStore("sleep-time agents", (kind) => {
     ).body as JsonBody[];
     expect(runs.map((run) => run.stop_reason)).toEqual(["llm_api_error", "tool_rule"]);
   });
+
+  it("names the sleep-time run in the triggering turn's usage.run_ids, listed under the sleep-time agent", async () => {
+    await start();
+    const primary = await createPrimary();
+    const groupId = primary.multi_agent_group.id;
+    const sleeperId = primary.multi_agent_group.agent_ids[0];
+    await t.call("PATCH", `/v1/groups/${groupId}`, { manager_config: { sleeptime_agent_frequency: 2 } });
+
+    const first = await send(primary.id, "Hi, I am Ada.");
+    expect(first.usage.run_ids).toHaveLength(1);
+    const second = await send(primary.id, "I like chess.");
+    const [primaryRun, sleeptimeRun] = second.usage.run_ids;
+    expect(sleeptimeRun).toMatch(/^run-/);
+    // Listed at once under the sleep-time agent's runs, before it ran.
+    const listed = (await t.call("GET", `/v1/runs/?agent_id=${sleeperId}`)).body as JsonBody[];
+    expect(listed.map((run) => [run.id, run.status])).toEqual([[sleeptimeRun, "created"]]);
+    expect(
+      (await t.call("GET", `/v1/runs/?agent_id=${primary.id}`)).body.map((run: JsonBody) => run.id),
+    ).toContain(primaryRun);
+
+    await t.services.jobs.drain();
+    const done = (await t.call("GET", `/v1/runs/${sleeptimeRun}`)).body;
+    expect(done).toMatchObject({ agent_id: sleeperId, status: "completed", stop_reason: "tool_rule" });
+    expect(done.metadata).toMatchObject({ primary_agent_id: primary.id, trigger: "frequency" });
+    expect(sleeperCalls()).toHaveLength(1);
+    // The sleep-time work ran in the named run: no other run of the sleep-time agent exists.
+    expect((await t.call("GET", `/v1/runs/?agent_id=${sleeperId}`)).body).toHaveLength(1);
+  });
+
+  it("attaches a block attached to the primary to its sleep-time agent too, and detaches it with it", async () => {
+    await start();
+    const primary = await createPrimary();
+    const sleeperId = primary.multi_agent_group.agent_ids[0];
+    const notes = (await t.call("POST", "/v1/blocks/", { label: "notes", value: "shared notes" })).body;
+    const attached = await t.call("PATCH", `/v1/agents/${primary.id}/core-memory/blocks/attach/${notes.id}`);
+    expect(attached.status).toBe(200);
+    const labels = async () =>
+      ((await t.call("GET", `/v1/agents/${sleeperId}`)).body.blocks as JsonBody[]).map(
+        (block) => block.label,
+      );
+    expect(await labels()).toContain("notes");
+    expect(
+      (await t.call("GET", `/v1/blocks/${notes.id}/agents`)).body.map((agent: JsonBody) => agent.id).sort(),
+    ).toEqual([primary.id, sleeperId].sort());
+
+    await t.call("PATCH", `/v1/agents/${primary.id}/core-memory/blocks/detach/${notes.id}`);
+    expect(await labels()).not.toContain("notes");
+    expect(await labels()).toContain("memory_persona");
+
+    // Replacing the primary's blocks (block_ids on a PATCH) carries over as well.
+    await t.call("PATCH", `/v1/agents/${primary.id}`, {
+      block_ids: [...primary.blocks.map((block: JsonBody) => block.id), notes.id],
+    });
+    expect(await labels()).toEqual(expect.arrayContaining(["human", "persona", "memory_persona", "notes"]));
+    expect(sleeperCalls()).toHaveLength(0);
+  });
 });

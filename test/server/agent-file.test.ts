@@ -153,6 +153,115 @@ describeOnEachStore("Agent File import and export", (storeKind) => {
     expect(exportedPlan.json_schema).toEqual(plan.json_schema);
   });
 
+  it("imports a Letta export whose block is over its limit, keeping the value, and chats with plain-text tool results", async () => {
+    const file = JSON.parse(JSON.parse(readReference("memgpt_agent.af")));
+    const human = file.blocks.find((block: JsonBody) => block.label === "human");
+    human.limit = 100; // Letta exports sometimes hold more than the limit: 298 characters here.
+    const length = human.value.length;
+    expect(length).toBeGreaterThan(100);
+    // Newer Letta exports keep a tool's result as content parts.
+    const agent = file.agents[0];
+    const base = {
+      type: "message",
+      agent_id: agent.id,
+      model: "gpt-4o-mini",
+      created_at: "2025-11-21T03:06:00+00:00",
+    };
+    agent.messages.push(
+      { ...base, id: "message-1", role: "user", content: [{ type: "text", text: "What is in the logs?" }] },
+      {
+        ...base,
+        id: "message-2",
+        role: "assistant",
+        content: [],
+        tool_calls: [
+          {
+            id: "call_logs",
+            type: "function",
+            function: { name: "conversation_search", arguments: '{"query":"logs"}' },
+          },
+        ],
+      },
+      {
+        ...base,
+        id: "message-3",
+        role: "tool",
+        name: "conversation_search",
+        tool_call_id: "call_logs",
+        content: [],
+        tool_returns: [
+          {
+            tool_call_id: "call_logs",
+            status: "success",
+            func_response: [
+              { type: "text", text: "line one of the logs" },
+              { type: "text", text: "line two of the logs" },
+            ],
+          },
+        ],
+      },
+    );
+    agent.in_context_message_ids.push("message-1", "message-2", "message-3");
+
+    const imported = await importFile(t, JSON.stringify(file));
+    expect(imported.status, JSON.stringify(imported.body)).toBe(200);
+    expect(imported.body.notes).toContain(
+      `block 'human' (blocks[0]) holds ${length} characters, more than its limit of 100: its value was kept whole and its limit raised to ${length}`,
+    );
+    expect(imported.body.warnings).toEqual([]);
+    const agentId: string = imported.body.agent_ids[0];
+    const block = (await t.call("GET", `/v1/agents/${agentId}/core-memory/blocks/human`)).body;
+    expect(block).toMatchObject({ value: human.value, limit: length });
+
+    openai.script.push({ text: "Two lines." });
+    const reply = await t.call("POST", `/v1/agents/${agentId}/messages`, { input: "Summarise." });
+    expect(reply.status).toBe(200);
+    expect(reply.body.messages.at(-1)).toMatchObject({
+      message_type: "assistant_message",
+      content: "Two lines.",
+    });
+    const sent = completions(openai).at(-1)?.body as { messages: Array<{ role: string; content: unknown }> };
+    const toolMessage = sent.messages.find((message) => message.role === "tool");
+    expect(toolMessage?.content).toBe("line one of the logs\nline two of the logs");
+    await expectConsistentWindow(t.store, agentId);
+  });
+
+  it("answers client tool results given as content parts to the model as plain text", async () => {
+    const created = await t.call("POST", "/v1/agents/", { model: "openai/gpt-4o-mini" });
+    const agentId: string = created.body.id;
+    const clientTools = [{ name: "read_file", parameters: { type: "object", properties: {} } }];
+    openai.script.push(
+      { toolCalls: [{ id: "call_read", name: "read_file", arguments: {} }] },
+      { text: "Read it." },
+    );
+    const paused = await t.call("POST", `/v1/agents/${agentId}/messages`, {
+      input: "Read the file.",
+      client_tools: clientTools,
+    });
+    expect(paused.body.stop_reason.stop_reason).toBe("requires_approval");
+    const answered = await t.call("POST", `/v1/agents/${agentId}/messages`, {
+      client_tools: clientTools,
+      messages: [
+        {
+          type: "tool_return",
+          tool_returns: [
+            {
+              tool_call_id: "call_read",
+              status: "success",
+              tool_return: [
+                { type: "text", text: "hello" },
+                { type: "text", text: "world" },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    expect(answered.status, JSON.stringify(answered.body)).toBe(200);
+    const sent = completions(openai).at(-1)?.body as { messages: Array<{ role: string; content: unknown }> };
+    expect(sent.messages.find((message) => message.role === "tool")?.content).toBe("hello\nworld");
+  });
+
   it("export, import, export gives the same file, ids aside", async () => {
     const shared = (await t.call("POST", "/v1/blocks/", { label: "team", value: "Shared notes." })).body;
     const created = await t.call("POST", "/v1/agents/", {
@@ -500,5 +609,41 @@ describeOnEachStore("Agent File import and export", (storeKind) => {
       const tooBig = await send(JSON.stringify(padded));
       expect(tooBig.status).toBe(413);
     });
+  });
+});
+
+describe("Agent File import on a server without the file's provider", () => {
+  let openai: FakeLlmServer;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    openai = await startFakeOpenAI({ models: ["gpt-4o-mini"] });
+    t = await createTestApp({ providers: { openai: { apiKey: "sk-test", baseUrl: openai.url } } });
+  });
+  afterAll(async () => {
+    await t.close();
+    await openai.close();
+  });
+
+  it("imports with a warning naming --model, and runs once imported again with a model", async () => {
+    const text = readReference("deep_research_agent.af");
+    const imported = await importFile(t, text);
+    expect(imported.status).toBe(200);
+    expect(imported.body.warnings).toHaveLength(1);
+    expect(imported.body.warnings[0]).toContain(
+      "agent 'deep-thought-research-agent' uses the model 'anthropic/claude-sonnet-4-5-20250929', which this server cannot run (Provider 'anthropic' is not configured",
+    );
+    expect(imported.body.warnings[0]).toContain(
+      "--model <handle> (the `model` field of POST /v1/agents/import)",
+    );
+
+    const withModel = await importFile(t, text, { model: "openai/gpt-4o-mini" });
+    expect(withModel.status).toBe(200);
+    expect(withModel.body.warnings).toEqual([]);
+    openai.script.push({ text: "Ready to research." });
+    const reply = await t.call("POST", `/v1/agents/${withModel.body.agent_ids[0]}/messages`, {
+      input: "Hello",
+    });
+    expect(reply.body.messages.at(-1)).toMatchObject({ content: "Ready to research." });
   });
 });

@@ -32,7 +32,9 @@ describe("agents API", () => {
       name: "helper",
       agent_type: "letta_v1_agent",
       model: "openai/gpt-4o-mini",
-      embedding: "openai/text-embedding-3-small",
+      // As in Letta: no embedding model unless one is asked for.
+      embedding: null,
+      embedding_config: null,
       tags: ["a", "b"],
       context_window_limit: 64_000,
       sources: [],
@@ -48,10 +50,6 @@ describe("agents API", () => {
       model: "gpt-4o-mini",
       model_endpoint_type: "openai",
       context_window: 64_000,
-    });
-    expect(agent.embedding_config).toMatchObject({
-      embedding_model: "text-embedding-3-small",
-      embedding_dim: 1536,
     });
     expect(agent.system).toContain("<base_instructions>");
     expect(agent.blocks.map((block: { label: string }) => block.label)).toEqual(["persona", "human"]);

@@ -49,6 +49,7 @@ describeOnEachStore("POST /v1/messages/search", (storeKind) => {
       (
         await t.call("POST", "/v1/agents/", {
           model: "openai/gpt-4o-mini",
+          embedding: "openai/text-embedding-3-small",
           name,
           timezone: "America/New_York",
         })

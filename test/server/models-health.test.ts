@@ -64,7 +64,10 @@ describe("health and models endpoints", () => {
   });
 
   it("creates agents on the discovered model, pointing at the configured endpoint", async () => {
-    const agent = await t.call("POST", "/v1/agents/", { name: "a" });
+    const agent = await t.call("POST", "/v1/agents/", {
+      name: "a",
+      embedding: "openai/text-embedding-3-small",
+    });
     expect(agent.status).toBe(200);
     expect(agent.body.llm_config).toMatchObject({ handle: "openai/gpt-4o-mini", model_endpoint: fake.url });
     expect(agent.body.embedding_config).toMatchObject({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type ContractContext, expectReverieError, ids } from "./contract-context.js";
+import { type ContractContext, ids } from "./contract-context.js";
 
 export function describeAgentContract(context: ContractContext): void {
   describe("agents", () => {
@@ -86,11 +86,13 @@ export function describeAgentContract(context: ContractContext): void {
       expect([...ids(first), ...ids(second)]).toEqual(sorted);
     });
 
-    it("rejects an unknown cursor", async () => {
+    it("ignores a cursor that names no agent, as Letta does (a deleted one must not break paging)", async () => {
       const { store, f } = context;
-      await store.agents.create(f.agent());
-      await expectReverieError(store.agents.list({ after: f.id("agent") }), "invalid_argument");
-      await expectReverieError(store.agents.list({ before: f.id("agent") }), "invalid_argument");
+      const kept = await store.agents.create(f.agent());
+      const deleted = await store.agents.create(f.agent());
+      await store.agents.delete(deleted.id);
+      expect(ids(await store.agents.list({ after: deleted.id }))).toEqual([kept.id]);
+      expect(ids(await store.agents.list({ before: f.id("agent") }))).toEqual([kept.id]);
     });
 
     it("filters by name, name substring ignoring case, project, stop reason and counts the same", async () => {

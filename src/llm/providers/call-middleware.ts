@@ -1,4 +1,5 @@
-import { type LanguageModelMiddleware, wrapLanguageModel } from "ai";
+import { type JSONSchema7, type LanguageModelMiddleware, wrapLanguageModel } from "ai";
+import type { ResponseFormat } from "./types.js";
 
 /** The AI SDK's provider-level language model (what the provider packages return). */
 export type SdkLanguageModel = Parameters<typeof wrapLanguageModel>[0]["model"];
@@ -12,6 +13,8 @@ export interface CallHooks {
   rawToolInputs: Map<string, string>;
   /** Sent to the provider as is. */
   toolChoice?: SdkCallToolChoice | undefined;
+  /** Structured output, sent to the provider as its JSON response format. */
+  responseFormat?: ResponseFormat | undefined;
 }
 
 /**
@@ -24,8 +27,23 @@ export function wrapForCall(model: SdkLanguageModel, hooks: CallHooks): SdkLangu
   const record = hooks.rawToolInputs;
   const middleware: LanguageModelMiddleware = {
     specificationVersion: "v3",
-    transformParams: async ({ params }) =>
-      hooks.toolChoice && params.tools?.length ? { ...params, toolChoice: hooks.toolChoice } : params,
+    transformParams: async ({ params }) => {
+      let next = params;
+      if (hooks.toolChoice && params.tools?.length) next = { ...next, toolChoice: hooks.toolChoice };
+      const format = hooks.responseFormat;
+      if (format) {
+        next = {
+          ...next,
+          responseFormat: {
+            type: "json",
+            ...(format.schema && { schema: format.schema as JSONSchema7 }),
+            ...(format.name && { name: format.name }),
+            ...(format.description && { description: format.description }),
+          },
+        };
+      }
+      return next;
+    },
     async wrapGenerate({ doGenerate }) {
       const result = await doGenerate();
       for (const part of result.content) {

@@ -3,7 +3,14 @@ import { type AssistantContent, jsonSchema, type ModelMessage, type ToolSet, typ
 import type { LlmConfig } from "../../domain/index.js";
 import type { SdkCallToolChoice } from "./call-middleware.js";
 import type { ProviderFamily } from "./model-factory.js";
-import type { ChatMessage, ModelRequest, ReasoningSettings, ToolChoice, ToolDefinition } from "./types.js";
+import type {
+  ChatMessage,
+  ModelRequest,
+  ReasoningSettings,
+  ResponseFormat,
+  ToolChoice,
+  ToolDefinition,
+} from "./types.js";
 
 type JsonObject = { [key: string]: JsonValue };
 type JsonValue = null | string | number | boolean | JsonValue[] | JsonObject;
@@ -16,6 +23,8 @@ export interface CallSettings {
   tools: ToolSet | undefined;
   /** Not a `generateText` setting: it goes to the provider through the call wrapper (see `wrapForCall`). */
   toolChoice: SdkCallToolChoice | undefined;
+  /** Not a `generateText` setting either: the provider-level call takes it (see `wrapForCall`). */
+  responseFormat: ResponseFormat | undefined;
   maxOutputTokens: number | undefined;
   temperature: number | undefined;
   providerOptions: ProviderOptions;
@@ -40,6 +49,7 @@ export function buildCallSettings(request: ModelRequest, target: CallTarget): Ca
     messages,
     tools,
     toolChoice: tools ? toSdkToolChoice(request.toolChoice) : undefined,
+    responseFormat: request.responseFormat,
     maxOutputTokens: request.maxOutputTokens ?? config?.max_tokens ?? undefined,
     temperature: request.temperature ?? config?.temperature ?? undefined,
     providerOptions: providerOptionsFor(request, config, target, {
@@ -242,6 +252,8 @@ function providerOptionsFor(
     case "openai":
       if (parallel !== undefined) options.parallelToolCalls = parallel;
       if (effort) options.reasoningEffort = effort;
+      // The SDK asks for strict schemas by default; a schema is strict only when its owner said so.
+      if (request.responseFormat?.schema) options.strictJsonSchema = request.responseFormat.strict === true;
       break;
     case "openai-compatible":
       if (effort) options.reasoningEffort = effort;

@@ -69,7 +69,7 @@ export function createModelProvider(options: ModelProviderOptions): ModelProvide
   }
 
   async function generate(request: ModelRequest): Promise<ModelResponse> {
-    const { target, toolChoice, ...settings } = prepare(request);
+    const { target, toolChoice, responseFormat, ...settings } = prepare(request);
     return withRetries(
       async () => {
         const deadline = startAttemptDeadline(target.handle, timeoutMs, request.abortSignal);
@@ -77,7 +77,7 @@ export function createModelProvider(options: ModelProviderOptions): ModelProvide
         try {
           const result = await generateText({
             ...settings,
-            model: wrapForCall(target.model, { rawToolInputs: rawInputs, toolChoice }),
+            model: wrapForCall(target.model, { rawToolInputs: rawInputs, toolChoice, responseFormat }),
             maxRetries: 0,
             abortSignal: deadline.signal,
           });
@@ -106,7 +106,7 @@ export function createModelProvider(options: ModelProviderOptions): ModelProvide
   }
 
   async function* stream(request: ModelRequest): AsyncGenerator<ModelStreamEvent> {
-    const { target, toolChoice, ...settings } = prepare(request);
+    const { target, toolChoice, responseFormat, ...settings } = prepare(request);
     const context = retryContext(request.abortSignal);
     for (let attempt = 1; ; attempt++) {
       const deadline = startAttemptDeadline(target.handle, timeoutMs, request.abortSignal);
@@ -117,7 +117,7 @@ export function createModelProvider(options: ModelProviderOptions): ModelProvide
       try {
         const result = streamText({
           ...settings,
-          model: wrapForCall(target.model, { rawToolInputs: rawInputs, toolChoice }),
+          model: wrapForCall(target.model, { rawToolInputs: rawInputs, toolChoice, responseFormat }),
           maxRetries: 0,
           abortSignal: deadline.signal,
           // Errors arrive as `error` parts and are thrown below; the default handler would log them.

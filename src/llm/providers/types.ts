@@ -78,6 +78,16 @@ export type ReasoningSettings =
       budgetTokens?: number | undefined;
     };
 
+/** Structured output: the answer is JSON, shaped by `schema` when one is given. */
+export interface ResponseFormat {
+  type: "json";
+  schema?: JsonSchema | undefined;
+  name?: string | undefined;
+  description?: string | undefined;
+  /** Whether the provider must follow the schema exactly (OpenAI's strict structured outputs). */
+  strict?: boolean | undefined;
+}
+
 /** One LLM call. Unset generation settings fall back to the LlmConfig when `model` is one. */
 export interface ModelRequest {
   /** A handle (`openai/gpt-4o-mini`) or an agent's LlmConfig. */
@@ -91,6 +101,7 @@ export interface ModelRequest {
   temperature?: number | undefined;
   parallelToolCalls?: boolean | undefined;
   reasoning?: ReasoningSettings | undefined;
+  responseFormat?: ResponseFormat | undefined;
   /** Cancels the call (and any retry wait); the call then fails with an LlmError of kind `cancelled`. */
   abortSignal?: AbortSignal | undefined;
 }

@@ -17,16 +17,22 @@ import type { Store } from "../../store/store.js";
 import { newBlock } from "../block-records.js";
 import { upsertBaseTools } from "../tools/base-tools.js";
 import { builtinTool } from "../tools/builtin-schemas.js";
+import { toolReturnText } from "../tools/tool-return-text.js";
 import type { AgentFileBlock, AgentFileMessage, AgentFileTool } from "./schema.js";
 
 // Turning the entities of a parsed Agent File into store records. Each function checks what the
 // schema could not (labels, limits, names) and throws a 422 naming the entity, before any write.
 
-/** A block row for a file block; its label and limit follow the same rules as `POST /v1/blocks/`. */
+/**
+ * A block row for a file block; its label follows the same rules as `POST /v1/blocks/`. Letta's exports
+ * sometimes hold a value longer than its block's limit: the value is kept whole and the limit raised to
+ * fit, which `notes` says.
+ */
 export function blockRecord(
   block: AgentFileBlock,
   index: number,
   deps: { ids: IdGenerator; clock: Clock },
+  notes: string[],
 ): Block {
   const parsed = CreateBlockSchema.safeParse({
     label: block.label,
@@ -47,6 +53,14 @@ export function blockRecord(
       "validation",
       `Invalid agent file: blocks[${index}].${issue?.path.join(".") || "label"}: ${issue?.message}`,
     );
+  }
+  const { limit } = parsed.data;
+  if (limit !== undefined && parsed.data.value.length > limit) {
+    const length = parsed.data.value.length;
+    notes.push(
+      `block '${parsed.data.label}' (blocks[${index}]) holds ${length} characters, more than its limit of ${limit}: its value was kept whole and its limit raised to ${length}`,
+    );
+    parsed.data.limit = length;
   }
   try {
     return newBlock(parsed.data, deps);
@@ -172,7 +186,8 @@ export function messageRecord(
             {
               tool_call_id: result.tool_call_id,
               status: result.status ?? "success",
-              func_response: result.func_response ?? textOf(content),
+              func_response:
+                result.func_response == null ? textOf(content) : toolReturnText(result.func_response),
               ...(result.stdout != null && { stdout: result.stdout }),
               ...(result.stderr != null && { stderr: result.stderr }),
             },

@@ -49,8 +49,10 @@ export interface ImportOptions {
 /** What an import created, and what it could not carry over. */
 export interface ImportResult {
   agent_ids: string[];
-  /** Parts of the file this server did not import, in words. */
+  /** Parts of the file this server did not import, or changed to import, in words. */
   notes: string[];
+  /** What will not work until the user acts (an agent's model whose provider is not configured). */
+  warnings: string[];
 }
 
 export interface ImportDeps {
@@ -84,10 +86,15 @@ export async function importAgentFile(
   for (const [index, agent] of file.agents.entries())
     choices.push(await chooseModels(deps, agent, index, options));
   const names = agentNames(file.agents, options);
+  const warnings: string[] = [];
+  for (const [index, choice] of choices.entries()) {
+    const warning = await unservedModelWarning(deps.models, choice, names[index] ?? file.agents[index]?.name);
+    if (warning) warnings.push(warning);
+  }
   const now = isoNow(clock);
   const blocks = (file.blocks ?? []).map((block, index) => ({
     local: block.id,
-    record: blockRecord(block, index, deps),
+    record: blockRecord(block, index, deps, notes),
   }));
   const messageCount = options.stripMessages
     ? 0
@@ -209,7 +216,33 @@ export async function importAgentFile(
   });
   // The imported files' processing jobs were committed with the agents: start on them now.
   if ((file.files?.length ?? 0) > 0) deps.wakeJobs?.();
-  return { agent_ids: result, notes };
+  return { agent_ids: result, notes, warnings };
+}
+
+/**
+ * Why an imported agent's model cannot run here, if it cannot: the file's config names a provider this
+ * server has not configured (or a model it does not serve), and every turn would fail. The user learns
+ * it at import time, with the way out: configure the provider, or import again naming a model.
+ */
+async function unservedModelWarning(
+  models: ModelRegistry,
+  choice: Choices,
+  name: string | null | undefined,
+): Promise<string | undefined> {
+  const handle = choice.llm_config.handle ?? choice.model;
+  if (!handle) return undefined;
+  try {
+    await models.resolveLlm(handle);
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof ReverieError)) throw error;
+    const example = await models.defaultLlmHandle();
+    return (
+      `agent '${name ?? "(unnamed)"}' uses the model '${handle}', which this server cannot run (${error.message}); ` +
+      `its turns will fail until that is fixed, or import it again with --model <handle> ` +
+      `(the \`model\` field of POST /v1/agents/import)${example ? `, e.g. --model ${example}` : ""}`
+    );
+  }
 }
 
 /** The chat and embedding model of an imported agent: the override, else the file's config, else its handle. */

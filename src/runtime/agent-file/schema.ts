@@ -21,11 +21,14 @@ const stringList = z.array(z.string()).nullish();
 /** One part of a message's content; unknown part types are kept here and filtered on import. */
 export const AgentFileContentPartSchema = z.looseObject({ type: z.string() });
 
-/** Letta's ToolReturn inside a message; `func_response` is absent in older files. */
+/**
+ * Letta's ToolReturn inside a message; `func_response` is absent in older files, and a list of content
+ * parts (text, images) in newer ones.
+ */
 export const AgentFileToolReturnSchema = z.looseObject({
   tool_call_id: nullableString,
   status: z.enum(["success", "error"]).nullish(),
-  func_response: nullableString,
+  func_response: z.union([z.string(), z.array(z.unknown())]).nullish(),
   stdout: stringList,
   stderr: stringList,
 });

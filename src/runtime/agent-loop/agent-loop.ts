@@ -1,9 +1,11 @@
 import {
   type AgentRecord,
+  type ClientSkill,
   type ClientTool,
   type Clock,
   type IdGenerator,
   type LettaUsage,
+  type LlmConfig,
   type Message,
   type MessageInput,
   type NewMessage,
@@ -21,10 +23,13 @@ import type {
   ModelStreamEvent,
   ToolDefinition,
 } from "../../llm/providers/types.js";
+import { responseFormatOf } from "../../llm/response-format.js";
 import type { Store } from "../../store/store.js";
+import { renderAvailableSkills, skillEntries, withAvailableSkills } from "../memory/render-skills.js";
 import { ToolRuleSolver } from "../tool-rules/solver.js";
 import { MEMORY_EDITING_TOOLS } from "../tools/builtin-executor.js";
 import type { EmbedTexts } from "../tools/search-tools.js";
+import { toolReturnText } from "../tools/tool-return-text.js";
 import { denialText, toChatMessages } from "./chat-messages.js";
 import {
   type ContextWindow,
@@ -101,6 +106,8 @@ export interface FinishedTurn {
   conversationId: string | null;
   /** Messages the turn produced, its input excluded. */
   messages: readonly Message[];
+  /** Runs a hook started for this turn (a sleep-time agent's) add their ids: they join `usage.run_ids`. */
+  relatedRunIds: string[];
 }
 
 export type AfterTurnHook = (tx: Store, turn: FinishedTurn) => Promise<void>;
@@ -113,6 +120,10 @@ export interface TurnRequest {
   /** Token budget of the turn: once its steps used this many, it stops with `max_tokens_exceeded`. */
   maxTokens?: number | undefined;
   clientTools?: readonly ClientTool[] | undefined;
+  /** The caller's skills, listed at the end of this request's system prompt (never stored). */
+  clientSkills?: readonly ClientSkill[] | undefined;
+  /** The model of this request instead of the agent's (`override_model`, resolved); the agent is unchanged. */
+  llmConfig?: LlmConfig | undefined;
   /** A run created beforehand (async requests); otherwise the turn creates one. */
   runId?: string | undefined;
   background?: boolean | undefined;
@@ -138,6 +149,8 @@ export interface TurnState {
   agent: AgentRecord;
   window: ContextWindow;
   runId: string;
+  /** The `<available_skills>` section appended to every request of the turn ("" when none). */
+  skills: string;
   /** Token count the last LLM call reported for its prompt. */
   lastPromptTokens: number;
 }
@@ -201,7 +214,11 @@ export function createAgentLoop(deps: AgentLoopDeps) {
       throw resolved.reason;
     }
     if (locked.status === "rejected") throw locked.reason;
-    const { agent, owner } = resolved.value;
+    const { owner } = resolved.value;
+    // A per-request model runs the whole turn (its steps record it); the stored agent keeps its own.
+    const agent = request.llmConfig
+      ? { ...resolved.value.agent, llm_config: request.llmConfig }
+      : resolved.value.agent;
     const lease = locked.value;
     const started = clock.now();
     try {
@@ -222,7 +239,10 @@ export function createAgentLoop(deps: AgentLoopDeps) {
 
       const run = await startRun(request, runId, agent, owner, window, input);
       request.onStart?.(run);
-      const state: TurnState = { agent, window, runId, lastPromptTokens: 0 };
+      const skills = renderAvailableSkills(
+        skillEntries(window.skillBlocks ?? [], request.clientSkills ?? []),
+      );
+      const state: TurnState = { agent, window, runId, skills, lastPromptTokens: 0 };
       const produced: Message[] = [];
       const emit = (messages: readonly Message[]) => {
         for (const message of messages) {
@@ -249,10 +269,11 @@ export function createAgentLoop(deps: AgentLoopDeps) {
         stopReason = "cancelled";
         failure = undefined;
       }
-      const finished = await finishRun(run, agent, stopReason, started, failure, {
+      const { run: finished, relatedRunIds } = await finishRun(run, agent, stopReason, started, failure, {
         conversationId,
         messages: produced,
       });
+      usage.run_ids.push(...relatedRunIds);
       return { run: finished, messages: produced, stopReason, usage };
     } finally {
       await lease.release();
@@ -334,10 +355,7 @@ export function createAgentLoop(deps: AgentLoopDeps) {
     const planned: Array<PlannedCall | ToolReturn> = [];
     for (const { call, decision } of decisions) {
       if (decision.type === "tool") {
-        const text =
-          typeof decision.tool_return === "string"
-            ? decision.tool_return
-            : JSON.stringify(decision.tool_return);
+        const text = toolReturnText(decision.tool_return);
         planned.push({
           tool_call_id: call.id,
           status: decision.status,
@@ -551,11 +569,15 @@ export function createAgentLoop(deps: AgentLoopDeps) {
       try {
         const call: ModelRequest = {
           model: agent.llm_config,
-          system: system?.content.flatMap((part) => (part.type === "text" ? [part.text] : [])).join("") ?? "",
+          system: withAvailableSkills(
+            system?.content.flatMap((part) => (part.type === "text" ? [part.text] : [])).join("") ?? "",
+            state.skills,
+          ),
           messages: toChatMessages(rest),
           tools: definitions.length > 0 ? definitions : undefined,
           toolChoice,
           parallelToolCalls: agent.llm_config.parallel_tool_calls ?? undefined,
+          responseFormat: responseFormatOf(agent.response_format),
           abortSignal: request.signal,
         };
         const relay = request.onModelEvent;
@@ -639,7 +661,7 @@ export function createAgentLoop(deps: AgentLoopDeps) {
     started: Date,
     failure: unknown,
     turn: { conversationId: string | null; messages: readonly Message[] },
-  ): Promise<Run> {
+  ): Promise<{ run: Run; relatedRunIds: string[] }> {
     const now = clock.now();
     const status = runStatusFor(stopReason);
     const error =
@@ -667,10 +689,11 @@ export function createAgentLoop(deps: AgentLoopDeps) {
         last_stop_reason: stopReason,
       });
       const finished = updated ?? run;
+      const relatedRunIds: string[] = [];
       for (const hook of deps.afterTurn ?? []) {
-        await hook(tx, { agent, run: finished, stopReason, ...turn });
+        await hook(tx, { agent, run: finished, stopReason, ...turn, relatedRunIds });
       }
-      return finished;
+      return { run: finished, relatedRunIds };
     });
   }
 

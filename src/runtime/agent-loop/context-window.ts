@@ -10,6 +10,7 @@ import type { Store } from "../../store/store.js";
 import { renderDirectories } from "../files/directories.js";
 import { formatLettaTime } from "../memory/letta-time.js";
 import { fillSystemPrompt, type RenderedBlock, renderMemory } from "../memory/render-memory.js";
+import type { SkillBlock } from "../memory/render-skills.js";
 import { ToolRuleSolver } from "../tool-rules/solver.js";
 
 /** Whose in-context window a turn uses: the agent's default one, or a conversation's own. */
@@ -21,6 +22,8 @@ export type WindowOwner =
 export interface ContextWindow {
   owner: WindowOwner;
   messages: Message[];
+  /** The agent's skill blocks (`skills/<name>`), read with the blocks: listed in each request's prompt. */
+  skillBlocks?: SkillBlock[] | undefined;
 }
 
 /** Agent types whose prompt shows block values with line numbers, as Letta does. */
@@ -97,10 +100,14 @@ export async function compileSystemPrompt(
   return fillSystemPrompt(agent.system, memory);
 }
 
-/** The block section alone, to check cheaply whether the stored system prompt is stale. */
-async function blocksFingerprint(store: Store, agent: AgentRecord): Promise<string> {
+/** The block section alone, to check cheaply whether the stored system prompt is stale; and the skills. */
+async function blocksFingerprint(
+  store: Store,
+  agent: AgentRecord,
+): Promise<{ fingerprint: string; skillBlocks: SkillBlock[] }> {
   const lineNumbers = usesLineNumbers(agent);
   const blocks = await renderBlocksOnly(store, agent);
+  const skillBlocks = blocks.filter((block) => block.label.startsWith("skills/"));
   const rendered = renderMemory({
     blocks,
     lineNumbers,
@@ -113,7 +120,8 @@ async function blocksFingerprint(store: Store, agent: AgentRecord): Promise<stri
       archivalTags: [],
     },
   });
-  return rendered.slice(0, rendered.indexOf("</memory_blocks>") + "</memory_blocks>".length);
+  const fingerprint = rendered.slice(0, rendered.indexOf("</memory_blocks>") + "</memory_blocks>".length);
+  return { fingerprint, skillBlocks };
 }
 
 /** How the rendered `<directories>` section starts (see renderDirectories). */
@@ -136,7 +144,7 @@ export async function loadContextWindow(
 ): Promise<ContextWindow> {
   const ids = ownerIds(agent, owner);
   // The blocks are read alongside the window: they tell whether the stored system prompt is stale.
-  const [messages, fingerprint, directories] = await Promise.all([
+  const [messages, { fingerprint, skillBlocks }, directories] = await Promise.all([
     ids.length > 0 ? store.messages.getMany(ids) : Promise.resolve([]),
     blocksFingerprint(store, agent),
     renderDirectories(store, agent),
@@ -162,7 +170,7 @@ export async function loadContextWindow(
       window.map((message) => message.id),
       now,
     );
-    return { owner, messages: window };
+    return { owner, messages: window, skillBlocks };
   }
 
   const current = systemText(first);
@@ -177,5 +185,5 @@ export async function loadContextWindow(
     const updated = await store.messages.update(first.id, { content: [{ type: "text", text }] });
     if (updated) messages[0] = updated;
   }
-  return { owner, messages };
+  return { owner, messages, skillBlocks };
 }

@@ -127,7 +127,8 @@ export function createFolderService(deps: FolderServiceDeps): FolderService {
         description: input.description ?? null,
         instructions: input.instructions ?? null,
         metadata: input.metadata ?? null,
-        embedding_config: (await chooseEmbeddingForCreate(deps.models, input)).embedding_config,
+        embedding_config: (await chooseEmbeddingForCreate(deps.models, input, { useDefault: true }))
+          .embedding_config,
         vector_db_provider: "native",
         created_by_id: null,
         last_updated_by_id: null,

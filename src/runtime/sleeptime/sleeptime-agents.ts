@@ -156,3 +156,33 @@ export async function removeSleeptimeGroupsOf(tx: Store, agentId: string, deps: 
     if (group.manager_type === "sleeptime") await disableSleeptime(tx, group, deps);
   }
 }
+
+/**
+ * Keeps the sleep-time agent on the primary's current blocks, as Letta does when a block is attached to
+ * or detached from the primary: blocks the primary has are shared with it, blocks the primary no longer
+ * has are detached from it; its own `memory_persona` stays, and a label it already uses is not taken.
+ * Without `sleeperId`, the primary's sleep-time agent if it has one.
+ */
+export async function syncSleeptimeBlocks(
+  store: Store,
+  primaryId: string,
+  sleeperId?: string,
+): Promise<void> {
+  const sleeper =
+    sleeperId ?? (await managedSleeptimeGroup(store, primaryId))?.agent_ids.find((id) => id !== primaryId);
+  if (!sleeper) return;
+  const [primaryBlocks, sleeperBlocks] = await Promise.all([
+    store.blocks.listForAgent(primaryId),
+    store.blocks.listForAgent(sleeper),
+  ]);
+  const shared = new Set(primaryBlocks.map((block) => block.id));
+  const kept = sleeperBlocks.filter((block) => shared.has(block.id) || block.label === "memory_persona");
+  for (const block of sleeperBlocks) {
+    if (!kept.includes(block)) await store.blocks.detach(sleeper, block.id);
+  }
+  const ids = new Set(kept.map((block) => block.id));
+  const labels = new Set(kept.map((block) => block.label));
+  for (const block of primaryBlocks) {
+    if (!ids.has(block.id) && !labels.has(block.label)) await store.blocks.attach(sleeper, block.id);
+  }
+}

@@ -1,12 +1,4 @@
-import {
-  type Clock,
-  type Group,
-  type IdGenerator,
-  type Job,
-  type Message,
-  ReverieError,
-  type StopReason,
-} from "../../domain/index.js";
+import type { Clock, Group, IdGenerator, Job, Message, StopReason } from "../../domain/index.js";
 import type { Store } from "../../store/store.js";
 import type { AfterTurnHook, AgentLoop, FinishedTurn } from "../agent-loop/agent-loop.js";
 import { enqueueJob, type JobHandler, PermanentJobError } from "../jobs/job-worker.js";
@@ -15,8 +7,10 @@ import {
   SLEEPTIME_JOB_KIND,
   SLEEPTIME_RUN_TYPE,
   sleeptimeJobKey,
+  syncSleeptimeBlocks,
 } from "./sleeptime-agents.js";
 import { sleeptimeInput } from "./sleeptime-prompts.js";
+import { runForJob, sleeptimeRun } from "./sleeptime-runs.js";
 import { buildTranscript } from "./sleeptime-transcript.js";
 
 /** What started a sleep-time job. */
@@ -96,7 +90,8 @@ export async function scheduleSleeptime(
   const now = deps.clock.now().toISOString();
   let moved: { at: Date; payload?: Record<string, unknown> } | undefined;
   if (trigger !== "idle" && (queuedTrigger === "idle" || queuedAt > runAfter.getTime())) {
-    moved = { at: new Date(Math.min(queuedAt, runAfter.getTime())), payload: { ...payload } };
+    // The queued job keeps the run already created for it (see `runForJob`).
+    moved = { at: new Date(Math.min(queuedAt, runAfter.getTime())), payload: { ...job.payload, ...payload } };
   } else if (trigger === "idle" && queuedTrigger === "idle" && queuedAt < runAfter.getTime()) {
     moved = { at: runAfter };
   }
@@ -124,8 +119,13 @@ export function sleeptimeAfterTurn(
     const frequency = group.sleeptime_agent_frequency;
     const now = deps.clock.now();
     if (frequency === null || frequency <= 1 || counter % frequency === 0) {
-      await scheduleSleeptime(tx, deps, group, "frequency", now);
-    } else if (deps.settings.idleMs > 0) {
+      const job = await scheduleSleeptime(tx, deps, group, "frequency", now);
+      // The turn that triggers consolidation names its run, as Letta's `usage.run_ids` does.
+      const runId = await runForJob(tx, deps, group, job);
+      if (runId) turn.relatedRunIds.push(runId);
+      return;
+    }
+    if (deps.settings.idleMs > 0) {
       await scheduleSleeptime(tx, deps, group, "idle", new Date(now.getTime() + deps.settings.idleMs));
     }
   };
@@ -146,13 +146,11 @@ async function messagesAfter(
   after: string | null,
   limit: number,
 ): Promise<Message[]> {
-  try {
-    return await store.messages.list({ agent_id: agentId, after: after ?? undefined, order: "asc", limit });
-  } catch (error) {
-    if (!(error instanceof ReverieError && error.code === "invalid_argument")) throw error;
-    // The last consolidated message is gone: carry on from the latest messages rather than never again.
-    return (await store.messages.list({ agent_id: agentId, order: "desc", limit })).reverse();
+  if (after === null || (await store.messages.get(after)) !== undefined) {
+    return store.messages.list({ agent_id: agentId, after: after ?? undefined, order: "asc", limit });
   }
+  // The last consolidated message is gone: carry on from the latest messages rather than from the start.
+  return (await store.messages.list({ agent_id: agentId, order: "desc", limit })).reverse();
 }
 
 /** Whether turns counted since `from` crossed a multiple of the frequency (their trigger found this job busy). */
@@ -181,7 +179,7 @@ export function sleeptimeJobHandler(deps: SleeptimeJobsDeps): JobHandler {
       if (!group || !primary || !sleeperId || !(await store.agents.get(sleeperId))) {
         return { skipped: "the sleep-time group or its agents no longer exist" };
       }
-      await shareNewBlocks(store, primary.id, sleeperId);
+      await syncSleeptimeBlocks(store, primary.id, sleeperId);
       const messages: Message[] = await messagesAfter(
         store,
         primary.id,
@@ -189,33 +187,37 @@ export function sleeptimeJobHandler(deps: SleeptimeJobsDeps): JobHandler {
         settings.maxTranscriptMessages,
       );
       const trigger = payload.trigger ?? "frequency";
-      if (messages.length === 0 && trigger !== "manual") return { skipped: "no new messages" };
+      // The run the triggering turn named, while it has not run yet; a retry after a failure gets a new one.
+      const named =
+        typeof job.payload.run_id === "string" ? await store.runs.get(job.payload.run_id) : undefined;
+      const prepared = named?.status === "created" && named.agent_id === sleeperId ? named : undefined;
+      if (messages.length === 0 && trigger !== "manual") {
+        if (prepared) {
+          await store.runs.update(prepared.id, {
+            status: "completed",
+            stop_reason: "end_turn",
+            completed_at: clock.now().toISOString(),
+            metadata: { ...prepared.metadata, skipped: "no new messages" },
+          });
+        }
+        return { skipped: "no new messages" };
+      }
       const through = messages.at(-1)?.id ?? group.last_processed_message_id;
-      const runId = ids.next("run");
-      await store.runs.create({
-        id: runId,
-        agent_id: sleeperId,
-        conversation_id: null,
-        status: "created",
-        stop_reason: null,
-        background: true,
-        run_type: SLEEPTIME_RUN_TYPE,
-        request_config: { max_steps: settings.maxSteps, max_tokens: settings.maxTokens },
-        metadata: {
-          job_id: job.id,
-          group_id: group.id,
-          primary_agent_id: primary.id,
-          trigger,
-          attempt: job.attempts,
-          through_message_id: through,
-          transcript_messages: messages.length,
-        },
-        callback_url: null,
-        created_at: clock.now().toISOString(),
-        completed_at: null,
-        total_duration_ns: null,
-        ttft_ns: null,
-      });
+      const runId = prepared?.id ?? ids.next("run");
+      const metadata = {
+        job_id: job.id,
+        group_id: group.id,
+        primary_agent_id: primary.id,
+        trigger,
+        attempt: job.attempts,
+        through_message_id: through,
+        transcript_messages: messages.length,
+      };
+      if (prepared) await store.runs.update(runId, { metadata });
+      else
+        await store.runs.create(
+          sleeptimeRun(runId, sleeperId, settings, clock.now().toISOString(), metadata),
+        );
       await progress({ run_id: runId });
       let stopReason: StopReason;
       try {
@@ -270,26 +272,4 @@ function nextJob(group: Group, trigger: SleeptimeTrigger, at: Date, settings: Sl
     run_after: at.toISOString(),
     max_attempts: settings.maxAttempts,
   };
-}
-
-/**
- * Keeps the sleep-time agent on the primary's current blocks: blocks attached to the primary since are
- * shared with it too, and blocks detached from the primary are detached from it (its `memory_persona` stays).
- */
-async function shareNewBlocks(store: Store, primaryId: string, sleeperId: string): Promise<void> {
-  const [primaryBlocks, sleeperBlocks] = await Promise.all([
-    store.blocks.listForAgent(primaryId),
-    store.blocks.listForAgent(sleeperId),
-  ]);
-  const shared = new Set(primaryBlocks.map((block) => block.id));
-  // Blocks the primary no longer has are not the sleep-time agent's to edit any more.
-  const kept = sleeperBlocks.filter((block) => shared.has(block.id) || block.label === "memory_persona");
-  for (const block of sleeperBlocks) {
-    if (!kept.includes(block)) await store.blocks.detach(sleeperId, block.id);
-  }
-  const ids = new Set(kept.map((block) => block.id));
-  const labels = new Set(kept.map((block) => block.label));
-  for (const block of primaryBlocks) {
-    if (!ids.has(block.id) && !labels.has(block.label)) await store.blocks.attach(sleeperId, block.id);
-  }
 }

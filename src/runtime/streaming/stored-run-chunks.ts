@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { LettaUsage, Message, Run } from "../../domain/index.js";
+import type { Message, Run } from "../../domain/index.js";
 import type { Store } from "../../store/store.js";
 import { toViews } from "../messaging-service.js";
+import { usageOfRun } from "../run-usage.js";
 import { type ChunkBody, errorChunk, type StreamChunk, stopReasonChunk, usageChunk } from "./chunks.js";
 
 const ACTIVE = new Set(["created", "running"]);
@@ -53,28 +54,5 @@ function producedByStep(message: Message): boolean {
 async function endSequence(store: Store, run: Run): Promise<ChunkBody[]> {
   const stopReason = run.stop_reason ?? (run.status === "cancelled" ? "cancelled" : "error");
   if (run.status === "failed") return [stopReasonChunk(stopReason), errorChunk(run)];
-  const usage: LettaUsage = {
-    message_type: "usage_statistics",
-    prompt_tokens: 0,
-    completion_tokens: 0,
-    total_tokens: 0,
-    step_count: 0,
-    run_ids: [run.id],
-    cached_input_tokens: 0,
-    cache_write_tokens: 0,
-    reasoning_tokens: 0,
-    context_tokens: null,
-  };
-  for (const step of await store.steps.list({ run_id: run.id, order: "asc", limit: 10_000 })) {
-    if (step.status !== "success") continue;
-    usage.prompt_tokens += step.prompt_tokens;
-    usage.completion_tokens += step.completion_tokens;
-    usage.total_tokens += step.total_tokens;
-    usage.cached_input_tokens += step.cached_input_tokens ?? 0;
-    usage.cache_write_tokens += step.cache_write_tokens ?? 0;
-    usage.reasoning_tokens += step.reasoning_tokens ?? 0;
-    usage.step_count += 1;
-    usage.context_tokens = step.prompt_tokens;
-  }
-  return [stopReasonChunk(stopReason), usageChunk(usage)];
+  return [stopReasonChunk(stopReason), usageChunk(await usageOfRun(store, run.id))];
 }

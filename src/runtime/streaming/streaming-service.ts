@@ -6,12 +6,14 @@ import {
   type Run,
   type SendMessageRequest,
 } from "../../domain/index.js";
+import type { ModelRegistry } from "../../llm/model-registry.js";
 import type { Store } from "../../store/store.js";
 import type { AgentLoop, TurnRequest, TurnResult } from "../agent-loop/agent-loop.js";
 import { DEFAULT_MAX_STEPS } from "../agent-loop/agent-loop.js";
 import type { TurnLocks } from "../agent-loop/turn-locks.js";
-import { requestMessages, toViews } from "../messaging-service.js";
+import { type LettaResponse, toViews, turnOptionsOf } from "../messaging-service.js";
 import { errorChunk, type StreamChunk, stopReasonChunk, usageChunk } from "./chunks.js";
+import { repeatedRun, responseOfStream } from "./repeated-sends.js";
 import { createRunCancellation, resolveConversationTarget } from "./run-cancellation.js";
 import { type LiveRun, RunStreams } from "./run-streams.js";
 import { storedRunChunks } from "./stored-run-chunks.js";
@@ -34,6 +36,7 @@ export interface FollowOptions {
 /** Streamed, background and async turns; their cancellation; re-attaching to a run's stream. */
 export function createStreamingService(deps: {
   store: Store;
+  models: Pick<ModelRegistry, "resolveLlm">;
   loop: AgentLoop;
   clock: Clock;
   ids: IdGenerator;
@@ -51,7 +54,7 @@ export function createStreamingService(deps: {
    * the turn refuses (unknown agent, pending approval, busy) rejects as a plain send would.
    */
   async function start(target: TurnTarget, body: SendMessageRequest, runId?: string): Promise<LiveRun> {
-    const messages = requestMessages(body);
+    const options = await turnOptionsOf(deps.models, body);
     const id = runId ?? ids.next("run");
     const live = streams.open(id, {
       agentId: target.agentId,
@@ -69,9 +72,7 @@ export function createStreamingService(deps: {
     const turn = loop.runTurn({
       agentId: target.agentId,
       conversationId: target.conversationId,
-      messages,
-      maxSteps: body.max_steps,
-      clientTools: body.client_tools ?? undefined,
+      ...options,
       runId: id,
       background: body.background,
       signal: live.controller.signal,
@@ -155,6 +156,49 @@ export function createStreamingService(deps: {
     streams.finish(runId);
   }
 
+  /** The chunks of a run after `startingAfter`: from memory while buffered, else rebuilt from the store. */
+  async function follow(runId: string, options: FollowOptions = {}): Promise<AsyncIterable<StreamChunk>> {
+    const startingAfter = options.startingAfter ?? 0;
+    const live = streams.get(runId);
+    if (live) return live.stream.follow(startingAfter, options.signal);
+    const run = await store.runs.get(runId);
+    if (!run) throw notFound("Run", runId);
+    return storedRunChunks(store, run, {
+      startingAfter,
+      pollIntervalMs: options.pollIntervalMs ?? 100,
+      signal: options.signal,
+    });
+  }
+
+  /** The window of a target: its agent, and its conversation (null: the agent's own window). */
+  const windowOf = (target: TurnTarget) => ({
+    agentId: target.agentId,
+    conversationId: target.conversationId === "default" ? null : (target.conversationId ?? null),
+  });
+
+  /**
+   * Starts a streamed turn, unless the request repeats the input of a run going on or completed in the
+   * window (the same message otids: a client's retry), whose id is then returned to re-attach to. A
+   * repeat that finds the window busy with its first send (not yet recorded) re-attaches too.
+   */
+  async function startOrReattach(
+    target: TurnTarget,
+    body: SendMessageRequest,
+  ): Promise<{ live: LiveRun } | { runId: string }> {
+    const earlier = await repeatedRun(store, windowOf(target), body);
+    if (earlier) return { runId: earlier.id };
+    try {
+      return { live: await start(target, body) };
+    } catch (error) {
+      const again =
+        error instanceof ReverieError && error.code === "busy"
+          ? await repeatedRun(store, windowOf(target), body)
+          : undefined;
+      if (again) return { runId: again.id };
+      throw error;
+    }
+  }
+
   /** The agent and conversation a conversation route names (`default` takes the agent from the request). */
   const resolveConversation = (conversationId: string, agentId: string | null | undefined) =>
     resolveConversationTarget(store, conversationId, agentId);
@@ -162,6 +206,18 @@ export function createStreamingService(deps: {
   return {
     /** Starts a streamed turn; read its chunks with {@link follow}. */
     start,
+
+    startOrReattach,
+
+    /**
+     * The JSON answer of a send that repeats an earlier one's input (see {@link startOrReattach}): that
+     * run's, once it ends; undefined when the send is not a repeat.
+     */
+    async repeatedResponse(target: TurnTarget, body: SendMessageRequest): Promise<LettaResponse | undefined> {
+      const earlier = await repeatedRun(store, windowOf(target), body);
+      if (!earlier) return undefined;
+      return responseOfStream(store, earlier.id, await follow(earlier.id));
+    },
 
     runTurn,
 
@@ -173,8 +229,11 @@ export function createStreamingService(deps: {
       body: SendMessageRequest,
       callbackUrl?: string | null,
     ): Promise<Run> {
-      requestMessages(body);
+      // Refused before a run exists: no messages, an unknown per-request model, an unknown agent.
+      await turnOptionsOf(deps.models, body);
       if (!(await store.agents.get(target.agentId))) throw notFound("Agent", target.agentId);
+      const earlier = await repeatedRun(store, windowOf(target), body);
+      if (earlier) return earlier;
       const conversationId = target.conversationId === "default" ? null : (target.conversationId ?? null);
       const run = await store.runs.create({
         id: ids.next("run"),
@@ -208,19 +267,7 @@ export function createStreamingService(deps: {
       return run;
     },
 
-    /** The chunks of a run after `startingAfter`: from memory while buffered, else rebuilt from the store. */
-    async follow(runId: string, options: FollowOptions = {}): Promise<AsyncIterable<StreamChunk>> {
-      const startingAfter = options.startingAfter ?? 0;
-      const live = streams.get(runId);
-      if (live) return live.stream.follow(startingAfter, options.signal);
-      const run = await store.runs.get(runId);
-      if (!run) throw notFound("Run", runId);
-      return storedRunChunks(store, run, {
-        startingAfter,
-        pollIntervalMs: options.pollIntervalMs ?? 100,
-        signal: options.signal,
-      });
-    },
+    follow,
 
     /** The run a conversation's client re-attaches to: by `run_id`, by its input's `otid`, else the active one. */
     async findConversationRun(
@@ -230,18 +277,18 @@ export function createStreamingService(deps: {
       const target = await resolveConversation(conversationId, lookup.agent_id);
       if (lookup.run_id) return lookup.run_id;
       if (lookup.otid) {
-        const recent = await store.messages.list({
+        const [sent] = await store.messages.list({
           agent_id: target.agentId,
           conversation_id: target.conversationId,
+          otids: [lookup.otid],
           order: "desc",
-          limit: 500,
+          limit: 1,
         });
-        const runId = recent.find((message) => message.otid === lookup.otid)?.run_id;
-        if (runId) return runId;
+        if (sent?.run_id) return sent.run_id;
         throw new ReverieError("not_found", `No run found for otid '${lookup.otid}'`);
       }
       const [active] = await activeRuns(target.agentId, target.conversationId);
-      if (!active) throw new ReverieError("not_found", "No active runs found for this conversation");
+      if (!active) throw new ReverieError("invalid_argument", "No active runs found for this conversation.");
       return active.id;
     },
 

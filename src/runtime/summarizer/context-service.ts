@@ -1,5 +1,5 @@
 import type { AgentRecord, Clock, IdGenerator } from "../../domain/index.js";
-import { notFound } from "../../domain/index.js";
+import { notFound, ReverieError } from "../../domain/index.js";
 import type { ModelRegistry } from "../../llm/model-registry.js";
 import type { ModelProvider } from "../../llm/providers/types.js";
 import type { Store } from "../../store/store.js";
@@ -56,8 +56,15 @@ export function createContextService(deps: ContextServiceDeps) {
         reason: "manual",
         settings: settings ?? agent.compaction_settings,
       });
+      // As Letta: a compaction that leaves the window as long as it was is refused, not reported as done.
+      if (!outcome || window.messages.length >= before) {
+        throw new ReverieError(
+          "invalid_argument",
+          "Summarization failed to reduce the number of messages. You may not have enough messages to compact or need to use a different CompactionSettings (e.g. using `all` mode).",
+        );
+      }
       return {
-        summary: outcome?.summary ?? "",
+        summary: outcome.summary,
         num_messages_before: before,
         num_messages_after: window.messages.length,
       };

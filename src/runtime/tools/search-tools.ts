@@ -59,6 +59,7 @@ export async function conversationSearch(
     relevance?: Record<string, unknown>;
     context?: { previous: Message | null; next: Message | null } | undefined;
   }> = [];
+  let textOnly: string | undefined;
   if (query) {
     const result = await searchRecall(context.store, {
       agentId: context.agent.id,
@@ -74,6 +75,12 @@ export async function conversationSearch(
         ? embeddingModelKey(context.agent.embedding_config)
         : undefined,
     });
+    // Without an embedding model (or when the query could not be embedded) the words alone decide.
+    if (result.mode === "fts") {
+      textOnly = embed
+        ? "the query could not be embedded: results are matched by their words only"
+        : "no embedding model is configured for this agent: results are matched by their words only";
+    }
     for (const hit of result.hits) {
       found.push({
         message: hit.message,
@@ -116,9 +123,13 @@ export async function conversationSearch(
     ...(around?.previous ? { previous_turn: turn(around.previous) } : {}),
     ...(around?.next ? { next_turn: turn(around.next) } : {}),
   }));
+  const mode = textOnly ? { search_mode: "text", search_note: textOnly } : {};
   if (results.length === 0)
-    return { ok: true, value: JSON.stringify({ message: "No results found.", results: [] }) };
-  return { ok: true, value: JSON.stringify({ message: `Showing ${results.length} results:`, results }) };
+    return { ok: true, value: JSON.stringify({ message: "No results found.", ...mode, results: [] }) };
+  return {
+    ok: true,
+    value: JSON.stringify({ message: `Showing ${results.length} results:`, ...mode, results }),
+  };
 }
 
 /** Longest neighbouring turn shown beside a recall hit, in characters. */

@@ -37,8 +37,10 @@ const ExportBodySchema = z
 
 const ImportedAgentsSchema = z.object({
   agent_ids: z.array(z.string()),
-  /** What the file held that was not imported (folders, MCP servers, secrets...). */
+  /** What the file held that was not imported, or was changed to be (MCP servers, over-limit blocks...). */
   notes: z.array(z.string()),
+  /** What will not work until the user acts: an agent whose model's provider is not configured. */
+  warnings: z.array(z.string()),
 });
 
 const formBoolean = () => z.stringbool().optional();

@@ -62,7 +62,12 @@ export function messageSearchRoutes(services: Services): AnyRoute[] {
       tag: "messages",
       body: MessageSearchBodySchema,
       response: z.array(MessageSearchResultSchema),
-      handle: async ({ body }) => (await services.recall.search(body)).hits.map(toResult),
+      handle: async ({ body, context }) => {
+        const result = await services.recall.search(body);
+        // The answer is Letta's bare list; how it was searched goes in a header (`text`: words only).
+        context.header("x-reverie-search-mode", result.mode === "fts" ? "text" : result.mode);
+        return result.hits.map(toResult);
+      },
     }),
   ];
 }

@@ -83,7 +83,11 @@ export function mountStreamingRoutes(
     target: { agentId: string; conversationId?: string | null },
     body: SendMessageRequest,
   ): Promise<Response> {
-    const live = await streaming.start(target, body);
+    const started = await streaming.startOrReattach(target, body);
+    // A repeat of an earlier send (same message otids) follows that run from its first chunk.
+    if ("runId" in started)
+      return attach(c, started.runId, { starting_after: 0, include_pings: body.include_pings });
+    const { live } = started;
     const runId = live.stream.runId;
     return sseResponse((signal) => live.stream.follow(0, signal), {
       runId,
@@ -135,6 +139,9 @@ export function mountStreamingRoutes(
   app.post("/v1/conversations/:conversation_id/messages", async (c) => {
     const body = await sendBody(c);
     const target = await streaming.resolveConversation(c.req.param("conversation_id"), body.agent_id);
+    // Conversations stream unless told otherwise (`streaming: false` answers JSON, as Letta does).
+    if (body.streaming === false)
+      return c.json(await services.messages.send(target.agentId, body, target.conversationId));
     return streamTurn(c, target, body);
   });
 

@@ -550,6 +550,11 @@ const blockHistory: readonly string[] = [
   )`,
 ];
 
+/** A send that repeats a message's otid re-attaches to the run of the first one: found by this index. */
+const messageOtid: readonly string[] = [
+  "CREATE INDEX messages_otid_idx ON messages (agent_id, otid) WHERE otid IS NOT NULL",
+];
+
 /** The PostgreSQL migrations, oldest first. Append only: never edit or reorder an applied one. */
 export const postgresMigrations: readonly PostgresMigration[] = [
   { name: "0001_initial_schema", statements: initialSchema },
@@ -559,4 +564,5 @@ export const postgresMigrations: readonly PostgresMigration[] = [
   { name: "0005_passage_tags_gin", statements: passageTagsGin },
   TENANCY_MIGRATION,
   { name: "0015_block_history", statements: blockHistory },
+  { name: "0016_message_otid", statements: messageOtid },
 ];

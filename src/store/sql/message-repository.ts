@@ -71,6 +71,9 @@ export function createMessageRepository(context: SqlContext): MessageRepository 
       tests.push(eb("messages.conversation_id", "=", filter.conversation_id));
     }
     if (filter.run_id !== undefined) tests.push(eb("messages.run_id", "=", filter.run_id));
+    if (filter.otids !== undefined) {
+      tests.push(filter.otids.length === 0 ? matchesNothing : eb("messages.otid", "in", filter.otids));
+    }
     if (filter.step_id !== undefined) tests.push(eb("messages.step_id", "=", filter.step_id));
     if (filter.roles !== undefined) {
       tests.push(filter.roles.length === 0 ? matchesNothing : eb("messages.role", "in", filter.roles));
@@ -173,7 +176,11 @@ export function createMessageRepository(context: SqlContext): MessageRepository 
 
     async list(query) {
       const select = filtered(db.selectFrom("messages").select(READ_COLUMNS), query);
-      const paged = await listPage(db, select, query, { table: "messages", keys: ["sequence_id"] });
+      const paged = await listPage(db, select, query, {
+        table: "messages",
+        keys: ["sequence_id"],
+        direction: "time",
+      });
       return paged.map(decode);
     },
 

@@ -1,5 +1,5 @@
 import { type Expression, type SelectQueryBuilder, type SqlBool, sql } from "kysely";
-import { type PageQuery, ReverieError, type SortOrder } from "../../domain/index.js";
+import type { PageQuery, SortOrder } from "../../domain/index.js";
 import { currentOrganization } from "../tenancy.js";
 import type { SqlDb } from "./dialect.js";
 import { isTenantTable } from "./tenant-tables.js";
@@ -12,6 +12,11 @@ export interface CursorSpec {
   keys: readonly string[];
   /** The column a cursor names; `id` unless told. */
   idColumn?: string;
+  /**
+   * What `after` and `before` mean: the next and previous items in the requested order (`order`, most
+   * of Letta's lists), or always newer and older whatever the order (`time`, Letta's message lists).
+   */
+  direction?: "order" | "time";
 }
 
 /** Items ordered by (created_at, id): the default of most lists. */
@@ -20,11 +25,12 @@ export function byCreation(table: string): CursorSpec {
 }
 
 /**
- * Runs a list query with Letta cursor paging and returns its rows: ordered by the spec's keys in
- * `page.order` (else `defaultOrder`), keeping the items after `page.after` and before `page.before` in
- * that order, at most `page.limit` of them. With `before` alone the page is the `limit` items closest to
- * the cursor (still in the requested order), so that a client paging backwards with `before = <first
- * item>` visits every item. An unknown cursor id is an `invalid_argument` error.
+ * Runs a list query with Letta cursor paging and returns its rows, ordered by the spec's keys in
+ * `page.order` (else `defaultOrder`), within the bounds the cursors set (see {@link CursorSpec.direction}),
+ * at most `page.limit` of them. With one cursor the page is the `limit` items closest to it, still in the
+ * requested order, so that a client paging away from either end visits every item. A cursor that names
+ * no row is ignored, as Letta does (a deleted item must not break a client's paging loop); lists where
+ * Letta answers 404 check their cursors before calling this.
  */
 export async function listPage<DB, TB extends keyof DB, O>(
   db: SqlDb,
@@ -35,24 +41,25 @@ export async function listPage<DB, TB extends keyof DB, O>(
 ): Promise<O[]> {
   const order = page.order ?? defaultOrder;
   const keyRefs = spec.keys.map((key) => sql.ref(`${spec.table}.${key}`));
+  // In key order (ascending): `after` is a lower bound when it means "newer" or the order is ascending.
+  const afterIsLower = spec.direction === "time" || order === "asc";
+  const lowerId = afterIsLower ? page.after : page.before;
+  const upperId = afterIsLower ? page.before : page.after;
+  const lower = lowerId === undefined ? undefined : await cursorValues(db, spec, lowerId);
+  const upper = upperId === undefined ? undefined : await cursorValues(db, spec, upperId);
   let paged = query;
-  if (page.after !== undefined) {
-    const values = await cursorValues(db, spec, page.after);
-    paged = paged.where(keysetBound(keyRefs, values, order === "asc" ? ">" : "<"));
-  }
-  if (page.before !== undefined) {
-    const values = await cursorValues(db, spec, page.before);
-    paged = paged.where(keysetBound(keyRefs, values, order === "asc" ? "<" : ">"));
-  }
-  const fromCursor = page.before !== undefined && page.after === undefined && page.limit !== undefined;
-  const scanOrder: SortOrder = fromCursor ? (order === "asc" ? "desc" : "asc") : order;
-  for (const ref of keyRefs) paged = paged.orderBy(ref, scanOrder);
+  if (lower !== undefined) paged = paged.where(keysetBound(keyRefs, lower, ">"));
+  if (upper !== undefined) paged = paged.where(keysetBound(keyRefs, upper, "<"));
+  const oneBound = (lower === undefined) !== (upper === undefined) && page.limit !== undefined;
+  const scanAscending = oneBound ? lower !== undefined : order === "asc";
+  for (const ref of keyRefs) paged = paged.orderBy(ref, scanAscending ? "asc" : "desc");
   if (page.limit !== undefined) paged = paged.limit(Math.max(0, page.limit));
   const rows = await paged.execute();
-  return fromCursor ? rows.reverse() : rows;
+  return scanAscending === (order === "asc") ? rows : rows.reverse();
 }
 
-async function cursorValues(db: SqlDb, spec: CursorSpec, id: string): Promise<unknown[]> {
+/** The sort key values of the row a cursor names; undefined when it names none. */
+async function cursorValues(db: SqlDb, spec: CursorSpec, id: string): Promise<unknown[] | undefined> {
   const columns = sql.join(spec.keys.map((key) => sql.ref(key)));
   const idColumn = sql.ref(spec.idColumn ?? "id");
   // Another organization's row is no cursor of this list (its position is not the caller's business).
@@ -61,9 +68,7 @@ async function cursorValues(db: SqlDb, spec: CursorSpec, id: string): Promise<un
     Record<string, unknown>
   >`select ${columns} from ${sql.table(spec.table)} where ${idColumn} = ${id}${scope}`.execute(db);
   const row = result.rows[0];
-  if (row === undefined)
-    throw new ReverieError("invalid_argument", `Cursor '${id}' does not name an item of this list`);
-  return spec.keys.map((key) => row[key]);
+  return row === undefined ? undefined : spec.keys.map((key) => row[key]);
 }
 
 /** `(k1, k2, ...) op (v1, v2, ...)` in lexicographic order, spelled out so every dialect can use its indexes. */

@@ -299,4 +299,9 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       )`,
     ],
   },
+  {
+    // A send that repeats a message's otid re-attaches to the run of the first one: found by this index.
+    name: "0016_message_otid",
+    statements: ["CREATE INDEX messages_otid ON messages (agent_id, otid) WHERE otid IS NOT NULL"],
+  },
 ];
