@@ -129,14 +129,16 @@ describe("reverie chat and reverie agents", () => {
     const agentId = /\((agent-[\w-]+)\)/.exec(banner)?.[1] as string;
 
     tmux("send-keys", "-t", "chat", "Hi, I am Ada", "Enter");
+    // Typed ahead while the reply still streams: the command must wait its turn, not vanish.
+    tmux("send-keys", "-t", "chat", "/memory", "Enter");
     const reply = await waitForScreen("agent> Nice to meet you, Ada!");
     expect(reply).toContain("✎ memory edit memory_insert(label=");
     expect(reply).toContain("block human:");
     expect(reply).toContain("+ Their name is Ada.");
 
-    tmux("send-keys", "-t", "chat", "/memory", "Enter");
     const memory = await waitForScreen("[human]");
     expect(memory).toMatch(/\[persona\]/);
+    expect(memory.slice(memory.indexOf("[human]"))).toContain("Their name is Ada.");
 
     tmux("send-keys", "-t", "chat", "/history human", "Enter");
     await waitForScreen(/#2 \w+ by agent/);

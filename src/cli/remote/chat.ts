@@ -1,4 +1,4 @@
-import { createInterface } from "node:readline/promises";
+import { createInterface } from "node:readline";
 import type { Letta } from "@letta-ai/letta-client";
 import { defineCommand } from "../command.js";
 import { type ChatSession, runSlashCommand } from "./chat-commands.js";
@@ -6,6 +6,7 @@ import { lastAgentFor, rememberAgent } from "./chat-state.js";
 import { type PendingCall, runTurn } from "./chat-turn.js";
 import { call, connect, findAgent, REMOTE_FLAGS } from "./connect.js";
 import { DEFAULT_BLOCKS } from "./default-agent.js";
+import { createLineReader } from "./line-reader.js";
 import { terminalStyle } from "./terminal-style.js";
 
 /** `reverie chat [agent]`: an interactive chat with an agent of a running server. */
@@ -73,19 +74,13 @@ export const chatCommand = defineCommand({
       if (turn) turn.abort();
       else prompt.close();
     });
-    let closed = false;
-    prompt.once("close", () => {
-      closed = true;
-    });
+    const lines = createLineReader(prompt);
 
     let pending: PendingCall[] = [];
-    while (!closed) {
-      let line: string;
-      try {
-        line = (await prompt.question(style.bold("you> "))).trim();
-      } catch {
-        break; // the input closed (Ctrl-D, end of a pipe)
-      }
+    for (;;) {
+      const read = await lines.next(style.bold("you> "));
+      if (read === undefined) break; // the input closed (Ctrl-D, end of a pipe)
+      const line = read.trim();
       if (line === "") continue;
       if (line === "/quit" || line === "/exit") break;
       if (line.startsWith("/") && pending.length === 0) {
