@@ -86,6 +86,17 @@ describe("model registry, catalog providers", () => {
     const explicit = createModelRegistry({ openai: { apiKey: "k" }, defaultModel: "openai/gpt-4.1" });
     expect(await explicit.defaultLlmHandle()).toBe("openai/gpt-4.1");
   });
+
+  it("lists the default embedding model first, so clients can offer it as the default", async () => {
+    const chosen = createModelRegistry({
+      openai: { apiKey: "k" },
+      defaultEmbedding: "openai/text-embedding-3-large",
+    });
+    const handles = (await chosen.listEmbeddingModels()).map((model) => model.handle);
+    expect(handles[0]).toBe("openai/text-embedding-3-large");
+    expect(handles).toContain("openai/text-embedding-3-small");
+    expect(new Set(handles).size).toBe(handles.length);
+  });
 });
 
 describe("model registry, discovered providers", () => {

@@ -207,7 +207,12 @@ export function createModelRegistry(
           (await embeddingsOf(provider)).map((embedding) => toEmbeddingModel(provider, embedding)),
         ),
       );
-      return lists.flat();
+      // The default model comes first, so a client that offers "the server's default" can take the head.
+      const all = lists.flat();
+      const preferred = await this.defaultEmbeddingHandle();
+      const index = all.findIndex((model) => model.handle === preferred);
+      if (index > 0) all.unshift(...all.splice(index, 1));
+      return all;
     },
 
     async resolveLlm(handle, options = {}) {

@@ -7,7 +7,7 @@ import { buildTestModel } from "../helpers/local-model.js";
 import { type ServerProcess, startServerProcess } from "../helpers/server-process.js";
 
 // A real `reverie server` with no provider configured at all (no API key, no base URL): only the
-// models directory built from PyPI. Agents get local/all-MiniLM-L6-v2 by default, and archival search
+// models directory built from PyPI. local/all-MiniLM-L6-v2 is the default embedding model, and archival search
 // finds passages by meaning through the official client.
 describe("an agent with local embeddings and no provider configured", () => {
   let home: string;
@@ -30,8 +30,18 @@ describe("an agent with local embeddings and no provider configured", () => {
     expect(embeddings.map((model) => model.handle)).toEqual(["local/all-MiniLM-L6-v2"]);
     expect(embeddings[0]?.embedding_dim).toBe(384);
 
+    // As in Letta, an agent created without `embedding` searches by text; folders and archives take the default.
+    const textOnly = await client.agents.create({
+      name: "text-only",
+      llm_config: { model: "gpt-4o-mini", model_endpoint_type: "openai", context_window: 128_000 },
+    });
+    expect(textOnly.embedding_config).toBeNull();
+    const folder = await client.folders.create({ name: "local-notes" });
+    expect(folder.embedding_config?.handle).toBe("local/all-MiniLM-L6-v2");
+
     const agent = await client.agents.create({
       name: "local-memory",
+      embedding: "local/all-MiniLM-L6-v2",
       // No chat provider is configured either: the agent only stores and searches memory here.
       llm_config: { model: "gpt-4o-mini", model_endpoint_type: "openai", context_window: 128_000 },
     });

@@ -1,7 +1,7 @@
 import { createInterface } from "node:readline/promises";
 import { CliError, defineCommand, defineGroup, table, UsageError } from "../command.js";
 import { call, connect, findAgent, REMOTE_FLAGS } from "./connect.js";
-import { DEFAULT_BLOCKS } from "./default-agent.js";
+import { DEFAULT_BLOCKS, serverDefaultEmbedding } from "./default-agent.js";
 
 const list = defineCommand({
   name: "list",
@@ -67,11 +67,13 @@ const create = defineCommand({
   },
   async run({ flags, args: [name] }) {
     const { client } = await connect(flags);
+    const embedding =
+      flags.embedding ?? (await call("listing the embedding models", () => serverDefaultEmbedding(client)));
     const agent = await call("creating the agent", () =>
       client.agents.create({
         name,
         model: flags.model,
-        embedding: flags.embedding,
+        embedding,
         tags: flags.tag ?? [],
         enable_sleeptime: flags.sleeptime,
         memory_blocks: [

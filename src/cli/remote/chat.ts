@@ -5,7 +5,7 @@ import { type ChatSession, runSlashCommand } from "./chat-commands.js";
 import { lastAgentFor, rememberAgent } from "./chat-state.js";
 import { type PendingCall, runTurn } from "./chat-turn.js";
 import { call, connect, findAgent, REMOTE_FLAGS } from "./connect.js";
-import { DEFAULT_BLOCKS } from "./default-agent.js";
+import { DEFAULT_BLOCKS, serverDefaultEmbedding } from "./default-agent.js";
 import { createLineReader } from "./line-reader.js";
 import { terminalStyle } from "./terminal-style.js";
 
@@ -29,10 +29,12 @@ export const chatCommand = defineCommand({
     const write = (text: string) => void process.stdout.write(text);
 
     const createAgent = async (name?: string) => {
+      const embedding = await call("listing the embedding models", () => serverDefaultEmbedding(client));
       const agent = await call("creating an agent", () =>
         client.agents.create({
           name,
           model: flags.model,
+          embedding,
           memory_blocks: [
             { label: "persona", value: DEFAULT_BLOCKS.persona },
             { label: "human", value: DEFAULT_BLOCKS.human },

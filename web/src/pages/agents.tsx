@@ -123,9 +123,17 @@ function CreateAgent({ onCreated }: { onCreated(agent: AgentState): void }) {
     async () => (await client.models.list()) as Array<{ handle?: string | null; model: string }>,
     [client],
   );
+  // The server lists its default embedding model first; an agent made here searches by meaning when it can.
+  const embeddings = useAsync(
+    async () => (await client.models.embeddings.list()) as Array<{ handle?: string | null }>,
+    [client],
+  );
   const [name, setName] = useState("");
   const [template, setTemplate] = useState(AGENT_TEMPLATES[0]?.id ?? "blank");
   const [model, setModel] = useState("");
+  const [embedding, setEmbedding] = useState<string | undefined>(undefined);
+  const embeddingHandles = (embeddings.value ?? []).flatMap((entry) => (entry.handle ? [entry.handle] : []));
+  const chosenEmbedding = embedding ?? embeddingHandles[0] ?? "";
   const action = useAction();
 
   const submit = async (event: FormEvent) => {
@@ -135,6 +143,7 @@ function CreateAgent({ onCreated }: { onCreated(agent: AgentState): void }) {
       client.agents.create({
         name: name.trim() || undefined,
         model: model || undefined,
+        embedding: chosenEmbedding || undefined,
         memory_blocks: chosen?.blocks ?? [],
         tags: chosen?.tags ?? [],
         enable_sleeptime: chosen?.enableSleeptime ?? undefined,
@@ -158,6 +167,17 @@ function CreateAgent({ onCreated }: { onCreated(agent: AgentState): void }) {
               {entry.handle ?? entry.model}
             </option>
           ))}
+        </select>
+      </label>
+      <label>
+        Embedding
+        <select value={chosenEmbedding} onChange={(event) => setEmbedding(event.target.value)}>
+          {embeddingHandles.map((handle, index) => (
+            <option key={handle} value={handle}>
+              {index === 0 ? `${handle} (server default)` : handle}
+            </option>
+          ))}
+          <option value="">None: search memory by text only</option>
         </select>
       </label>
       <fieldset>
