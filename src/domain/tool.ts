@@ -51,3 +51,101 @@ export const ToolSchema = z.object({
 export type Tool = z.infer<typeof ToolSchema>;
 
 export const DEFAULT_RETURN_CHAR_LIMIT = 50_000;
+
+/** A Python package a tool needs (`pip install name==version`). */
+export const PipRequirementSchema = z.object({
+  name: z.string().min(1),
+  version: z.string().nullable().optional(),
+});
+export type PipRequirement = z.infer<typeof PipRequirementSchema>;
+
+/** An npm package a TypeScript/JavaScript tool needs (`npm install name@version`). */
+export const NpmRequirementSchema = z.object({
+  name: z.string().min(1),
+  version: z.string().nullable().optional(),
+});
+export type NpmRequirement = z.infer<typeof NpmRequirementSchema>;
+
+/** The languages custom tools are written in. */
+export const ToolSourceTypeSchema = z.enum(["python", "typescript", "javascript"]);
+export type ToolSourceType = z.infer<typeof ToolSourceTypeSchema>;
+
+const jsonObject = z.record(z.string(), z.unknown());
+
+/** Body of `POST /v1/tools/` and `PUT /v1/tools/` (Letta's ToolCreate). */
+export const ToolCreateSchema = z.object({
+  description: z.string().nullable().optional(),
+  tags: z.array(z.string()).nullable().optional(),
+  source_code: z.string(),
+  source_type: ToolSourceTypeSchema.default("python"),
+  json_schema: jsonObject.nullable().optional(),
+  args_json_schema: jsonObject.nullable().optional(),
+  return_char_limit: z.number().int().min(1).max(1_000_000).default(DEFAULT_RETURN_CHAR_LIMIT),
+  pip_requirements: z.array(PipRequirementSchema).nullable().optional(),
+  npm_requirements: z.array(NpmRequirementSchema).nullable().optional(),
+  default_requires_approval: z.boolean().nullable().optional(),
+  enable_parallel_execution: z.boolean().nullable().optional(),
+  metadata_: MetadataSchema.nullable().optional(),
+});
+export type ToolCreate = z.infer<typeof ToolCreateSchema>;
+
+/** Body of `PATCH /v1/tools/{tool_id}` (Letta's ToolUpdate): every field optional. */
+export const ToolUpdateSchema = z.object({
+  description: z.string().nullable().optional(),
+  tags: z.array(z.string()).nullable().optional(),
+  source_code: z.string().nullable().optional(),
+  source_type: ToolSourceTypeSchema.nullable().optional(),
+  json_schema: jsonObject.nullable().optional(),
+  args_json_schema: jsonObject.nullable().optional(),
+  return_char_limit: z.number().int().min(1).max(1_000_000).nullable().optional(),
+  pip_requirements: z.array(PipRequirementSchema).nullable().optional(),
+  npm_requirements: z.array(NpmRequirementSchema).nullable().optional(),
+  metadata_: MetadataSchema.nullable().optional(),
+  default_requires_approval: z.boolean().nullable().optional(),
+  enable_parallel_execution: z.boolean().nullable().optional(),
+});
+export type ToolUpdate = z.infer<typeof ToolUpdateSchema>;
+
+/** Body of `POST /v1/tools/run`: source code run once with arguments, not saved. */
+export const ToolRunFromSourceSchema = z.object({
+  source_code: z.string(),
+  args: jsonObject,
+  env_vars: z.record(z.string(), z.string()).optional(),
+  name: z.string().nullable().optional(),
+  source_type: ToolSourceTypeSchema.nullable().optional(),
+  args_json_schema: jsonObject.nullable().optional(),
+  json_schema: jsonObject.nullable().optional(),
+  pip_requirements: z.array(PipRequirementSchema).nullable().optional(),
+  npm_requirements: z.array(NpmRequirementSchema).nullable().optional(),
+});
+export type ToolRunFromSource = z.infer<typeof ToolRunFromSourceSchema>;
+
+/** Letta's ToolReturnMessage, as `POST /v1/tools/run` answers it. */
+export const ToolRunResultSchema = z.object({
+  id: z.string(),
+  date: TimestampSchema,
+  name: z.string().nullable(),
+  message_type: z.literal("tool_return_message"),
+  otid: z.string().nullable(),
+  sender_id: z.string().nullable(),
+  step_id: z.string().nullable(),
+  is_err: z.boolean().nullable(),
+  seq_id: z.number().int().nullable(),
+  run_id: z.string().nullable(),
+  tool_return: z.string(),
+  status: z.enum(["success", "error"]),
+  tool_call_id: z.string(),
+  stdout: z.array(z.string()).nullable(),
+  stderr: z.array(z.string()).nullable(),
+});
+export type ToolRunResult = z.infer<typeof ToolRunResultSchema>;
+
+/** Letta's ToolExecutionResult (`POST /v1/agents/{agent_id}/tools/{tool_name}/run`). */
+export const ToolExecutionResultSchema = z.object({
+  status: z.enum(["success", "error"]),
+  func_return: z.unknown().nullable(),
+  stdout: z.array(z.string()).nullable(),
+  stderr: z.array(z.string()).nullable(),
+  sandbox_config_fingerprint: z.string().nullable().optional(),
+});
+export type ToolExecutionResult = z.infer<typeof ToolExecutionResultSchema>;

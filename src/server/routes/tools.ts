@@ -1,5 +1,12 @@
 import { z } from "zod";
-import { AgentStateSchema, ReverieError, ToolSchema, ToolTypeSchema } from "../../domain/index.js";
+import {
+  AgentStateSchema,
+  ReverieError,
+  ToolCreateSchema,
+  ToolSchema,
+  ToolTypeSchema,
+  ToolUpdateSchema,
+} from "../../domain/index.js";
 import { pageInMemory } from "../../runtime/in-memory-page.js";
 import type { Services } from "../../runtime/services.js";
 import { pageOf, pageQuerySchema } from "../paging.js";
@@ -30,6 +37,7 @@ export function toolRoutes(services: Services): AnyRoute[] {
         tool_types: z.array(ToolTypeSchema).optional(),
         exclude_tool_types: z.array(ToolTypeSchema).optional(),
         return_only_letta_tools: queryBoolean().optional(),
+        tags: queryArray().optional(),
       }),
       response: z.array(ToolSchema),
       handle: async ({ query }) => {
@@ -37,6 +45,66 @@ export function toolRoutes(services: Services): AnyRoute[] {
         return query.return_only_letta_tools
           ? listed.filter((tool) => tool.tool_type.startsWith("letta_"))
           : listed;
+      },
+    }),
+    defineRoute({
+      method: "get",
+      path: "/v1/tools/count",
+      operationId: "count_tools",
+      summary: "Count tools",
+      tag: "tools",
+      query: z.object({
+        name: z.string().optional(),
+        names: queryArray().optional(),
+        tool_ids: queryArray().optional(),
+        search: z.string().optional(),
+        tool_types: z.array(ToolTypeSchema).optional(),
+        exclude_tool_types: z.array(ToolTypeSchema).optional(),
+        tags: queryArray().optional(),
+      }),
+      response: z.number().int(),
+      handle: async ({ query }) => (await tools.list({ ...query, ids: query.tool_ids })).length,
+    }),
+    defineRoute({
+      method: "post",
+      path: "/v1/tools/",
+      operationId: "create_tool",
+      summary: "Create a custom tool from its source code",
+      tag: "tools",
+      body: ToolCreateSchema,
+      response: ToolSchema,
+      handle: ({ body }) => tools.create(body),
+    }),
+    defineRoute({
+      method: "put",
+      path: "/v1/tools/",
+      operationId: "upsert_tool",
+      summary: "Create a custom tool, or replace the one with the same name",
+      tag: "tools",
+      body: ToolCreateSchema,
+      response: ToolSchema,
+      handle: ({ body }) => tools.upsert(body),
+    }),
+    defineRoute({
+      method: "patch",
+      path: "/v1/tools/{tool_id}",
+      operationId: "modify_tool",
+      summary: "Modify a tool",
+      tag: "tools",
+      body: ToolUpdateSchema,
+      response: ToolSchema,
+      handle: ({ params, body }) => tools.modify(params.tool_id, body),
+    }),
+    defineRoute({
+      method: "delete",
+      path: "/v1/tools/{tool_id}",
+      operationId: "delete_tool",
+      summary: "Delete a tool and detach it from every agent",
+      tag: "tools",
+      response: z.null(),
+      handle: async ({ params }) => {
+        await tools.delete(params.tool_id);
+        return null;
       },
     }),
     defineRoute({
