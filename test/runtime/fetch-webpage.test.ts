@@ -135,7 +135,7 @@ describe("fetch_webpage", () => {
         );
         // The model saw the tool definition with Letta's schema.
         const offered = (
-          openai.requests.at(-2)?.body as {
+          openai.requests.at(-2)!.body as {
             tools: Array<{ function: { name: string; parameters: unknown } }>;
           }
         ).tools.map((tool) => tool.function);
