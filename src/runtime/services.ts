@@ -42,6 +42,8 @@ import { createStreamingService, type StreamingService } from "./streaming/strea
 import type { CompactionThresholds } from "./summarizer/compactor.js";
 import { type ContextService, createContextService } from "./summarizer/context-service.js";
 import { createToolService, type ToolService } from "./tool-service.js";
+import { DEFAULT_FETCH_LIMITS } from "./tools/web/guarded-fetch.js";
+import { createWebTools, type WebTools } from "./tools/web/web-tools.js";
 
 /** What every service is built from. */
 export interface ServiceDeps {
@@ -70,6 +72,8 @@ export interface ServiceDeps {
    * (REVERIE_SECRET_KEY or the data directory's key file); left out, a random key of this process only.
    */
   secretBox?: SecretBox | undefined;
+  /** `fetch_webpage` and `web_search` (default: public pages only, no search provider). */
+  web?: WebTools | undefined;
 }
 
 /** Every service the server (and the embedded API) uses. */
@@ -129,6 +133,7 @@ export function createServices(given: ServiceDeps): Services {
       const config = agent.embedding_config;
       return embedder && config ? (texts: string[]) => embedder.embed(texts, config) : undefined;
     },
+    web: deps.web ?? createWebTools({ fetch: DEFAULT_FETCH_LIMITS, search: undefined }),
     beforeModelCall: context.beforeModelCall,
     afterTurn,
   });
