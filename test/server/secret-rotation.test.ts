@@ -100,7 +100,13 @@ describe("reverie secrets rotate", () => {
   async function withAgentSecret(value: string): Promise<string> {
     const reverie = await openReverie({ worker: false });
     try {
-      return (await reverie.services.agents.create({ name: "keeper", model: "openai/gpt-4o-mini", secrets: { TOKEN: value } })).id;
+      return (
+        await reverie.services.agents.create({
+          name: "keeper",
+          model: "openai/gpt-4o-mini",
+          secrets: { TOKEN: value },
+        })
+      ).id;
     } finally {
       await reverie.close();
     }
