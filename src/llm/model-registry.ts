@@ -56,6 +56,12 @@ export interface ModelRegistry {
   defaultEmbeddingHandle(): Promise<string | undefined>;
   /** Names of the configured providers, in priority order. */
   configuredProviders(): string[];
+  /**
+   * Checks the provider of a handle taken from a config written as given (a legacy `llm_config` or
+   * `embedding_config`): throws as resolveLlm does for a malformed handle or an unknown or unconfigured
+   * provider, and for an embedding handle whose provider embeds nothing. The model is not looked up.
+   */
+  checkProvider(handle: string, kind: "llm" | "embedding"): void;
 }
 
 /** Options of {@link createModelRegistry}. */
@@ -242,9 +248,7 @@ export function createModelRegistry(
 
     async resolveEmbedding(handle) {
       const { provider, model: asked } = providerOf(handle);
-      if (provider.catalogEmbeddings.length === 0 && !provider.discover && !provider.listEmbeddings) {
-        throw new ReverieError("invalid_argument", `Provider '${provider.name}' serves no embedding models`);
-      }
+      requireEmbeds(provider);
       if (provider.discover && (await discovered(provider)) !== undefined) {
         // An OpenAI-style server: any model it lists may embed, and one probe tells the size.
         const served = (await discovered(provider)) ?? [];
@@ -309,7 +313,18 @@ export function createModelRegistry(
     },
 
     configuredProviders: () => configured.map((provider) => provider.name),
+
+    checkProvider(handle, kind) {
+      const { provider } = providerOf(handle);
+      if (kind === "embedding") requireEmbeds(provider);
+    },
   };
+}
+
+function requireEmbeds(provider: ProviderEntry): void {
+  if (provider.catalogEmbeddings.length === 0 && !provider.discover && !provider.listEmbeddings) {
+    throw new ReverieError("invalid_argument", `Provider '${provider.name}' serves no embedding models`);
+  }
 }
 
 function contextWindowOf(provider: ProviderEntry, model: string): number {
