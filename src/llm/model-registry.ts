@@ -58,8 +58,9 @@ export interface ModelRegistry {
   configuredProviders(): string[];
   /**
    * Checks the provider of a handle taken from a config written as given (a legacy `llm_config` or
-   * `embedding_config`): throws as resolveLlm does for a malformed handle or an unknown or unconfigured
-   * provider, and for an embedding handle whose provider embeds nothing. The model is not looked up.
+   * `embedding_config`): throws as resolveLlm does for a malformed handle or an unknown provider, and
+   * for an embedding handle whose provider embeds nothing. A known provider that is not configured yet
+   * passes (configuring it makes the config work); the model is not looked up.
    */
   checkProvider(handle: string, kind: "llm" | "embedding"): void;
 }
@@ -148,6 +149,17 @@ export function createModelRegistry(
   }
 
   function providerOf(handle: string): { provider: ProviderEntry; model: string } {
+    const found = knownProviderOf(handle);
+    if (!found.provider.configured) {
+      throw new ReverieError(
+        "invalid_argument",
+        `Provider '${found.provider.name}' is not configured: ${found.provider.howToConfigure}`,
+      );
+    }
+    return found;
+  }
+
+  function knownProviderOf(handle: string): { provider: ProviderEntry; model: string } {
     const slash = handle.indexOf("/");
     if (slash <= 0 || slash === handle.length - 1) {
       throw new ReverieError(
@@ -163,12 +175,6 @@ export function createModelRegistry(
       throw new ReverieError(
         "invalid_argument",
         `Unknown provider '${prefix}' in handle '${handle}' (known providers: ${known})`,
-      );
-    }
-    if (!provider.configured) {
-      throw new ReverieError(
-        "invalid_argument",
-        `Provider '${provider.name}' is not configured: ${provider.howToConfigure}`,
       );
     }
     return { provider, model: handle.slice(slash + 1) };
@@ -315,7 +321,7 @@ export function createModelRegistry(
     configuredProviders: () => configured.map((provider) => provider.name),
 
     checkProvider(handle, kind) {
-      const { provider } = providerOf(handle);
+      const { provider } = knownProviderOf(handle);
       if (kind === "embedding") requireEmbeds(provider);
     },
   };

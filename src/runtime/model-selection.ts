@@ -31,7 +31,8 @@ export interface ConfigPolicy {
 
 /**
  * A legacy `llm_config` from a request, with its handle filled in: its provider must be one this server
- * runs (422 naming the field otherwise), else every turn of the agent would fail later with a 502.
+ * knows (422 naming the field otherwise), else every turn of the agent would fail later with a 502. A
+ * known provider not configured yet is accepted, as given: configuring it makes the agent work.
  */
 export function checkedLlmConfig(
   models: ModelRegistry,
@@ -46,7 +47,7 @@ export function checkedLlmConfig(
 
 /**
  * A legacy `embedding_config` from a request, with its handle filled in: its provider must be one this
- * server runs and that embeds (422 naming the field otherwise), else every passage insert would fail.
+ * server knows and that embeds (422 naming the field otherwise), else every passage insert would fail.
  */
 export function checkedEmbeddingConfig(
   models: ModelRegistry,
