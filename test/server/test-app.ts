@@ -71,6 +71,8 @@ export interface TestAppOptions {
   embedder?: Embedder;
   /** Allowed hosts and CORS origins (default: loopback only, no CORS). */
   protection?: ProtectionOptions;
+  /** `fetch_webpage` and `web_search` (default: public pages only, no search provider). */
+  web?: ServiceDeps["web"];
 }
 
 /** The app over a fresh store; OpenAI is configured with a key (no network). */
@@ -101,6 +103,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     provider,
     embedder: options.embedder,
     sleeptime: options.sleeptime,
+    web: options.web,
   });
   const logged: TestApp["logged"] = [];
   const app = createApp({
