@@ -40,6 +40,7 @@ import { createStreamingService, type StreamingService } from "./streaming/strea
 import type { CompactionThresholds } from "./summarizer/compactor.js";
 import { type ContextService, createContextService } from "./summarizer/context-service.js";
 import { createToolService, type ToolService } from "./tool-service.js";
+import type { CpuPool } from "./workers/cpu-pool.js";
 
 /** What every service is built from. */
 export interface ServiceDeps {
@@ -63,6 +64,8 @@ export interface ServiceDeps {
   worker?: Partial<Pick<JobWorkerOptions, "owner" | "concurrency" | "leaseMs" | "pollMs" | "backoffMs">>;
   /** Sleep-time triggers and budgets (idle delay, steps and tokens per run). */
   sleeptime?: Partial<SleeptimeSettings> | undefined;
+  /** Worker threads for parsing, chunking and token counting of large inputs; in place without it. */
+  cpu?: CpuPool | undefined;
 }
 
 /** Every service the server (and the embedded API) uses. */
