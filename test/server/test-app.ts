@@ -68,6 +68,8 @@ export interface TestAppOptions {
   sleeptime?: ServiceDeps["sleeptime"];
   /** Embeds passages and queries (e.g. over a fake OpenAI server); without it search is text-only. */
   embedder?: Embedder;
+  /** `fetch_webpage` and `web_search` (default: public pages only, no search provider). */
+  web?: ServiceDeps["web"];
 }
 
 /** The app over a fresh store; OpenAI is configured with a key (no network). */
@@ -98,6 +100,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     provider,
     embedder: options.embedder,
     sleeptime: options.sleeptime,
+    web: options.web,
   });
   const logged: TestApp["logged"] = [];
   const app = createApp({
