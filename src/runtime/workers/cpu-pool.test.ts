@@ -76,7 +76,11 @@ describe("createCpuPool", () => {
     pool = createCpuPool({ threads: 1, offloadAbove: 1_000 });
     const abort = new AbortController();
     const text = randomWords(1_000_000, 5);
-    const running = pool.run("chunkPassageText", { text, config }, { size: text.length, signal: abort.signal });
+    const running = pool.run(
+      "chunkPassageText",
+      { text, config },
+      { size: text.length, signal: abort.signal },
+    );
     setTimeout(() => abort.abort(new Error("request gone")), 50);
     await expect(running).rejects.toThrow("request gone");
     const next = randomWords(20_000, 9);
