@@ -2,6 +2,8 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { ModelRegistry } from "../llm/model-registry.js";
 import type { Services } from "../runtime/services.js";
+import type { ApiKeyService } from "./auth/api-keys.js";
+import { apiKeyAuth } from "./auth/middleware.js";
 import { consoleLogger, errorResponse, type ServerLogger } from "./errors.js";
 import { buildOpenApiDocument } from "./openapi.js";
 import { type AnyRoute, mountRoutes } from "./route.js";
@@ -53,6 +55,8 @@ export interface AppDeps {
   streaming?: StreamingRouteOptions;
   /** The built web app served at `/` (default: the package's `dist/web`); false serves none. */
   webRoot?: string | false;
+  /** API keys: once any exists (or `REVERIE_API_KEY` is set) every API request needs one. */
+  auth?: ApiKeyService;
 }
 
 /** Every route the app serves, in matching order (fixed paths before parameterised ones). */
@@ -87,6 +91,7 @@ export function createApp(deps: AppDeps): Hono {
   const app = new Hono({ strict: false });
   const routes = appRoutes(deps);
   const maxBodyBytes = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  if (deps.auth) app.use("*", apiKeyAuth(deps.auth));
 
   const limitOf = (maxSize: number) =>
     bodyLimit({
