@@ -3,6 +3,7 @@ export * from "./api-key.js";
 export * from "./block.js";
 export * from "./block-history.js";
 export * from "./common.js";
+export * from "./context-window.js";
 export * from "./conversation.js";
 export * from "./errors.js";
 export * from "./group.js";

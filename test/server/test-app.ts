@@ -72,6 +72,8 @@ export interface TestAppOptions {
   sleeptime?: ServiceDeps["sleeptime"];
   /** Embeds passages and queries (e.g. over a fake OpenAI server); without it search is text-only. */
   embedder?: Embedder;
+  /** `fetch_webpage` and `web_search` (default: public pages only, no search provider). */
+  web?: ServiceDeps["web"];
   /** Checks API keys as `reverie server` does; `envKey` plays `REVERIE_API_KEY`. */
   auth?: { envKey?: string };
 }
@@ -104,6 +106,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     provider,
     embedder: options.embedder,
     sleeptime: options.sleeptime,
+    web: options.web,
   });
   const logged: TestApp["logged"] = [];
   const keys =
