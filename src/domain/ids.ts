@@ -19,6 +19,8 @@ export const ID_PREFIXES = [
   "revision",
   "org",
   "apikey",
+  "agent-env",
+  "provider",
 ] as const;
 
 export type IdPrefix = (typeof ID_PREFIXES)[number];

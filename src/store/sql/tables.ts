@@ -453,6 +453,19 @@ export interface ApiKeysTable {
   last_used_at: Timestamp | null;
 }
 
+/** An agent's secret (tool environment variable); `value_enc` is a sealed envelope, never clear text. */
+export interface AgentSecretsTable {
+  id: string;
+  /** The owning organization (see `tenancy.ts`). */
+  organization_id: string;
+  agent_id: string;
+  key: string;
+  value_enc: string;
+  description: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 /** Applied migrations, one row per migration name. */
 export interface MigrationsTable {
   name: string;
@@ -489,5 +502,6 @@ export interface Database {
   files: FilesTable;
   file_contents: FileContentsTable;
   files_agents: FilesAgentsTable;
+  agent_secrets: AgentSecretsTable;
   reverie_migrations: MigrationsTable;
 }
