@@ -90,15 +90,29 @@ export async function startReverieServer(options: {
   host: string;
   insecureNoAuth?: boolean;
 }): Promise<LocalServer> {
-  const [{ openReverie }, { createApp }, { startServer }, { REVERIE_VERSION }, keysModule, bindModule] =
-    await Promise.all([
-      import("../reverie.js"),
-      import("../server/app.js"),
-      import("../server/serve.js"),
-      import("../version.js"),
-      import("../server/auth/api-keys.js"),
-      import("../server/auth/bind-policy.js"),
-    ]);
+  const [
+    { openReverie },
+    { createApp },
+    { startServer },
+    { REVERIE_VERSION },
+    { protectionFromEnvironment },
+    keysModule,
+    bindModule,
+  ] = await Promise.all([
+    import("../reverie.js"),
+    import("../server/app.js"),
+    import("../server/serve.js"),
+    import("../version.js"),
+    import("../server/protection/protection.js"),
+    import("../server/auth/api-keys.js"),
+    import("../server/auth/bind-policy.js"),
+  ]);
+  let protection: ReturnType<typeof protectionFromEnvironment>;
+  try {
+    protection = protectionFromEnvironment(process.env, options.host);
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  }
   const reverie = await openReverie();
   try {
     const auth = keysModule.createApiKeyService({
@@ -116,6 +130,7 @@ export async function startReverieServer(options: {
       services: reverie.services,
       registry: reverie.models,
       version: { letta: "0.16.8", reverie: REVERIE_VERSION },
+      protection,
       auth,
     });
     const server = await startServer({ app, port: options.port, host: options.host });
