@@ -15,6 +15,7 @@ export * from "./json-text.js";
 export * from "./letta-request.js";
 export * from "./llm-config.js";
 export * from "./message.js";
+export * from "./message-search.js";
 export * from "./message-views.js";
 export * from "./organization.js";
 export * from "./passage.js";
