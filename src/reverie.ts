@@ -7,6 +7,7 @@ import { recoverInterruptedRuns } from "./runtime/agent-loop/recovery.js";
 import { backgroundSettingsFromEnv } from "./runtime/jobs/settings-from-env.js";
 import { createServices, type Services } from "./runtime/services.js";
 import { upsertBaseTools } from "./runtime/tools/base-tools.js";
+import { multiAgentDepthFromEnv } from "./runtime/tools/multi-agent/multi-agent-tools.js";
 import { createWebTools, webToolSettingsFromEnv } from "./runtime/tools/web/web-tools.js";
 import { databaseUrlFromEnv, openStore } from "./store/open-store.js";
 import type { Store } from "./store/store.js";
@@ -50,6 +51,7 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
   const background = backgroundSettingsFromEnv(env);
   // Read before the store opens, so a bad setting fails the start-up cleanly.
   const web = createWebTools(webToolSettingsFromEnv(env));
+  multiAgentDepthFromEnv(env);
   const databaseUrl =
     options.databaseUrl ??
     databaseUrlFromEnv(
@@ -90,6 +92,7 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
       ),
     embedder,
     web,
+    multiAgentMaxDepth: multiAgentDepthFromEnv(env),
   });
   if (options.worker !== false) services.jobs.start();
   return {

@@ -70,6 +70,8 @@ export interface TestAppOptions {
   embedder?: Embedder;
   /** `fetch_webpage` and `web_search` (default: public pages only, no search provider). */
   web?: ServiceDeps["web"];
+  /** How deep agents may message each other (default 3). */
+  multiAgentMaxDepth?: number;
 }
 
 /** The app over a fresh store; OpenAI is configured with a key (no network). */
@@ -101,6 +103,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     embedder: options.embedder,
     sleeptime: options.sleeptime,
     web: options.web,
+    multiAgentMaxDepth: options.multiAgentMaxDepth,
   });
   const logged: TestApp["logged"] = [];
   const app = createApp({
