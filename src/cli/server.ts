@@ -70,18 +70,32 @@ export interface LocalServer {
 
 /** Opens the store from the environment and serves the app on `host:port`. */
 export async function startReverieServer(options: { port: number; host: string }): Promise<LocalServer> {
-  const [{ openReverie }, { createApp }, { startServer }, { REVERIE_VERSION }] = await Promise.all([
+  const [
+    { openReverie },
+    { createApp },
+    { startServer },
+    { REVERIE_VERSION },
+    { protectionFromEnvironment },
+  ] = await Promise.all([
     import("../reverie.js"),
     import("../server/app.js"),
     import("../server/serve.js"),
     import("../version.js"),
+    import("../server/protection/protection.js"),
   ]);
+  let protection: ReturnType<typeof protectionFromEnvironment>;
+  try {
+    protection = protectionFromEnvironment(process.env, options.host);
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  }
   const reverie = await openReverie();
   try {
     const app = createApp({
       services: reverie.services,
       registry: reverie.models,
       version: { letta: "0.16.8", reverie: REVERIE_VERSION },
+      protection,
     });
     const server = await startServer({ app, port: options.port, host: options.host });
     return {

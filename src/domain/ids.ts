@@ -18,6 +18,8 @@ export const ID_PREFIXES = [
   "file",
   "revision",
   "org",
+  "agent-env",
+  "provider",
 ] as const;
 
 export type IdPrefix = (typeof ID_PREFIXES)[number];

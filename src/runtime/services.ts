@@ -29,6 +29,8 @@ import { createRecallService, type RecallService } from "./recall/recall-service
 import { reembedHandler } from "./reembed/reembed-job.js";
 import { createRunService, type RunService } from "./run-service.js";
 import type { Reranker } from "./search/rerank.js";
+import { type AgentSecretsPort, createAgentSecretsPort } from "./secrets/agent-secrets.js";
+import { createSecretBox, randomSecretKey, type SecretBox } from "./secrets/secret-box.js";
 import {
   DEFAULT_SLEEPTIME_SETTINGS,
   type SleeptimeSettings,
@@ -66,6 +68,11 @@ export interface ServiceDeps {
   worker?: Partial<Pick<JobWorkerOptions, "owner" | "concurrency" | "leaseMs" | "pollMs" | "backoffMs">>;
   /** Sleep-time triggers and budgets (idle delay, steps and tokens per run). */
   sleeptime?: Partial<SleeptimeSettings> | undefined;
+  /**
+   * Seals secrets (agents' secrets, provider keys) at rest. `openReverie` gives the server's key
+   * (REVERIE_SECRET_KEY or the data directory's key file); left out, a random key of this process only.
+   */
+  secretBox?: SecretBox | undefined;
   /** `fetch_webpage` and `web_search` (default: public pages only, no search provider). */
   web?: WebTools | undefined;
   /** How deep agents may message each other (`REVERIE_MULTI_AGENT_MAX_DEPTH`, default 3). */
@@ -102,10 +109,16 @@ export interface Services {
   recall: RecallService;
   /** Sleep-time groups, consolidation on demand and its block diffs. */
   sleeptime: SleeptimeService;
+  /** Seals and opens secrets at rest. */
+  secretBox: SecretBox;
+  /** Agents' secrets in clear: for the tool sandbox only. */
+  agentSecrets: AgentSecretsPort;
 }
 
 /** Builds all services over one set of dependencies. */
-export function createServices(deps: ServiceDeps): Services {
+export function createServices(given: ServiceDeps): Services {
+  const secretBox = given.secretBox ?? createSecretBox(() => [randomSecretKey()]);
+  const deps = { ...given, secretBox };
   const embedder = deps.embedder;
   const locks =
     deps.locks ?? createTurnLocks(deps.store.locks && ((key) => deps.store.locks!.tryAcquire(key)));
@@ -183,5 +196,7 @@ export function createServices(deps: ServiceDeps): Services {
     jobs,
     folders: createFolderService({ ...deps, wakeJobs: () => jobs.wake() }),
     sleeptime: createSleeptimeService({ ...deps, settings: sleeptimeSettings }),
+    secretBox,
+    agentSecrets: createAgentSecretsPort({ store: deps.store, secretBox }),
   };
 }

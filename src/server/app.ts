@@ -2,8 +2,10 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { ModelRegistry } from "../llm/model-registry.js";
 import type { Services } from "../runtime/services.js";
+import { allowedMethodsOf } from "./allowed-methods.js";
 import { consoleLogger, errorResponse, type ServerLogger } from "./errors.js";
 import { buildOpenApiDocument } from "./openapi.js";
+import { type ProtectionOptions, protection } from "./protection/protection.js";
 import { type AnyRoute, mountRoutes } from "./route.js";
 import { agentFileRoutes } from "./routes/agent-file.js";
 import { agentRoutes } from "./routes/agents.js";
@@ -53,6 +55,8 @@ export interface AppDeps {
   streaming?: StreamingRouteOptions;
   /** The built web app served at `/` (default: the package's `dist/web`); false serves none. */
   webRoot?: string | false;
+  /** Allowed hosts and CORS origins (default: loopback hosts only, no cross-origin access). */
+  protection?: ProtectionOptions;
 }
 
 /** Every route the app serves, in matching order (fixed paths before parameterised ones). */
@@ -87,6 +91,8 @@ export function createApp(deps: AppDeps): Hono {
   const app = new Hono({ strict: false });
   const routes = appRoutes(deps);
   const maxBodyBytes = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  // First of all: a request refused here (foreign Host or Origin, form body) reaches no handler.
+  app.use("*", protection(routes, deps.protection));
 
   const limitOf = (maxSize: number) =>
     bodyLimit({
@@ -117,8 +123,14 @@ export function createApp(deps: AppDeps): Hono {
     mountWebApp(app, webRoot);
   }
 
+  const allowedMethods = allowedMethodsOf(routes);
   app.notFound((c) => {
     c.header("x-should-retry", "false");
+    const allowed = allowedMethods(c.req.path);
+    if (allowed !== undefined && !allowed.includes(c.req.method)) {
+      c.header("allow", allowed.join(", "));
+      return c.json({ detail: "Method Not Allowed" }, 405);
+    }
     return c.json({ detail: "Not Found" }, 404);
   });
   app.onError((error, c) => errorResponse(c, error, logger));

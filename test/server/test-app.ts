@@ -11,6 +11,7 @@ import type { RetryNotice, RetryPolicy } from "../../src/llm/providers/retry.js"
 import { createServices, type ServiceDeps, type Services } from "../../src/runtime/services.js";
 import { upsertBaseTools } from "../../src/runtime/tools/base-tools.js";
 import { createApp } from "../../src/server/app.js";
+import type { ProtectionOptions } from "../../src/server/protection/protection.js";
 import { openSqliteStore } from "../../src/store/index.js";
 import type { Store } from "../../src/store/store.js";
 import { openFreshPostgresStore, TEST_POSTGRES_URL, type TestStoreKind } from "../helpers/postgres-schema.js";
@@ -68,6 +69,8 @@ export interface TestAppOptions {
   sleeptime?: ServiceDeps["sleeptime"];
   /** Embeds passages and queries (e.g. over a fake OpenAI server); without it search is text-only. */
   embedder?: Embedder;
+  /** Allowed hosts and CORS origins (default: loopback only, no CORS). */
+  protection?: ProtectionOptions;
   /** `fetch_webpage` and `web_search` (default: public pages only, no search provider). */
   web?: ServiceDeps["web"];
   /** How deep agents may message each other (default 3). */
@@ -114,6 +117,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     validateResponses: true,
     logger: { error: (message, fields) => logged.push({ message, fields }) },
     webRoot: options.webRoot,
+    protection: options.protection,
   });
   return {
     app,

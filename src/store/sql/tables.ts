@@ -440,6 +440,19 @@ export interface OrganizationsTable {
   updated_at: Timestamp;
 }
 
+/** An agent's secret (tool environment variable); `value_enc` is a sealed envelope, never clear text. */
+export interface AgentSecretsTable {
+  id: string;
+  /** The owning organization (see `tenancy.ts`). */
+  organization_id: string;
+  agent_id: string;
+  key: string;
+  value_enc: string;
+  description: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 /** Applied migrations, one row per migration name. */
 export interface MigrationsTable {
   name: string;
@@ -475,5 +488,6 @@ export interface Database {
   files: FilesTable;
   file_contents: FileContentsTable;
   files_agents: FilesAgentsTable;
+  agent_secrets: AgentSecretsTable;
   reverie_migrations: MigrationsTable;
 }
