@@ -45,6 +45,7 @@ import { createToolService, type ToolService } from "./tool-service.js";
 import { createMultiAgentTools } from "./tools/multi-agent/multi-agent-tools.js";
 import { DEFAULT_FETCH_LIMITS } from "./tools/web/guarded-fetch.js";
 import { createWebTools, type WebTools } from "./tools/web/web-tools.js";
+import type { CpuPool } from "./workers/cpu-pool.js";
 
 /** What every service is built from. */
 export interface ServiceDeps {
@@ -77,6 +78,8 @@ export interface ServiceDeps {
   web?: WebTools | undefined;
   /** How deep agents may message each other (`REVERIE_MULTI_AGENT_MAX_DEPTH`, default 3). */
   multiAgentMaxDepth?: number | undefined;
+  /** Worker threads for parsing, chunking and token counting of large inputs; in place without it. */
+  cpu?: CpuPool | undefined;
 }
 
 /** Every service the server (and the embedded API) uses. */
