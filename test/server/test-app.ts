@@ -77,6 +77,8 @@ export interface TestAppOptions {
   protection?: ProtectionOptions;
   /** `fetch_webpage` and `web_search` (default: public pages only, no search provider). */
   web?: ServiceDeps["web"];
+  /** How deep agents may message each other (default 3). */
+  multiAgentMaxDepth?: number;
   /** Checks API keys as `reverie server` does; `envKey` plays `REVERIE_API_KEY`. */
   auth?: { envKey?: string };
 }
@@ -110,6 +112,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     embedder: options.embedder,
     sleeptime: options.sleeptime,
     web: options.web,
+    multiAgentMaxDepth: options.multiAgentMaxDepth,
   });
   const logged: TestApp["logged"] = [];
   const keys =
