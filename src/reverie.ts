@@ -86,6 +86,7 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
         (await import("./llm/providers/model-provider.js")).createModelProvider({ providers }),
       ),
     embedder,
+    mcp: { stdioAllowed: env.REVERIE_MCP_STDIO === "on" },
   });
   if (options.worker !== false) services.jobs.start();
   return {
@@ -95,6 +96,7 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
     databaseUrl,
     async close() {
       await services.jobs.stop();
+      await services.mcpServers.close();
       await embedder.close?.();
       await store.close();
     },

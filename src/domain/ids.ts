@@ -18,6 +18,7 @@ export const ID_PREFIXES = [
   "file",
   "revision",
   "org",
+  "mcp_server",
 ] as const;
 
 export type IdPrefix = (typeof ID_PREFIXES)[number];

@@ -11,6 +11,7 @@ export * from "./ids.js";
 export * from "./job.js";
 export * from "./letta-request.js";
 export * from "./llm-config.js";
+export * from "./mcp-server.js";
 export * from "./message.js";
 export * from "./message-views.js";
 export * from "./organization.js";

@@ -23,6 +23,9 @@ import {
   type JobWorker,
   type JobWorkerOptions,
 } from "./jobs/job-worker.js";
+import { createMcpClientPool, type McpPoolSettings } from "./mcp/mcp-client-pool.js";
+import { createMcpServerService, type McpServerService } from "./mcp/mcp-server-service.js";
+import { type SecretSealer, unsealedSecrets } from "./mcp/secret-sealer.js";
 import { createMessagingService, type MessagingService } from "./messaging-service.js";
 import { embedMessagesHandler, messageEmbeddingHook } from "./recall/message-embedding.js";
 import { createRecallService, type RecallService } from "./recall/recall-service.js";
@@ -63,6 +66,16 @@ export interface ServiceDeps {
   worker?: Partial<Pick<JobWorkerOptions, "owner" | "concurrency" | "leaseMs" | "pollMs" | "backoffMs">>;
   /** Sleep-time triggers and budgets (idle delay, steps and tokens per run). */
   sleeptime?: Partial<SleeptimeSettings> | undefined;
+  /** MCP client settings: whether stdio servers may run, pool timeouts, the sealer of their secrets. */
+  mcp?: McpSettings | undefined;
+}
+
+/** How the MCP client behaves (read from the environment at the edge: `REVERIE_MCP_STDIO`). */
+export interface McpSettings {
+  /** stdio servers run commands on this machine: off unless the operator turns them on. */
+  stdioAllowed?: boolean | undefined;
+  pool?: Partial<McpPoolSettings> | undefined;
+  sealer?: SecretSealer | undefined;
 }
 
 /** Every service the server (and the embedded API) uses. */
@@ -95,6 +108,8 @@ export interface Services {
   recall: RecallService;
   /** Sleep-time groups, consolidation on demand and its block diffs. */
   sleeptime: SleeptimeService;
+  /** MCP servers, their tools, and the pooled connections to them (close it at shutdown). */
+  mcpServers: McpServerService;
 }
 
 /** Builds all services over one set of dependencies. */
@@ -137,6 +152,14 @@ export function createServices(deps: ServiceDeps): Services {
     ids: deps.ids,
     handlers: jobHandlers,
   });
+  const mcpServers = createMcpServerService({
+    store: deps.store,
+    clock: deps.clock,
+    ids: deps.ids,
+    pool: createMcpClientPool(deps.mcp?.pool),
+    sealer: deps.mcp?.sealer ?? unsealedSecrets,
+    stdioAllowed: deps.mcp?.stdioAllowed ?? false,
+  });
   return {
     // JSON sends go through the run registry too, so cancelling them aborts their LLM call.
     messages: createMessagingService({
@@ -162,5 +185,6 @@ export function createServices(deps: ServiceDeps): Services {
     jobs,
     folders: createFolderService({ ...deps, wakeJobs: () => jobs.wake() }),
     sleeptime: createSleeptimeService({ ...deps, settings: sleeptimeSettings }),
+    mcpServers,
   };
 }

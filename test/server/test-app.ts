@@ -68,6 +68,8 @@ export interface TestAppOptions {
   sleeptime?: ServiceDeps["sleeptime"];
   /** Embeds passages and queries (e.g. over a fake OpenAI server); without it search is text-only. */
   embedder?: Embedder;
+  /** MCP client settings (stdio servers are off unless set). */
+  mcp?: ServiceDeps["mcp"];
 }
 
 /** The app over a fresh store; OpenAI is configured with a key (no network). */
@@ -98,6 +100,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     provider,
     embedder: options.embedder,
     sleeptime: options.sleeptime,
+    mcp: options.mcp,
   });
   const logged: TestApp["logged"] = [];
   const app = createApp({
@@ -133,6 +136,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     },
     async close() {
       await services.jobs.stop();
+      await services.mcpServers.close();
       await store.close();
       rmSync(dir, { recursive: true, force: true });
     },

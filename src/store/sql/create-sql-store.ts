@@ -10,6 +10,7 @@ import { createFileRepository } from "./file-repository.js";
 import { createGroupRepository } from "./group-repository.js";
 import { createIdentityRepository } from "./identity-repository.js";
 import { createJobRepository } from "./job-repository.js";
+import { createMcpServerRepository } from "./mcp-server-repository.js";
 import { createMessageRepository } from "./message-repository.js";
 import { createOrganizationRepository } from "./organization-repository.js";
 import { createPassageRepository } from "./passage-repository.js";
@@ -92,6 +93,7 @@ function buildRepositories(context: SqlContext): Repositories {
     sources: createSourceRepository(context),
     files: createFileRepository(context),
     organizations: createOrganizationRepository(context),
+    mcpServers: createMcpServerRepository(context),
   };
 }
 
