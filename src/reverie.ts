@@ -7,6 +7,7 @@ import { recoverInterruptedRuns } from "./runtime/agent-loop/recovery.js";
 import { backgroundSettingsFromEnv } from "./runtime/jobs/settings-from-env.js";
 import { createServices, type Services } from "./runtime/services.js";
 import { upsertBaseTools } from "./runtime/tools/base-tools.js";
+import { createWebTools, webToolSettingsFromEnv } from "./runtime/tools/web/web-tools.js";
 import { databaseUrlFromEnv, openStore } from "./store/open-store.js";
 import type { Store } from "./store/store.js";
 import { withOrganization } from "./store/tenancy.js";
@@ -47,6 +48,8 @@ export interface Reverie {
 export async function openReverie(options: ReverieOptions = {}): Promise<Reverie> {
   const env = options.env ?? process.env;
   const background = backgroundSettingsFromEnv(env);
+  // Read before the store opens, so a bad setting fails the start-up cleanly.
+  const web = createWebTools(webToolSettingsFromEnv(env));
   const databaseUrl =
     options.databaseUrl ??
     databaseUrlFromEnv(
@@ -86,7 +89,11 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
         (await import("./llm/providers/model-provider.js")).createModelProvider({ providers }),
       ),
     embedder,
+<<<<<<< HEAD
     mcp: { stdioAllowed: env.REVERIE_MCP_STDIO === "on" },
+=======
+    web,
+>>>>>>> main
   });
   if (options.worker !== false) services.jobs.start();
   return {

@@ -2,6 +2,7 @@ export * from "./agent.js";
 export * from "./block.js";
 export * from "./block-history.js";
 export * from "./common.js";
+export * from "./context-window.js";
 export * from "./conversation.js";
 export * from "./errors.js";
 export * from "./group.js";

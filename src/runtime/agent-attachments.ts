@@ -1,6 +1,15 @@
-import { type Block, notFound, ReverieError, type Tool } from "../domain/index.js";
+import {
+  type Block,
+  type Clock,
+  type IdGenerator,
+  notFound,
+  ReverieError,
+  type Tool,
+} from "../domain/index.js";
 import type { Store } from "../store/store.js";
 import { assertUniqueLabels } from "./block-records.js";
+import { upsertBaseTools } from "./tools/base-tools.js";
+import { builtinTool } from "./tools/builtin-schemas.js";
 
 /** The blocks with these ids, in that order; an unknown id is a 404 naming it. */
 export async function requireBlocks(store: Store, ids: readonly string[]): Promise<Block[]> {
@@ -13,24 +22,47 @@ export async function requireBlocks(store: Store, ids: readonly string[]): Promi
   });
 }
 
-/** The tools named by `names` and `ids`, without duplicates; an unknown one is a 404 naming it. */
+/**
+ * The tools named by `names` and `ids`, without duplicates. Unknown names are one 400 listing them all,
+ * in Letta's words ("Tools not found by name: {...}", which letta-code recognises and recovers from);
+ * a built-in name missing from the organization installs the built-ins first. An unknown id is a 404.
+ */
 export async function requireTools(
   store: Store,
   names: readonly string[],
   ids: readonly string[],
+  deps: { clock: Clock; ids: IdGenerator },
 ): Promise<Tool[]> {
   const tools = new Map<string, Tool>();
-  for (const name of names) {
-    const tool = await store.tools.getByName(name);
-    if (tool === undefined) throw new ReverieError("not_found", `Tool with name '${name}' not found`);
-    tools.set(tool.id, tool);
+  const uniqueNames = [...new Set(names)];
+  let byName = await findToolsByName(store, uniqueNames);
+  if (byName.length < uniqueNames.length && uniqueNames.some((name) => builtinTool(name) !== undefined)) {
+    await upsertBaseTools(store, deps);
+    byName = await findToolsByName(store, uniqueNames);
   }
+  const found = new Set(byName.map((tool) => tool.name));
+  const missing = uniqueNames.filter((name) => !found.has(name));
+  if (missing.length > 0) {
+    throw new ReverieError("invalid_argument", `Tools not found by name: ${pythonSet(missing)}`);
+  }
+  for (const tool of byName) tools.set(tool.id, tool);
   for (const id of ids) {
     const tool = await store.tools.get(id);
     if (tool === undefined) throw notFound("Tool", id);
     tools.set(tool.id, tool);
   }
   return [...tools.values()];
+}
+
+/** How Python prints a set of strings, as Letta's error messages show them: `{'a', "b's"}`. */
+function pythonSet(values: readonly string[]): string {
+  return `{${values.map(pythonRepr).join(", ")}}`;
+}
+
+function pythonRepr(value: string): string {
+  const escaped = value.replaceAll("\\", "\\\\").replaceAll("\n", "\\n").replaceAll("\t", "\\t");
+  if (value.includes("'") && !value.includes('"')) return `"${escaped}"`;
+  return `'${escaped.replaceAll("'", "\\'")}'`;
 }
 
 /**

@@ -167,7 +167,10 @@ export function createAgentService(deps: AgentServiceDeps): AgentService {
                 defaultToolNames(agentType, { enableSleeptime: input.enable_sleeptime ?? false }),
                 { clock, ids },
               );
-        const tools = [...baseTools, ...(await requireTools(tx, input.tools ?? [], input.tool_ids ?? []))];
+        const tools = [
+          ...baseTools,
+          ...(await requireTools(tx, input.tools ?? [], input.tool_ids ?? [], { clock, ids })),
+        ];
         if (includesBaseToolRules(agentType, input.include_base_tool_rules)) {
           record.tool_rules = [
             ...record.tool_rules,
@@ -232,7 +235,7 @@ export function createAgentService(deps: AgentServiceDeps): AgentService {
           await syncSleeptimeBlocks(tx, agentId);
         }
         if (patch.tool_ids != null)
-          await replaceTools(tx, agentId, await requireTools(tx, [], patch.tool_ids));
+          await replaceTools(tx, agentId, await requireTools(tx, [], patch.tool_ids, { clock, ids }));
         if (patch.identity_ids != null) {
           await replaceIdentities(tx, agentId, await requireIdentities(tx, patch.identity_ids));
         }

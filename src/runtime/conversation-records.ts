@@ -13,40 +13,6 @@ import { pageInMemory } from "./in-memory-page.js";
 /** The id letta-code uses for an agent's own (default) window. */
 export const DEFAULT_CONVERSATION_ID = "default";
 
-/** `POST /v1/conversations/` body (Letta's CreateConversation). */
-export interface CreateConversationInput {
-  description?: string | null | undefined;
-  summary?: string | null | undefined;
-  model?: string | null | undefined;
-  model_settings?: Record<string, unknown> | null | undefined;
-  context_window_limit?: number | null | undefined;
-  hidden?: boolean | null | undefined;
-  isolated_block_labels?: string[] | null | undefined;
-}
-
-/** `PATCH /v1/conversations/{id}` body (Letta's UpdateConversation). */
-export interface UpdateConversationInput {
-  archived?: boolean | null | undefined;
-  description?: string | null | undefined;
-  summary?: string | null | undefined;
-  last_message_at?: string | null | undefined;
-  model?: string | null | undefined;
-  model_settings?: Record<string, unknown> | null | undefined;
-  context_window_limit?: number | null | undefined;
-}
-
-export interface ConversationListOptions {
-  agent_id?: string | undefined;
-  archive_status?: "active" | "archived" | "all" | undefined;
-  summary_search?: string | undefined;
-  before?: string | undefined;
-  after?: string | undefined;
-  limit?: number | undefined;
-  order?: "asc" | "desc" | undefined;
-  /** `last_message_at` (or Letta's `last_run_completion`) sorts by the latest message. */
-  order_by?: string | undefined;
-}
-
 /** Letta's view of an agent's default window as a conversation with the id `default`. */
 export function defaultView(agent: AgentRecord): Conversation {
   return {

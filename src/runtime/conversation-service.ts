@@ -2,12 +2,16 @@ import {
   type AgentRecord,
   type AgentState,
   type Clock,
+  type CompactionResponse,
   type Conversation,
+  type CreateConversation,
   type IdGenerator,
   isId,
+  type ListConversationsQuery,
   type NewMessage,
   notFound,
   ReverieError,
+  type UpdateConversation,
 } from "../domain/index.js";
 import type { Store } from "../store/store.js";
 import {
@@ -19,19 +23,16 @@ import {
 import { type TurnLocks, turnKey } from "./agent-loop/turn-locks.js";
 import { buildAgentState } from "./agent-state.js";
 import {
-  type ConversationListOptions,
-  type CreateConversationInput,
   copyMessage,
   DEFAULT_CONVERSATION_ID,
   defaultView,
   pageByActivity,
   reread,
-  type UpdateConversationInput,
   withLastMessage,
 } from "./conversation-records.js";
 import { listViews, type MessageListOptions } from "./messaging-service.js";
 import type { CompactionSettings } from "./summarizer/compactor.js";
-import type { CompactionResponse, ContextService } from "./summarizer/context-service.js";
+import type { ContextService } from "./summarizer/context-service.js";
 
 export interface ConversationServiceDeps {
   store: Store;
@@ -122,7 +123,7 @@ export function createConversationService(deps: ConversationServiceDeps) {
   }
 
   return {
-    async create(agentId: string, input: CreateConversationInput): Promise<Conversation> {
+    async create(agentId: string, input: CreateConversation): Promise<Conversation> {
       if (input.isolated_block_labels && input.isolated_block_labels.length > 0) {
         throw new ReverieError(
           "invalid_argument",
@@ -141,7 +142,7 @@ export function createConversationService(deps: ConversationServiceDeps) {
       );
     },
 
-    async list(options: ConversationListOptions): Promise<Conversation[]> {
+    async list(options: ListConversationsQuery): Promise<Conversation[]> {
       if (options.agent_id !== undefined) await agentOf(options.agent_id);
       const status = options.archive_status ?? "active";
       const filter = {
@@ -172,7 +173,7 @@ export function createConversationService(deps: ConversationServiceDeps) {
       return withLastMessage(store, (await resolve(id, agentId)).conversation);
     },
 
-    async update(id: string, patch: UpdateConversationInput): Promise<Conversation> {
+    async update(id: string, patch: UpdateConversation): Promise<Conversation> {
       const conversation = await stored(id);
       const fields: Partial<Conversation> = { updated_at: clock.now().toISOString() };
       for (const key of ["description", "summary", "last_message_at", "model", "model_settings"] as const) {

@@ -43,6 +43,8 @@ import { createStreamingService, type StreamingService } from "./streaming/strea
 import type { CompactionThresholds } from "./summarizer/compactor.js";
 import { type ContextService, createContextService } from "./summarizer/context-service.js";
 import { createToolService, type ToolService } from "./tool-service.js";
+import { DEFAULT_FETCH_LIMITS } from "./tools/web/guarded-fetch.js";
+import { createWebTools, type WebTools } from "./tools/web/web-tools.js";
 
 /** What every service is built from. */
 export interface ServiceDeps {
@@ -66,6 +68,8 @@ export interface ServiceDeps {
   worker?: Partial<Pick<JobWorkerOptions, "owner" | "concurrency" | "leaseMs" | "pollMs" | "backoffMs">>;
   /** Sleep-time triggers and budgets (idle delay, steps and tokens per run). */
   sleeptime?: Partial<SleeptimeSettings> | undefined;
+  /** `fetch_webpage` and `web_search` (default: public pages only, no search provider). */
+  web?: WebTools | undefined;
   /** MCP client settings: whether stdio servers may run, pool timeouts, the sealer of their secrets. */
   mcp?: McpSettings | undefined;
 }
@@ -131,6 +135,7 @@ export function createServices(deps: ServiceDeps): Services {
       const config = agent.embedding_config;
       return embedder && config ? (texts: string[]) => embedder.embed(texts, config) : undefined;
     },
+    web: deps.web ?? createWebTools({ fetch: DEFAULT_FETCH_LIMITS, search: undefined }),
     beforeModelCall: context.beforeModelCall,
     afterTurn,
   });

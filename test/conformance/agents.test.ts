@@ -1,4 +1,4 @@
-import { NotFoundError } from "@letta-ai/letta-client";
+import { BadRequestError, NotFoundError } from "@letta-ai/letta-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Conformance, createAgent, startConformance, walk } from "./harness.js";
 
@@ -163,6 +163,36 @@ describe("conformance: agents, blocks, tools, models", () => {
 
     const detached = await ctx.client.agents.tools.detach(tool.id, { agent_id: agent.id });
     expect(detached?.tools.map((t) => t.id)).not.toContain(tool.id);
+  });
+
+  it("creates letta-code's agent with the web tools, and names unknown tools in Letta's 400", async () => {
+    // The body letta-code 0.32 sends for its default agent.
+    const agent = await ctx.client.agents.create({
+      agent_type: "letta_v1_agent",
+      name: "Letta Code",
+      model: "openai/gpt-4o-mini",
+      memory_blocks: [{ label: "persona", value: "p" }],
+      tags: ["origin:letta-code"],
+      tools: ["web_search", "fetch_webpage"],
+      include_base_tools: false,
+      include_base_tool_rules: false,
+    });
+    expect(agent.tools.map((t) => [t.name, t.tool_type]).sort()).toEqual([
+      ["fetch_webpage", "letta_builtin"],
+      ["web_search", "letta_builtin"],
+    ]);
+    const error = await ctx.client.agents
+      .create({ model: "openai/gpt-4o-mini", tools: ["web_search", "memory_apply_patch_v9"] })
+      .then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+    // letta-code's recovery looks for exactly this: a 400 whose message says "Tools not found by name".
+    expect(error).toBeInstanceOf(BadRequestError);
+    expect((error as BadRequestError).status).toBe(400);
+    expect((error as BadRequestError).message).toContain(
+      "Tools not found by name: {'memory_apply_patch_v9'}",
+    );
   });
 
   it("lists chat and embedding models", async () => {

@@ -43,7 +43,9 @@ export async function startHttpMcpServer(transport: HttpMcpTransport, port = 0):
       if (existing) return existing.handleRequest(request, response);
       if (sessionId !== undefined) {
         response.writeHead(404, { "content-type": "application/json" });
-        return response.end(JSON.stringify({ jsonrpc: "2.0", error: { code: -32001, message: "Session not found" }, id: null }));
+        return response.end(
+          JSON.stringify({ jsonrpc: "2.0", error: { code: -32001, message: "Session not found" }, id: null }),
+        );
       }
       const session = new StreamableHTTPServerTransport({
         sessionIdGenerator: () => randomUUID(),
@@ -84,10 +86,12 @@ export async function startHttpMcpServer(transport: HttpMcpTransport, port = 0):
     requests,
     setExtraTool(on) {
       extra = on;
-      for (const tool of extras) (on ? tool.enable() : tool.disable());
+      for (const tool of extras) on ? tool.enable() : tool.disable();
     },
     async close() {
-      await Promise.all([...streamable.values(), ...sse.values()].map((session) => session.close().catch(() => {})));
+      await Promise.all(
+        [...streamable.values(), ...sse.values()].map((session) => session.close().catch(() => {})),
+      );
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

@@ -1,5 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { createMcpClientPool, type McpClientPool, McpUnavailableError } from "../../src/runtime/mcp/mcp-client-pool.js";
+import {
+  createMcpClientPool,
+  type McpClientPool,
+  McpUnavailableError,
+} from "../../src/runtime/mcp/mcp-client-pool.js";
 import { type RunningMcpServer, startHttpMcpServer } from "../fake-mcp/http-servers.js";
 import { waitFor } from "../helpers/agent-turns.js";
 import { STDIO_SERVER_ARGS } from "./stdio-command.js";
@@ -69,7 +73,9 @@ describe("MCP client pool", () => {
     const config = { type: "streamable_http" as const, url: "http://127.0.0.1:9/mcp" };
     const waits: number[] = [];
     for (let attempt = 0; attempt < 4; attempt++) {
-      const error = (await pool.listTools("k", config).catch((caught: unknown) => caught)) as McpUnavailableError;
+      const error = (await pool
+        .listTools("k", config)
+        .catch((caught: unknown) => caught)) as McpUnavailableError;
       waits.push(error.retryInMs);
       clock += error.retryInMs;
     }
@@ -83,7 +89,9 @@ describe("MCP client pool", () => {
     expect((await pool.listTools("k", config)).map((tool) => tool.name)).not.toContain("extra");
     server.setExtraTool(true);
     expect((await pool.listTools("k", config)).map((tool) => tool.name)).not.toContain("extra");
-    expect((await pool.listTools("k", config, { refresh: true })).map((tool) => tool.name)).toContain("extra");
+    expect((await pool.listTools("k", config, { refresh: true })).map((tool) => tool.name)).toContain(
+      "extra",
+    );
 
     const before = server.requests.length;
     await pool.listTools("k", { ...config, headers: { "X-New": "1" } });

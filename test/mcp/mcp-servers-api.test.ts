@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startHttpMcpServer, type RunningMcpServer } from "../fake-mcp/http-servers.js";
+import { type RunningMcpServer, startHttpMcpServer } from "../fake-mcp/http-servers.js";
 import type { JsonBody } from "../helpers/agent-turns.js";
 import { describeOnEachStore } from "../helpers/store-suites.js";
 import { createTestApp, type TestApp } from "../server/test-app.js";
@@ -135,7 +135,11 @@ describeOnEachStore("/v1/mcp-servers over streamable HTTP and SSE", (storeKind) 
       config: { mcp_server_type: "streamable_http", auth_token: "second-token-bbbbbbbbbbbb" },
     });
     expect(renamed.status).toBe(200);
-    expect(renamed.body).toMatchObject({ server_name: "after", server_url: http.url, auth_token: "****bbbb" });
+    expect(renamed.body).toMatchObject({
+      server_name: "after",
+      server_url: http.url,
+      auth_token: "****bbbb",
+    });
     const tools = (await t.call("GET", `/v1/mcp-servers/${id}/tools`)).body as JsonBody[];
     expect(new Set(tools.map((tool) => tool.tags.join()))).toEqual(new Set(["mcp:after"]));
     const header = tools.find((tool) => tool.name === "show_header");
@@ -226,13 +230,43 @@ describeOnEachStore("/v1/mcp-servers over streamable HTTP and SSE", (storeKind) 
   it("refuses bad input with a 4xx naming the problem", async () => {
     const cases: Array<[unknown, number, RegExp]> = [
       [{ server_name: "x", config: { server_url: http.url } }, 422, /mcp_server_type/],
-      [{ server_name: "x", config: { mcp_server_type: "streamable_http", server_url: "file:///etc/passwd" } }, 422, /server_url/],
-      [{ server_name: "x", config: { mcp_server_type: "streamable_http", server_url: "not a url" } }, 422, /server_url/],
-      [{ server_name: "has space", config: { mcp_server_type: "sse", server_url: sse.url } }, 422, /server_name/],
+      [
+        {
+          server_name: "x",
+          config: { mcp_server_type: "streamable_http", server_url: "file:///etc/passwd" },
+        },
+        422,
+        /server_url/,
+      ],
+      [
+        { server_name: "x", config: { mcp_server_type: "streamable_http", server_url: "not a url" } },
+        422,
+        /server_url/,
+      ],
+      [
+        { server_name: "has space", config: { mcp_server_type: "sse", server_url: sse.url } },
+        422,
+        /server_name/,
+      ],
       [{ server_name: "", config: { mcp_server_type: "sse", server_url: sse.url } }, 422, /server_name/],
-      [{ server_name: "x", config: { mcp_server_type: "websocket", server_url: sse.url } }, 422, /mcp_server_type/],
-      [{ server_name: "x", config: { mcp_server_type: "sse", server_url: sse.url, surprise: 1 } }, 422, /surprise/],
-      [{ server_name: "x", config: { mcp_server_type: "sse", server_url: sse.url, custom_headers: { a: 1 } } }, 422, /custom_headers/],
+      [
+        { server_name: "x", config: { mcp_server_type: "websocket", server_url: sse.url } },
+        422,
+        /mcp_server_type/,
+      ],
+      [
+        { server_name: "x", config: { mcp_server_type: "sse", server_url: sse.url, surprise: 1 } },
+        422,
+        /surprise/,
+      ],
+      [
+        {
+          server_name: "x",
+          config: { mcp_server_type: "sse", server_url: sse.url, custom_headers: { a: 1 } },
+        },
+        422,
+        /custom_headers/,
+      ],
       [{ server_name: "x" }, 422, /config/],
     ];
     for (const [body, status, detail] of cases) {
@@ -245,8 +279,12 @@ describeOnEachStore("/v1/mcp-servers over streamable HTTP and SSE", (storeKind) 
     const twice = await createHttp("same");
     expect(twice.status).toBe(409);
     expect(twice.body.detail).toMatch(/MCP server named 'same' already exists/);
-    expect((await t.call("GET", "/v1/mcp-servers/mcp_server-00000000-0000-4000-8000-00000000ffff")).status).toBe(404);
-    expect((await t.call("PATCH", "/v1/mcp-servers/nope", { config: { mcp_server_type: "sse" } })).status).toBe(404);
+    expect(
+      (await t.call("GET", "/v1/mcp-servers/mcp_server-00000000-0000-4000-8000-00000000ffff")).status,
+    ).toBe(404);
+    expect(
+      (await t.call("PATCH", "/v1/mcp-servers/nope", { config: { mcp_server_type: "sse" } })).status,
+    ).toBe(404);
     expect((await t.call("GET", "/v1/tools/mcp/servers/nobody/tools")).status).toBe(404);
     const stdio = await t.call("POST", "/v1/mcp-servers/", {
       server_name: "shell",

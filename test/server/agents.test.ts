@@ -127,10 +127,10 @@ describe("agents API", () => {
     const unknownTool = await t.call("POST", "/v1/agents/", {
       model: "openai/gpt-4o-mini",
       memory_blocks: [{ label: "human", value: "new block" }],
-      tools: ["web_search"],
+      tools: ["web_search", "no_such_tool", "it's_missing", "no_such_tool"],
     });
-    expect(unknownTool.status).toBe(404);
-    expect(unknownTool.body.detail).toBe("Tool with name 'web_search' not found");
+    expect(unknownTool.status).toBe(400);
+    expect(unknownTool.body.detail).toBe(`Tools not found by name: {'no_such_tool', "it's_missing"}`);
 
     const duplicateLabel = await t.call("POST", "/v1/agents/", {
       model: "openai/gpt-4o-mini",
@@ -265,7 +265,7 @@ describe("agents and tools", () => {
 
   it("attaches tools by name and id, plus the registered base tools unless told not to", async () => {
     const base = (await t.store.tools.getByName("memory_insert"))!;
-    const search = await addTool("web_search", "letta_builtin");
+    const search = (await t.store.tools.getByName("web_search"))!;
     const custom = await addTool("roll_dice");
 
     const withBase = await t.call("POST", "/v1/agents/", { tools: ["web_search"], tool_ids: [custom.id] });

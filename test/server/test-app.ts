@@ -70,6 +70,8 @@ export interface TestAppOptions {
   embedder?: Embedder;
   /** MCP client settings (stdio servers are off unless set). */
   mcp?: ServiceDeps["mcp"];
+  /** `fetch_webpage` and `web_search` (default: public pages only, no search provider). */
+  web?: ServiceDeps["web"];
 }
 
 /** The app over a fresh store; OpenAI is configured with a key (no network). */
@@ -101,6 +103,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     embedder: options.embedder,
     sleeptime: options.sleeptime,
     mcp: options.mcp,
+    web: options.web,
   });
   const logged: TestApp["logged"] = [];
   const app = createApp({

@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
 import { Tiktoken, type TiktokenBPE } from "js-tiktoken/lite";
+import { createPiecewiseCounter } from "./piecewise-count.js";
 
 /** The tiktoken encodings Reverie uses (both ship inside js-tiktoken; nothing is downloaded). */
 export type EncodingName = "o200k_base" | "cl100k_base";
@@ -21,17 +22,33 @@ export function encodingForModel(modelId: string): EncodingName | undefined {
 
 // Loading a rank table takes a second or two of CPU and tens of MB, so each is loaded on first use and
 // shared by the whole process (the tables are immutable).
-const loaded = new Map<EncodingName, Tiktoken>();
+interface LoadedEncoding {
+  tiktoken: Tiktoken;
+  countTokens: (text: string) => number;
+}
+const loaded = new Map<EncodingName, LoadedEncoding>();
 const require = createRequire(import.meta.url);
 
-/** The tokenizer of an encoding, loaded on first use and cached. */
-export function getEncoding(name: EncodingName): Tiktoken {
+function load(name: EncodingName): LoadedEncoding {
   let encoding = loaded.get(name);
   if (encoding === undefined) {
     // The CommonJS build lets us load one table synchronously, only when it is needed.
     const ranks = require(`js-tiktoken/ranks/${name}`) as TiktokenBPE;
-    encoding = new Tiktoken(ranks);
+    const tiktoken = new Tiktoken(ranks);
+    // Special-token text counts as plain text: it comes from users, not from us.
+    const encode = (text: string) => tiktoken.encode(text, [], []).length;
+    encoding = { tiktoken, countTokens: createPiecewiseCounter(encode, ranks.pat_str) };
     loaded.set(name, encoding);
   }
   return encoding;
+}
+
+/** The tokenizer of an encoding, loaded on first use and cached. Its `encode` is super-linear on long runs. */
+export function getEncoding(name: EncodingName): Tiktoken {
+  return load(name).tiktoken;
+}
+
+/** Counts the tokens of a text in an encoding in linear time (see `createPiecewiseCounter`). */
+export function countEncodedTokens(name: EncodingName, text: string): number {
+  return load(name).countTokens(text);
 }

@@ -1,6 +1,9 @@
 import type { LlmConfig } from "../../domain/index.js";
 import type { ChatMessage, ToolDefinition } from "../providers/types.js";
-import { type EncodingName, encodingForModel, getEncoding } from "./encodings.js";
+import { countEncodedTokens, type EncodingName, encodingForModel } from "./encodings.js";
+import { estimateTokens } from "./estimate.js";
+
+export { estimateTokens };
 
 /** Counts tokens the way a model would see them; see {@link createTokenCounter} for how exact it is. */
 export interface TokenCounter {
@@ -24,36 +27,17 @@ const TOOLS_OVERHEAD = 12;
 /** A rough cost of one image (between OpenAI's low- and high-detail costs of a 1024 px image). */
 const TOKENS_PER_IMAGE = 765;
 
-/** Characters per token for the estimate: English prose runs 3.5-4 on current tokenizers. */
-const CHARS_PER_TOKEN = 3.5;
-
-/**
- * Estimates tokens without a tokenizer: ceil(chars / 3.5), except that CJK and other characters from
- * U+2E80 on count one token each (tokenizers spend about one token per such character). It leans high,
- * which is the safe side when budgeting a context window.
- */
-export function estimateTokens(text: string): number {
-  let wide = 0;
-  let narrow = 0;
-  for (const char of text) {
-    if (char.codePointAt(0)! >= 0x2e80) wide++;
-    else narrow++;
-  }
-  return Math.ceil(narrow / CHARS_PER_TOKEN) + wide;
-}
-
 /**
  * A counter for `model` (a handle, a bare model id or an LlmConfig). OpenAI models (and OpenAI model ids
- * served elsewhere) are counted exactly with tiktoken: o200k_base for gpt-4o, gpt-4.1, gpt-5 and the
+ * served elsewhere) are counted with tiktoken, exactly for ordinary text (long runs and very long texts
+ * are bounded, see `createPiecewiseCounter`): o200k_base for gpt-4o, gpt-4.1, gpt-5 and the
  * o-series, cl100k_base for gpt-4, gpt-3.5 and the embedding models. Anything else is estimated with
  * {@link estimateTokens}. The tokenizer is loaded on the first count, not here.
  */
 export function createTokenCounter(model: string | LlmConfig): TokenCounter {
   const modelId = typeof model === "string" ? model.slice(model.indexOf("/") + 1) : model.model;
   const encoding = encodingForModel(modelId);
-  const countText = encoding
-    ? (text: string) => (text === "" ? 0 : getEncoding(encoding).encode(text, [], []).length)
-    : estimateTokens;
+  const countText = encoding ? (text: string) => countEncodedTokens(encoding, text) : estimateTokens;
 
   const countMessage = (message: ChatMessage): number => {
     switch (message.role) {

@@ -30,6 +30,7 @@ import { ToolRuleSolver } from "../tool-rules/solver.js";
 import { MEMORY_EDITING_TOOLS } from "../tools/builtin-executor.js";
 import type { EmbedTexts } from "../tools/search-tools.js";
 import { toolReturnText } from "../tools/tool-return-text.js";
+import type { WebTools } from "../tools/web/web-tools.js";
 import { denialText, toChatMessages } from "./chat-messages.js";
 import {
   type ContextWindow,
@@ -85,6 +86,8 @@ export interface AgentLoopDeps {
   locks: TurnLocks;
   /** The agent's embedder for archival tools; absent means text search only. */
   embedderFor?: ((agent: AgentRecord) => EmbedTexts | undefined) | undefined;
+  /** The web tools (`fetch_webpage`, `web_search`). */
+  web?: WebTools | undefined;
   /**
    * Runs before each LLM call with the tools it carries; may compact the window (summarization). Runs
    * again with `overflow` when the provider refused the call as too long, before the call is retried.
@@ -375,7 +378,15 @@ export function createAgentLoop(deps: AgentLoopDeps) {
             tools,
             allowed: [...tools.keys()],
             prefilled: new Map(),
-            context: { store, agent, runId: state.runId, clock, ids, embed: deps.embedderFor?.(agent) },
+            context: {
+              store,
+              agent,
+              runId: state.runId,
+              clock,
+              ids,
+              embed: deps.embedderFor?.(agent),
+              web: deps.web,
+            },
           }),
         );
       }
@@ -500,7 +511,15 @@ export function createAgentLoop(deps: AgentLoopDeps) {
             tools: toolsByName,
             allowed: allowed.names,
             prefilled: allowed.prefilledArgs,
-            context: { store, agent, runId: state.runId, clock, ids, embed: deps.embedderFor?.(agent) },
+            context: {
+              store,
+              agent,
+              runId: state.runId,
+              clock,
+              ids,
+              embed: deps.embedderFor?.(agent),
+              web: deps.web,
+            },
           }),
         );
       }

@@ -101,7 +101,9 @@ export function createMcpClientPool(
     }
   }
 
-  async function connectOnce(connection: McpConnectionConfig): Promise<{ client: Client; stderr: StderrTail }> {
+  async function connectOnce(
+    connection: McpConnectionConfig,
+  ): Promise<{ client: Client; stderr: StderrTail }> {
     const { transport, stderr } = openTransport(connection);
     const client = new Client(CLIENT_INFO);
     try {
@@ -216,9 +218,7 @@ export function createMcpClientPool(
     async listTools(key, connection, options = {}) {
       const entry = entryFor(key, connection);
       if (entry.tools && !options.refresh && entry.client) return entry.tools;
-      const tools = await withClient(entry, connection, (client) =>
-        listAll(client, config.listTimeoutMs),
-      );
+      const tools = await withClient(entry, connection, (client) => listAll(client, config.listTimeoutMs));
       entry.tools = tools;
       return tools;
     },
@@ -232,7 +232,12 @@ export function createMcpClientPool(
         }),
       );
       // `toolResult` is the pre-2025 shape some servers still answer with.
-      const shaped = result as { isError?: unknown; content?: unknown; structuredContent?: unknown; toolResult?: unknown };
+      const shaped = result as {
+        isError?: unknown;
+        content?: unknown;
+        structuredContent?: unknown;
+        toolResult?: unknown;
+      };
       const text =
         shaped.content === undefined && shaped.toolResult !== undefined
           ? JSON.stringify(shaped.toolResult)
@@ -339,7 +344,8 @@ function unavailable(error: unknown, entry: Entry): McpUnavailableError {
 
 function describeFailure(error: unknown, stderr: StderrTail | undefined): string {
   let message = error instanceof Error ? error.message : String(error);
-  const cause = error instanceof Error ? (error.cause as { code?: string; message?: string } | undefined) : undefined;
+  const cause =
+    error instanceof Error ? (error.cause as { code?: string; message?: string } | undefined) : undefined;
   if (cause?.code) message += ` (${cause.code})`;
   const tail = stderr?.text();
   if (tail) message += `; stderr: ${tail.split("\n").slice(-3).join(" | ")}`;

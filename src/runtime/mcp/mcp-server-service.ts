@@ -202,9 +202,7 @@ export function createMcpServerService(deps: McpServerServiceDeps) {
     }
     result.message =
       `MCP server '${server.server_name}' lists ${listed.length} tools` +
-      (skipped.length > 0
-        ? `; not added because another tool has the name: ${skipped.join(", ")}`
-        : "");
+      (skipped.length > 0 ? `; not added because another tool has the name: ${skipped.join(", ")}` : "");
     return result;
   }
 
@@ -280,7 +278,10 @@ export function createMcpServerService(deps: McpServerServiceDeps) {
         // The tag and metadata of its tools carry the name.
         for (const tool of (await storedTools(updated)).values()) {
           await store.tools.update(tool.id, {
-            tags: [...tool.tags.filter((tag) => tag !== mcpServerTag(server.server_name)), mcpServerTag(renamed)],
+            tags: [
+              ...tool.tags.filter((tag) => tag !== mcpServerTag(server.server_name)),
+              mcpServerTag(renamed),
+            ],
             metadata_: { ...(tool.metadata_ ?? {}), mcp: { server_name: renamed, server_id: updated.id } },
           });
         }
@@ -317,7 +318,12 @@ export function createMcpServerService(deps: McpServerServiceDeps) {
       const tool = [...(await storedTools(server)).values()].find((candidate) => candidate.id === toolId);
       if (!tool) throw notFound("Tool", toolId);
       const outcome = await callQuietly(server, tool.name, args);
-      return { status: outcome.isError ? "error" : "success", func_return: outcome.text, stdout: [], stderr: [] };
+      return {
+        status: outcome.isError ? "error" : "success",
+        func_return: outcome.text,
+        stdout: [],
+        stderr: [],
+      };
     },
 
     async refresh(id: string): Promise<McpRefreshResult> {

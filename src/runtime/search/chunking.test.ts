@@ -57,6 +57,17 @@ describe("chunkText", () => {
     }
   });
 
+  it("chunks 1 MB runs of one character or a short pattern, losing nothing", () => {
+    for (const unit of ["-", "ab", "B"]) {
+      const text = unit.repeat((1 << 20) / unit.length);
+      const chunks = chunkText(text, { maxTokens: 300, overlapTokens: 30, countTokens: exact });
+      expect(chunks.length).toBeGreaterThan(1);
+      for (const chunk of chunks) expect(exact(chunk)).toBeLessThanOrEqual(300);
+      // One word, so chunks do not overlap: they join back to the text.
+      expect(chunks.join("")).toBe(text);
+    }
+  });
+
   it("rejects a budget that cannot make progress", () => {
     expect(() => chunkText("a b", { maxTokens: 0, countTokens: exact })).toThrow(RangeError);
     expect(() => chunkText("a b", { maxTokens: 5, overlapTokens: 5, countTokens: exact })).toThrow(

@@ -65,13 +65,23 @@ function splitCharacters(text: string, maxTokens: number, countTokens: (text: st
   const characters = Array.from(text);
   const pieces: Piece[] = [];
   let start = 0;
+  const fits = (end: number) => countTokens(characters.slice(start, end).join("")) <= maxTokens;
   while (start < characters.length) {
-    // Binary search for the longest prefix that fits; at least one character so that it always advances.
+    // Gallop, then binary search for the longest prefix that fits; at least one character so that it
+    // always advances. Galloping keeps each count about as long as the piece it finds (a search over the
+    // whole rest would count the rest of a 1 MB word some twenty times per piece).
     let low = start + 1;
     let high = characters.length;
+    for (let step = maxTokens; low + step < high; step *= 2) {
+      if (!fits(low + step)) {
+        high = low + step - 1;
+        break;
+      }
+      low += step;
+    }
     while (low < high) {
       const middle = Math.ceil((low + high) / 2);
-      if (countTokens(characters.slice(start, middle).join("")) <= maxTokens) low = middle;
+      if (fits(middle)) low = middle;
       else high = middle - 1;
     }
     const piece = characters.slice(start, low).join("");

@@ -1,9 +1,8 @@
-import { z } from "zod";
 import {
   type AgentRecord,
   type Clock,
+  type ContextWindowOverview,
   type Message,
-  MessageSchema,
   newMessageRecord,
   notFound,
 } from "../../domain/index.js";
@@ -13,47 +12,6 @@ import { compileSystemPrompt, type WindowOwner } from "../agent-loop/context-win
 import { toolDefinitions } from "../agent-loop/tool-calls.js";
 import { ToolRuleSolver } from "../tool-rules/solver.js";
 import type { RequestSizer } from "./request-size.js";
-
-const FunctionToolSchema = z.object({
-  type: z.literal("function"),
-  function: z.object({
-    name: z.string(),
-    description: z.string().optional(),
-    parameters: z.record(z.string(), z.unknown()),
-  }),
-});
-
-/**
- * Letta's ContextWindowOverview: what the next request would hold, section by section. The token
- * sections add up to `context_window_size_current`. `messages` are the stored in-context messages
- * (the system message first), as Letta returns them.
- */
-export const ContextWindowOverviewSchema = z.object({
-  context_window_size_max: z.number().int(),
-  context_window_size_current: z.number().int(),
-  num_messages: z.number().int(),
-  num_archival_memory: z.number().int(),
-  num_recall_memory: z.number().int(),
-  num_tokens_external_memory_summary: z.number().int(),
-  external_memory_summary: z.string(),
-  num_tokens_system: z.number().int(),
-  system_prompt: z.string(),
-  num_tokens_core_memory: z.number().int(),
-  core_memory: z.string(),
-  num_tokens_memory_filesystem: z.number().int(),
-  memory_filesystem: z.string().nullable(),
-  num_tokens_tool_usage_rules: z.number().int(),
-  tool_usage_rules: z.string().nullable(),
-  num_tokens_directories: z.number().int(),
-  directories: z.string().nullable(),
-  num_tokens_summary_memory: z.number().int(),
-  summary_memory: z.string().nullable(),
-  num_tokens_functions_definitions: z.number().int(),
-  functions_definitions: z.array(FunctionToolSchema).nullable(),
-  num_tokens_messages: z.number().int(),
-  messages: z.array(MessageSchema),
-});
-export type ContextWindowOverview = z.infer<typeof ContextWindowOverviewSchema>;
 
 /** The text of the section `<tag>…</tag>` of a compiled system prompt, if present. */
 function section(prompt: string, tag: string): string | null {

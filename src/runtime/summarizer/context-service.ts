@@ -1,4 +1,10 @@
-import type { AgentRecord, Clock, IdGenerator } from "../../domain/index.js";
+import type {
+  AgentRecord,
+  Clock,
+  CompactionResponse,
+  ContextWindowOverview,
+  IdGenerator,
+} from "../../domain/index.js";
 import { notFound, ReverieError } from "../../domain/index.js";
 import type { ModelRegistry } from "../../llm/model-registry.js";
 import type { ModelProvider } from "../../llm/providers/types.js";
@@ -7,7 +13,7 @@ import type { ModelCallContext, TurnState } from "../agent-loop/agent-loop.js";
 import { loadContextWindow, type WindowOwner } from "../agent-loop/context-window.js";
 import { type TurnLocks, turnKey } from "../agent-loop/turn-locks.js";
 import { type CompactionSettings, type CompactionThresholds, createCompactor } from "./compactor.js";
-import { agentToolDefinitions, type ContextWindowOverview, contextOverview } from "./context-overview.js";
+import { agentToolDefinitions, contextOverview } from "./context-overview.js";
 import { createRequestSizer } from "./request-size.js";
 
 export interface ContextServiceDeps {
@@ -19,13 +25,6 @@ export interface ContextServiceDeps {
   /** The loop's locks: a manual compaction waits for no turn, it refuses (409) while one runs. */
   locks: TurnLocks;
   thresholds?: CompactionThresholds | undefined;
-}
-
-/** Letta's CompactionResponse. */
-export interface CompactionResponse {
-  summary: string;
-  num_messages_before: number;
-  num_messages_after: number;
 }
 
 /** The context window's keeper: compaction before LLM calls, on demand, and its overview. */

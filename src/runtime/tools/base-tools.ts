@@ -60,6 +60,8 @@ export async function upsertBaseTools(
             "archival_memory_search",
             "grep_files",
             "semantic_search_files",
+            "web_search",
+            "fetch_webpage",
           ].includes(definition.name),
           pip_requirements: null,
           npm_requirements: null,

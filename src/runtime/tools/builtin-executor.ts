@@ -9,6 +9,7 @@ import {
   type EmbedTexts,
   ensureDefaultArchive,
 } from "./search-tools.js";
+import type { WebTools } from "./web/web-tools.js";
 
 /** Everything a built-in tool may use; `store` is the root store (reads and slow work happen there). */
 export interface BuiltinToolContext {
@@ -18,6 +19,8 @@ export interface BuiltinToolContext {
   clock: Clock;
   ids: IdGenerator;
   embed?: EmbedTexts | undefined;
+  /** `fetch_webpage` and `web_search`; without them those tools answer that they are not set up. */
+  web?: WebTools | undefined;
 }
 
 /** A tool call made ready outside the step's transaction; `apply` runs inside it. */
@@ -94,6 +97,13 @@ export async function prepareBuiltinCall(
         return { ok: true, value: chunks.length > 1 ? `None (stored as ${chunks.length} passages)` : "None" };
       };
     }
+    case "fetch_webpage":
+    case "web_search": {
+      if (!context.web) return settled({ ok: false, error: `Error: ${name} is not set up on this server` });
+      const result =
+        name === "fetch_webpage" ? await context.web.fetchWebpage(args) : await context.web.webSearch(args);
+      return settled(result);
+    }
     case "open_files":
       return (tx) => openFiles(args, { tx, agent: context.agent, now: now.toISOString() });
     case "grep_files":
@@ -138,4 +148,6 @@ export const BUILTIN_EXECUTABLE: ReadonlySet<string> = new Set([
   "archival_memory_search",
   "grep_files",
   "semantic_search_files",
+  "fetch_webpage",
+  "web_search",
 ]);

@@ -30,6 +30,19 @@ function define(
   };
 }
 
+/** The `category` values of `web_search`, as Letta (and Exa) name them. */
+export const WEB_SEARCH_CATEGORIES = [
+  "company",
+  "research paper",
+  "news",
+  "pdf",
+  "github",
+  "tweet",
+  "personal site",
+  "linkedin profile",
+  "financial report",
+] as const;
+
 const label = string("The label of the memory block to edit, for example `human` or `persona`.");
 
 /** Every built-in tool, by name. */
@@ -228,6 +241,46 @@ export const BUILTIN_TOOLS: readonly BuiltinToolDefinition[] = [
       limit: integer("How many passages to return at most (default 5, at most 50)."),
     },
     ["query"],
+  ),
+  define(
+    "web_search",
+    "letta_builtin",
+    "Search the web and get the most relevant pages, each with its title, URL, date, author, highlights and a summary (and its text when asked).",
+    {
+      query: string("The search query to find relevant web content."),
+      num_results: integer("Number of results to return (1-100). Defaults to 10."),
+      category: {
+        type: "string",
+        enum: [...WEB_SEARCH_CATEGORIES],
+        description: "Focus the search on one kind of content. Defaults to none.",
+      },
+      include_text: {
+        type: "boolean",
+        description:
+          "Whether to return each page's full text. Defaults to false (summary and highlights only, since full text usually overflows the context window).",
+      },
+      include_domains: {
+        type: "array",
+        items: { type: "string" },
+        description: "Only return results from these domains.",
+      },
+      exclude_domains: {
+        type: "array",
+        items: { type: "string" },
+        description: "Never return results from these domains.",
+      },
+      start_published_date: string("Only return content published after this date (ISO format)."),
+      end_published_date: string("Only return content published before this date (ISO format)."),
+      user_location: string('Two-letter country code for localized results (e.g. "US").'),
+    },
+    ["query"],
+  ),
+  define(
+    "fetch_webpage",
+    "letta_builtin",
+    "Fetch a webpage and return its readable content as markdown (PDFs as text).",
+    { url: string("The URL of the webpage to fetch and convert.") },
+    ["url"],
   ),
 ];
 

@@ -1,20 +1,11 @@
-import { z } from "zod";
-import { CompactionSettingsSchema } from "../../domain/index.js";
+import {
+  CompactionRequestSchema,
+  CompactionResponseSchema,
+  ContextWindowOverviewSchema,
+  ContextWindowQuerySchema,
+} from "../../domain/index.js";
 import type { Services } from "../../runtime/services.js";
-import { ContextWindowOverviewSchema } from "../../runtime/summarizer/context-overview.js";
 import { type AnyRoute, defineRoute } from "../route.js";
-
-/** Letta's CompactionRequest (the body may also be empty or null). */
-const CompactionRequestSchema = z
-  .object({ compaction_settings: CompactionSettingsSchema.nullable().optional() })
-  .nullable();
-
-/** Letta's CompactionResponse. */
-const CompactionResponseSchema = z.object({
-  summary: z.string(),
-  num_messages_before: z.number().int(),
-  num_messages_after: z.number().int(),
-});
 
 /** `/v1/agents/{agent_id}/context` and `/summarize`: the context window, and compacting it on demand. */
 export function contextRoutes(services: Services): AnyRoute[] {
@@ -26,7 +17,7 @@ export function contextRoutes(services: Services): AnyRoute[] {
       operationId: "retrieve_agent_context_window",
       summary: "Retrieve an agent's context window: tokens by section, without running a turn",
       tag: "agents",
-      query: z.object({ conversation_id: z.string().nullable().optional() }),
+      query: ContextWindowQuerySchema,
       response: ContextWindowOverviewSchema,
       handle: ({ params, query }) => context.overview(params.agent_id, query.conversation_id),
     }),

@@ -1,68 +1,24 @@
 import { z } from "zod";
 import {
   AgentStateSchema,
-  CompactionSettingsSchema,
+  CompactionResponseSchema,
+  ConversationAgentQuerySchema,
   ConversationSchema,
+  ConversationWindowRequestSchema,
+  CreateConversationQuerySchema,
+  CreateConversationSchema,
+  ForkConversationQuerySchema,
   LettaMessageSchema,
-  MetadataSchema,
+  ListConversationMessagesQuerySchema,
+  ListConversationsQuerySchema,
+  RecompileAgentQuerySchema,
+  RecompileQuerySchema,
+  ResetMessagesSchema,
+  UpdateConversationSchema,
 } from "../../domain/index.js";
 import type { Services } from "../../runtime/services.js";
-import { pageOf, pageQuerySchema } from "../paging.js";
-import { queryArray, queryBoolean } from "../query.js";
+import { pageOf } from "../paging.js";
 import { type AnyRoute, defineRoute } from "../route.js";
-
-const CreateConversationSchema = z.object({
-  description: z.string().nullable().optional(),
-  summary: z.string().nullable().optional(),
-  model: z.string().nullable().optional(),
-  model_settings: MetadataSchema.nullable().optional(),
-  context_window_limit: z.number().int().nullable().optional(),
-  hidden: z.boolean().nullable().optional(),
-  isolated_block_labels: z.array(z.string()).nullable().optional(),
-});
-
-const UpdateConversationSchema = z.object({
-  archived: z.boolean().nullable().optional(),
-  description: z.string().nullable().optional(),
-  summary: z.string().nullable().optional(),
-  last_message_at: z.string().nullable().optional(),
-  model: z.string().nullable().optional(),
-  model_settings: MetadataSchema.nullable().optional(),
-  context_window_limit: z.number().int().nullable().optional(),
-});
-
-/** Letta's conversations CompactionRequest (also the recompile body); a JSON `null` body is allowed. */
-const WindowRequestSchema = z
-  .object({
-    agent_id: z.string().nullable().optional(),
-    compaction_settings: CompactionSettingsSchema.nullable().optional(),
-  })
-  .nullable();
-
-const CompactionResponseSchema = z.object({
-  summary: z.string(),
-  num_messages_before: z.number().int(),
-  num_messages_after: z.number().int(),
-});
-
-/** `agent_id` names the agent of the `default` conversation (and must match for the others). */
-const AgentIdQuerySchema = z.object({ agent_id: z.string().optional() });
-
-const ListConversationsQuerySchema = pageQuerySchema({ order: "desc", limit: 50 }).extend({
-  agent_id: z.string().optional(),
-  archive_status: z.enum(["active", "archived", "all"]).default("active"),
-  summary_search: z.string().optional(),
-});
-
-const ListConversationMessagesQuerySchema = pageQuerySchema({ order: "desc", limit: 100 }).extend({
-  agent_id: z.string().optional(),
-  group_id: z.string().optional(),
-  include_err: queryBoolean().optional(),
-  include_return_message_types: queryArray().optional(),
-  use_assistant_message: queryBoolean().optional(),
-  assistant_message_tool_name: z.string().optional(),
-  assistant_message_tool_kwarg: z.string().optional(),
-});
 
 const TAG = "conversations";
 
@@ -78,7 +34,7 @@ export function conversationRoutes(services: Services): AnyRoute[] {
       tag: TAG,
       query: ListConversationsQuerySchema,
       response: z.array(ConversationSchema),
-      handle: ({ query }) => conversations.list({ ...query, ...pageOf(query) }),
+      handle: ({ query }) => conversations.list(query),
     }),
     defineRoute({
       method: "post",
@@ -86,7 +42,7 @@ export function conversationRoutes(services: Services): AnyRoute[] {
       operationId: "create_conversation",
       summary: "Create a conversation of the agent given by the `agent_id` query parameter",
       tag: TAG,
-      query: z.object({ agent_id: z.string() }),
+      query: CreateConversationQuerySchema,
       body: CreateConversationSchema,
       response: ConversationSchema,
       handle: ({ query, body }) => conversations.create(query.agent_id, body),
@@ -97,7 +53,7 @@ export function conversationRoutes(services: Services): AnyRoute[] {
       operationId: "retrieve_conversation",
       summary: "Retrieve a conversation (`default` with `agent_id`: the agent's own window)",
       tag: TAG,
-      query: AgentIdQuerySchema,
+      query: ConversationAgentQuerySchema,
       response: ConversationSchema,
       handle: ({ params, query }) => conversations.get(params.conversation_id, query.agent_id),
     }),
@@ -140,8 +96,8 @@ export function conversationRoutes(services: Services): AnyRoute[] {
       operationId: "recompile_conversation",
       summary: "Recompile the conversation's system prompt (only compile it with `dry_run`)",
       tag: TAG,
-      query: z.object({ dry_run: queryBoolean().default(false) }),
-      body: WindowRequestSchema,
+      query: RecompileQuerySchema,
+      body: ConversationWindowRequestSchema,
       response: z.string(),
       handle: ({ params, query, body }) =>
         conversations.recompile(params.conversation_id, body?.agent_id ?? undefined, query.dry_run),
@@ -152,8 +108,8 @@ export function conversationRoutes(services: Services): AnyRoute[] {
       operationId: "compact_conversation",
       summary: "Summarize the older part of the conversation's window now",
       tag: TAG,
-      query: AgentIdQuerySchema,
-      body: WindowRequestSchema,
+      query: ConversationAgentQuerySchema,
+      body: ConversationWindowRequestSchema,
       response: CompactionResponseSchema,
       handle: ({ params, query, body }) =>
         conversations.compact(
@@ -168,11 +124,7 @@ export function conversationRoutes(services: Services): AnyRoute[] {
       operationId: "fork_conversation",
       summary: "Fork a conversation: a new one whose window copies this one's (up to `message_id`)",
       tag: TAG,
-      query: z.object({
-        agent_id: z.string().optional(),
-        hidden: queryBoolean().optional(),
-        message_id: z.string().optional(),
-      }),
+      query: ForkConversationQuerySchema,
       response: ConversationSchema,
       handle: ({ params, query }) =>
         conversations.fork(params.conversation_id, {
@@ -193,11 +145,7 @@ export function conversationRoutes(services: Services): AnyRoute[] {
         operationId,
         summary: "Recompile the agent's system prompt (only compile it with `dry_run`)",
         tag: "agents",
-        // The prompt always shows the current time, so `update_timestamp` changes nothing.
-        query: z.object({
-          dry_run: queryBoolean().default(false),
-          update_timestamp: queryBoolean().default(false),
-        }),
+        query: RecompileAgentQuerySchema,
         response: z.string(),
         handle: ({ params, query }) => conversations.recompileAgent(params.agent_id, query.dry_run),
       }),
@@ -208,8 +156,7 @@ export function conversationRoutes(services: Services): AnyRoute[] {
       operationId: "reset_messages",
       summary: "Reset the agent's window to a fresh system message (history stays in recall memory)",
       tag: "agents",
-      // Reverie adds no default initial messages to agents, so there are none to add back.
-      body: z.object({ add_default_initial_messages: z.boolean().nullable().optional() }).nullable(),
+      body: ResetMessagesSchema,
       response: AgentStateSchema,
       handle: ({ params }) => conversations.resetMessages(params.agent_id),
     }),

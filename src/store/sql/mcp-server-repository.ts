@@ -34,7 +34,10 @@ export function createMcpServerRepository(context: SqlContext): McpServerReposit
       try {
         await db
           .insertInto("mcp_servers")
-          .values({ ...encode(server), organization_id: currentOrganization() } as Insertable<McpServersTable>)
+          .values({
+            ...encode(server),
+            organization_id: currentOrganization(),
+          } as Insertable<McpServersTable>)
           .execute();
       } catch (error) {
         if (dialect.isUniqueViolation(error)) throw nameConflict(server.server_name, error);

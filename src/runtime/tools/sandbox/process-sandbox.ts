@@ -1,0 +1,97 @@
+import { chownSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runBoundedProcess } from "./bounded-process.js";
+import { type LocalRuntimes, rlimitPrefix, toolProcessEnv, toolRunAs } from "./local-runtime.js";
+import {
+  type Sandbox,
+  type SandboxRunRequest,
+  type SandboxRunResult,
+  sandboxFailure,
+  sandboxLimits,
+} from "./sandbox.js";
+import { buildToolProgram, readProgramOutcome } from "./tool-program.js";
+
+/**
+ * A plain child process, only when the operator opts in (REVERIE_TOOL_SANDBOX=process): the environment
+ * is stripped and the limits hold, but the tool sees the server's files. A root server runs it as
+ * `nobody`, so at least files only root may read stay closed.
+ */
+export class ProcessSandbox implements Sandbox {
+  readonly kind = "process";
+
+  constructor(
+    private readonly runtimes: LocalRuntimes,
+    warn: (message: string) => void,
+  ) {
+    warn(
+      "REVERIE_TOOL_SANDBOX=process: custom tools run as plain child processes; their files are NOT isolated from the server's",
+    );
+  }
+
+  async run(request: SandboxRunRequest): Promise<SandboxRunResult> {
+    const limits = sandboxLimits(request);
+    const environment = request.environment;
+    const built = buildToolProgram(request, {
+      modulesDir: environment?.kind === "node-modules" ? environment.path : undefined,
+      nodeHeapBytes: limits.memoryBytes,
+    });
+    if (!built.ok) return { ok: false, error: built.error, stdout: "", stderr: "" };
+    const program = built.value;
+    const runtime = this.runtimes[program.runtime];
+    if (!runtime) return sandboxFailure("SandboxError", `${program.runtime} is not installed on the server`);
+    const interpreter =
+      program.runtime === "python" && environment?.kind === "python-venv"
+        ? join(environment.path, "bin", "python")
+        : runtime.path;
+    const runAs = toolRunAs();
+    // Without a user namespace the process cap counts every process of the user, so leave room for theirs.
+    const uid = runAs?.uid ?? process.getuid?.() ?? -1;
+    const nproc = countTasksOf(uid) + limits.maxProcesses;
+    const workDir = mkdtempSync(join(tmpdir(), "reverie-tool-"));
+    if (runAs) chownSync(workDir, runAs.uid, runAs.gid);
+    try {
+      const exit = await runBoundedProcess({
+        argv: [
+          ...rlimitPrefix(this.runtimes, program.runtime, limits, { nproc }),
+          interpreter,
+          ...program.args,
+        ],
+        env: { ...toolProcessEnv(request.env), HOME: workDir, TMPDIR: workDir },
+        stdin: program.stdin,
+        cwd: workDir,
+        timeoutMs: limits.timeoutMs,
+        outputLimitBytes: limits.outputBytes,
+        uid: runAs?.uid,
+        gid: runAs?.gid,
+        signal: request.signal,
+      });
+      return readProgramOutcome(program, exit, limits);
+    } finally {
+      rmSync(workDir, { recursive: true, force: true });
+    }
+  }
+}
+
+/** How many tasks (threads count: RLIMIT_NPROC counts them) the user has now. */
+function countTasksOf(uid: number): number {
+  let count = 0;
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc");
+  } catch {
+    return 0;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const status = readFileSync(`/proc/${entry}/status`, "utf8");
+      const owner = /^Uid:\s+(\d+)/m.exec(status)?.[1];
+      if (Number(owner) !== uid) continue;
+      count += Number(/^Threads:\s+(\d+)/m.exec(status)?.[1] ?? 1);
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return count;
+}
