@@ -89,11 +89,8 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
         (await import("./llm/providers/model-provider.js")).createModelProvider({ providers }),
       ),
     embedder,
-<<<<<<< HEAD
-    mcp: { stdioAllowed: env.REVERIE_MCP_STDIO === "on" },
-=======
     web,
->>>>>>> main
+    mcp: { stdioAllowed: env.REVERIE_MCP_STDIO === "on" },
   });
   if (options.worker !== false) services.jobs.start();
   return {

@@ -125,6 +125,14 @@ export function createServices(deps: ServiceDeps): Services {
   const afterTurn: AfterTurnHook[] = [];
   const jobHandlers: JobHandler[] = [];
   const context = createContextService({ ...deps, locks, thresholds: deps.compaction });
+  const mcpServers = createMcpServerService({
+    store: deps.store,
+    clock: deps.clock,
+    ids: deps.ids,
+    pool: createMcpClientPool(deps.mcp?.pool),
+    sealer: deps.mcp?.sealer ?? unsealedSecrets,
+    stdioAllowed: deps.mcp?.stdioAllowed ?? false,
+  });
   const loop = createAgentLoop({
     store: deps.store,
     provider: deps.provider,
@@ -136,6 +144,7 @@ export function createServices(deps: ServiceDeps): Services {
       return embedder && config ? (texts: string[]) => embedder.embed(texts, config) : undefined;
     },
     web: deps.web ?? createWebTools({ fetch: DEFAULT_FETCH_LIMITS, search: undefined }),
+    mcp: mcpServers,
     beforeModelCall: context.beforeModelCall,
     afterTurn,
   });
@@ -156,14 +165,6 @@ export function createServices(deps: ServiceDeps): Services {
     clock: deps.clock,
     ids: deps.ids,
     handlers: jobHandlers,
-  });
-  const mcpServers = createMcpServerService({
-    store: deps.store,
-    clock: deps.clock,
-    ids: deps.ids,
-    pool: createMcpClientPool(deps.mcp?.pool),
-    sealer: deps.mcp?.sealer ?? unsealedSecrets,
-    stdioAllowed: deps.mcp?.stdioAllowed ?? false,
   });
   return {
     // JSON sends go through the run registry too, so cancelling them aborts their LLM call.
