@@ -1,10 +1,11 @@
-import { type Clock, type IdGenerator, randomIds, systemClock } from "./domain/index.js";
+import { type Clock, type IdGenerator, randomIds, reverieHome, systemClock } from "./domain/index.js";
 import { createModelRegistry, type ModelRegistry } from "./llm/model-registry.js";
 import { type ProviderConfig, providerConfigFromEnv } from "./llm/provider-config.js";
 import { lazyEmbedder, lazyModelProvider } from "./llm/providers/lazy.js";
 import type { ModelProvider } from "./llm/providers/types.js";
 import { recoverInterruptedRuns } from "./runtime/agent-loop/recovery.js";
 import { backgroundSettingsFromEnv } from "./runtime/jobs/settings-from-env.js";
+import { createSecretBox, loadSecretKeys } from "./runtime/secrets/index.js";
 import { createServices, type Services } from "./runtime/services.js";
 import { upsertBaseTools } from "./runtime/tools/base-tools.js";
 import { createWebTools, webToolSettingsFromEnv } from "./runtime/tools/web/web-tools.js";
@@ -74,6 +75,8 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
     await store.close();
     throw error;
   }
+  // The key is read (or its file created) on the first secret sealed or opened, not at start.
+  const secretBox = createSecretBox(() => loadSecretKeys({ env, home: options.home ?? reverieHome(env) }));
   const embedder = lazyEmbedder(async () =>
     (await import("./llm/providers/embeddings.js")).createEmbedder({ providers }),
   );
@@ -89,6 +92,7 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
         (await import("./llm/providers/model-provider.js")).createModelProvider({ providers }),
       ),
     embedder,
+    secretBox,
     web,
     mcp: { stdioAllowed: env.REVERIE_MCP_STDIO === "on" },
   });

@@ -6,6 +6,7 @@ import { openCommand } from "./open.js";
 import { reembedCommand } from "./reembed.js";
 import { agentsCommand } from "./remote/agents.js";
 import { chatCommand } from "./remote/chat.js";
+import { secretsCommand } from "./secrets.js";
 import { serverCommand } from "./server.js";
 
 const versionCommand = defineCommand({
@@ -33,6 +34,7 @@ export const COMMANDS: Command[] = [
   exportCommand,
   reembedCommand,
   modelsCommand,
+  secretsCommand,
   benchCommand,
   versionCommand,
 ];

@@ -80,6 +80,18 @@ export const MemorySchema = z.object({
   prompt_template: z.string().nullable(),
 });
 
+/** Letta's AgentEnvironmentVariable: one secret of an agent, its value always masked by the API. */
+export const AgentEnvironmentVariableSchema = z.object({
+  id: z.string(),
+  key: z.string(),
+  value: z.string(),
+  description: z.string().nullable(),
+  agent_id: z.string(),
+  created_at: TimestampSchema,
+  updated_at: TimestampSchema,
+});
+export type AgentEnvironmentVariable = z.infer<typeof AgentEnvironmentVariableSchema>;
+
 /** Letta's AgentState: the agent with its blocks, tools, sources and the deprecated fields clients read. */
 export const AgentStateSchema = AgentRecordSchema.extend({
   blocks: z.array(BlockSchema),
@@ -91,10 +103,8 @@ export const AgentStateSchema = AgentRecordSchema.extend({
   managed_group: GroupSchema.nullable(),
   multi_agent_group: GroupSchema.nullable(),
   pending_approval: z.unknown().nullable(),
-  secrets: z.array(z.object({ key: z.string(), value: z.string().nullable(), agent_id: z.string() })),
-  tool_exec_environment_variables: z.array(
-    z.object({ key: z.string(), value: z.string().nullable(), agent_id: z.string() }),
-  ),
+  secrets: z.array(AgentEnvironmentVariableSchema),
+  tool_exec_environment_variables: z.array(AgentEnvironmentVariableSchema),
 });
 export type AgentState = z.infer<typeof AgentStateSchema>;
 

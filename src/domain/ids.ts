@@ -18,6 +18,8 @@ export const ID_PREFIXES = [
   "file",
   "revision",
   "org",
+  "agent-env",
+  "provider",
   "mcp_server",
 ] as const;
 

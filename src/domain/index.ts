@@ -10,6 +10,7 @@ export * from "./home.js";
 export * from "./identity.js";
 export * from "./ids.js";
 export * from "./job.js";
+export * from "./json-text.js";
 export * from "./letta-request.js";
 export * from "./llm-config.js";
 export * from "./mcp-server.js";

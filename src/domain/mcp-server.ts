@@ -94,7 +94,7 @@ export const McpServerRecordSchema = z.object({
   auth_header: z.string().nullable(),
   command: z.string().nullable(),
   args: z.array(z.string()).nullable(),
-  /** `auth_token`, `custom_headers` and `env`, sealed by the secret box (never in clear at rest). */
+  /** `auth_token`, `custom_headers` and `env` as JSON, in a SecretBox envelope (never clear at rest). */
   secrets_sealed: z.string().nullable(),
   created_at: TimestampSchema,
   updated_at: TimestampSchema,

@@ -34,6 +34,8 @@ import {
   chooseLlmForUpdate,
 } from "./model-selection.js";
 import { embeddingModelChanged, enqueueReembed } from "./reembed/reembed-job.js";
+import { replaceAgentSecrets, requestedSecrets, validateSecrets } from "./secrets/agent-secrets.js";
+import type { SecretBox } from "./secrets/secret-box.js";
 import {
   disableSleeptime,
   enableSleeptime,
@@ -53,6 +55,8 @@ export interface AgentServiceDeps {
   ids: IdGenerator;
   /** When set, changing an agent's embedding model re-embeds its memory in the background. */
   embedder?: Embedder | undefined;
+  /** Seals the agents' secrets before they are stored. */
+  secretBox: SecretBox;
 }
 
 /** Agents: create, list, read, modify, delete; every write is one transaction. */
@@ -117,6 +121,8 @@ export function createAgentService(deps: AgentServiceDeps): AgentService {
     get: (agentId) => get(agentId),
 
     async create(input) {
+      const secrets = requestedSecrets(input);
+      if (secrets !== undefined) validateSecrets(secrets);
       // Model resolution may ask a local server for its models: done before the transaction opens.
       const llm = await chooseLlmForCreate(models, input);
       const embedding = await chooseEmbeddingForCreate(models, input);
@@ -187,6 +193,7 @@ export function createAgentService(deps: AgentServiceDeps): AgentService {
         await replaceBlocks(tx, id, [...newBlocks, ...existingBlocks]);
         await replaceTools(tx, id, tools);
         await replaceIdentities(tx, id, identityIds);
+        if (secrets !== undefined) await replaceAgentSecrets(tx, deps.secretBox, id, secrets);
         // `source_ids` is the deprecated name of `folder_ids`.
         const folderIds = input.folder_ids ?? input.source_ids ?? [];
         if (folderIds.length > 0) await replaceFolders(tx, record, folderIds, now);
@@ -211,6 +218,8 @@ export function createAgentService(deps: AgentServiceDeps): AgentService {
     count: (query) => store.agents.count(query),
 
     async update(agentId, patch) {
+      const secrets = requestedSecrets(patch);
+      if (secrets !== undefined) validateSecrets(secrets);
       const current = await store.agents.get(agentId);
       if (current === undefined) throw notFound("Agent", agentId);
       const llm = await chooseLlmForUpdate(models, current, patch);
@@ -241,6 +250,7 @@ export function createAgentService(deps: AgentServiceDeps): AgentService {
         }
         const updated = await tx.agents.update(agentId, fields);
         if (updated === undefined) throw notFound("Agent", agentId);
+        if (secrets !== undefined) await replaceAgentSecrets(tx, deps.secretBox, agentId, secrets);
         const folderIds = patch.folder_ids ?? patch.source_ids;
         if (folderIds != null) await replaceFolders(tx, updated, folderIds, isoNow(clock));
         if (deps.embedder && embeddingModelChanged(current.embedding_config, updated.embedding_config)) {

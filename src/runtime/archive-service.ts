@@ -10,12 +10,12 @@ import {
   type Passage,
   ReverieError,
 } from "../domain/index.js";
-import { normalizeLegacyEmbeddingConfig } from "../llm/llm-config-overrides.js";
 import type { ModelRegistry } from "../llm/model-registry.js";
 import type { Embedder } from "../llm/providers/embeddings.js";
 import type { PassageFilter, Store } from "../store/store.js";
 import { buildAgentState } from "./agent-state.js";
 import { formatLettaTime } from "./memory/letta-time.js";
+import { checkedEmbeddingConfig } from "./model-selection.js";
 import { chunkPassageText } from "./search/passage-chunks.js";
 import {
   type EmbedQuery,
@@ -245,7 +245,7 @@ export function createArchiveService(deps: ArchiveServiceDeps): ArchiveService {
       if (name === "") throw new ReverieError("invalid_argument", "name must not be empty");
       let config: EmbeddingConfig | null = null;
       if (input.embedding) config = await models.resolveEmbedding(input.embedding);
-      else if (input.embedding_config) config = normalizeLegacyEmbeddingConfig(input.embedding_config);
+      else if (input.embedding_config) config = checkedEmbeddingConfig(models, input.embedding_config);
       else {
         const handle = await models.defaultEmbeddingHandle();
         if (handle !== undefined) config = await models.resolveEmbedding(handle);

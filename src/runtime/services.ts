@@ -25,13 +25,14 @@ import {
 } from "./jobs/job-worker.js";
 import { createMcpClientPool, type McpPoolSettings } from "./mcp/mcp-client-pool.js";
 import { createMcpServerService, type McpServerService } from "./mcp/mcp-server-service.js";
-import { type SecretSealer, unsealedSecrets } from "./mcp/secret-sealer.js";
 import { createMessagingService, type MessagingService } from "./messaging-service.js";
 import { embedMessagesHandler, messageEmbeddingHook } from "./recall/message-embedding.js";
 import { createRecallService, type RecallService } from "./recall/recall-service.js";
 import { reembedHandler } from "./reembed/reembed-job.js";
 import { createRunService, type RunService } from "./run-service.js";
 import type { Reranker } from "./search/rerank.js";
+import { type AgentSecretsPort, createAgentSecretsPort } from "./secrets/agent-secrets.js";
+import { createSecretBox, randomSecretKey, type SecretBox } from "./secrets/secret-box.js";
 import {
   DEFAULT_SLEEPTIME_SETTINGS,
   type SleeptimeSettings,
@@ -68,9 +69,14 @@ export interface ServiceDeps {
   worker?: Partial<Pick<JobWorkerOptions, "owner" | "concurrency" | "leaseMs" | "pollMs" | "backoffMs">>;
   /** Sleep-time triggers and budgets (idle delay, steps and tokens per run). */
   sleeptime?: Partial<SleeptimeSettings> | undefined;
+  /**
+   * Seals secrets (agents' secrets, provider keys) at rest. `openReverie` gives the server's key
+   * (REVERIE_SECRET_KEY or the data directory's key file); left out, a random key of this process only.
+   */
+  secretBox?: SecretBox | undefined;
   /** `fetch_webpage` and `web_search` (default: public pages only, no search provider). */
   web?: WebTools | undefined;
-  /** MCP client settings: whether stdio servers may run, pool timeouts, the sealer of their secrets. */
+  /** MCP client settings: whether stdio servers may run, pool timeouts. */
   mcp?: McpSettings | undefined;
 }
 
@@ -79,7 +85,6 @@ export interface McpSettings {
   /** stdio servers run commands on this machine: off unless the operator turns them on. */
   stdioAllowed?: boolean | undefined;
   pool?: Partial<McpPoolSettings> | undefined;
-  sealer?: SecretSealer | undefined;
 }
 
 /** Every service the server (and the embedded API) uses. */
@@ -112,12 +117,18 @@ export interface Services {
   recall: RecallService;
   /** Sleep-time groups, consolidation on demand and its block diffs. */
   sleeptime: SleeptimeService;
+  /** Seals and opens secrets at rest. */
+  secretBox: SecretBox;
+  /** Agents' secrets in clear: for the tool sandbox only. */
+  agentSecrets: AgentSecretsPort;
   /** MCP servers, their tools, and the pooled connections to them (close it at shutdown). */
   mcpServers: McpServerService;
 }
 
 /** Builds all services over one set of dependencies. */
-export function createServices(deps: ServiceDeps): Services {
+export function createServices(given: ServiceDeps): Services {
+  const secretBox = given.secretBox ?? createSecretBox(() => [randomSecretKey()]);
+  const deps = { ...given, secretBox };
   const embedder = deps.embedder;
   const locks =
     deps.locks ?? createTurnLocks(deps.store.locks && ((key) => deps.store.locks!.tryAcquire(key)));
@@ -130,7 +141,7 @@ export function createServices(deps: ServiceDeps): Services {
     clock: deps.clock,
     ids: deps.ids,
     pool: createMcpClientPool(deps.mcp?.pool),
-    sealer: deps.mcp?.sealer ?? unsealedSecrets,
+    secretBox: deps.secretBox,
     stdioAllowed: deps.mcp?.stdioAllowed ?? false,
   });
   const loop = createAgentLoop({
@@ -191,6 +202,8 @@ export function createServices(deps: ServiceDeps): Services {
     jobs,
     folders: createFolderService({ ...deps, wakeJobs: () => jobs.wake() }),
     sleeptime: createSleeptimeService({ ...deps, settings: sleeptimeSettings }),
+    secretBox,
+    agentSecrets: createAgentSecretsPort({ store: deps.store, secretBox }),
     mcpServers,
   };
 }

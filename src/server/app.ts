@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { ModelRegistry } from "../llm/model-registry.js";
 import type { Services } from "../runtime/services.js";
+import { allowedMethodsOf } from "./allowed-methods.js";
 import { consoleLogger, errorResponse, type ServerLogger } from "./errors.js";
 import { buildOpenApiDocument } from "./openapi.js";
 import { type AnyRoute, mountRoutes } from "./route.js";
@@ -119,8 +120,14 @@ export function createApp(deps: AppDeps): Hono {
     mountWebApp(app, webRoot);
   }
 
+  const allowedMethods = allowedMethodsOf(routes);
   app.notFound((c) => {
     c.header("x-should-retry", "false");
+    const allowed = allowedMethods(c.req.path);
+    if (allowed !== undefined && !allowed.includes(c.req.method)) {
+      c.header("allow", allowed.join(", "));
+      return c.json({ detail: "Method Not Allowed" }, 405);
+    }
     return c.json({ detail: "Not Found" }, 404);
   });
   app.onError((error, c) => errorResponse(c, error, logger));

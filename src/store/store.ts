@@ -56,6 +56,13 @@ export interface Store {
   readonly jobs: JobRepository;
   readonly sources: SourceRepository;
   readonly files: FileRepository;
+  /** Agents' secrets, sealed (the runtime's SecretBox encrypts and decrypts; the store never sees clear text). */
+  readonly agentSecrets: AgentSecretRepository;
+  /**
+   * Every sealed value of every organization, for key rotation (cross-tenant by nature: the key is the
+   * server's, not an organization's).
+   */
+  readonly sealedValues: SealedValueRepository;
   /** Configured MCP servers (their secrets sealed by the runtime before they get here). */
   readonly mcpServers: McpServerRepository;
   /**
@@ -86,6 +93,43 @@ export interface OrganizationRepository {
     id: string,
     patch: Partial<Pick<Organization, "name" | "updated_at">>,
   ): Promise<Organization | undefined>;
+}
+
+/** One secret of an agent as stored: its value is a sealed envelope. */
+export interface SealedAgentSecret {
+  id: string;
+  agent_id: string;
+  key: string;
+  value_enc: string;
+  description: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** What replacing an agent's secrets writes, per key. */
+export interface NewAgentSecret {
+  key: string;
+  value_enc: string;
+  description: string | null;
+}
+
+export interface AgentSecretRepository {
+  /** The agent's secrets, by key; empty for an unknown agent. */
+  list(agentId: string): Promise<SealedAgentSecret[]>;
+  /**
+   * Replaces the agent's whole set (Letta's modify semantics): keys not given are deleted, a kept key keeps
+   * its id and `created_at`. Throws notFound for an agent that is not the organization's.
+   */
+  replace(agentId: string, secrets: readonly NewAgentSecret[]): Promise<void>;
+}
+
+export interface SealedValueRepository {
+  /**
+   * Rewrites every sealed value in the database (all organizations, every table that holds some) with
+   * `transform`, and returns how many were rewritten. Run it inside `store.transaction` so a failure
+   * leaves every value as it was.
+   */
+  rewriteAll(transform: (sealed: string) => string): Promise<number>;
 }
 
 export interface AgentListQuery extends PageQuery {

@@ -54,6 +54,11 @@ describeOnEachStore("/v1/mcp-servers over streamable HTTP and SSE", (storeKind) 
     });
     expect(JSON.stringify(created.body)).not.toContain(token);
     const id = created.body.id;
+    // At rest: one SecretBox envelope, no clear value.
+    const stored = await t.store.mcpServers.get(id);
+    expect(stored?.secrets_sealed).toMatch(/^rvs1:/);
+    expect(stored?.secrets_sealed).not.toContain(token);
+    expect(stored?.secrets_sealed).not.toContain("blue-team-header-value");
 
     const tools = await t.call("GET", `/v1/mcp-servers/${id}/tools`);
     expect(names(tools.body)).toEqual(TOOL_NAMES);

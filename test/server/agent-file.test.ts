@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { SECRET_MASK } from "../../src/runtime/secrets/index.js";
 import { createApp } from "../../src/server/app.js";
 import {
   type FakeLlmServer,
@@ -477,8 +478,10 @@ describeOnEachStore("Agent File import and export", (storeKind) => {
     };
     const imported = await importFile(t, JSON.stringify(legacy));
     expect(imported.status).toBe(200);
-    expect(imported.body.notes.join(" ")).toContain("API_KEY");
     const agent = (await t.call("GET", `/v1/agents/${imported.body.agent_ids[0]}`)).body;
+    // The file names the variable with no value: it is kept by name, blank, for the user to fill in.
+    expect(agent.secrets.map((secret: JsonBody) => secret.key)).toEqual(["API_KEY"]);
+    expect(await t.services.agentSecrets(agent.id)).toEqual({ API_KEY: "" });
     expect(agent).toMatchObject({ name: "legacy-agent", agent_type: "memgpt_agent", tags: ["old"] });
     expect(agent.tools.map((tool: JsonBody) => tool.name)).toEqual(["roll_dice"]);
     const window = await expectConsistentWindow(t.store, agent.id);
@@ -502,8 +505,9 @@ describeOnEachStore("Agent File import and export", (storeKind) => {
     expect(agent.model).toBe("openai/gpt-4o-mini");
     const window = await expectConsistentWindow(t.store, agent.id);
     expect(window).toHaveLength(1);
-    expect(JSON.stringify(first.body.notes)).toContain("EXA_API_KEY");
-    expect(JSON.stringify(first.body.notes)).not.toContain('secret"');
+    expect(await t.services.agentSecrets(agent.id)).toEqual({ EXA_API_KEY: "secret" });
+    expect(JSON.stringify(first.body)).not.toContain('secret"');
+    expect(agent.secrets.map((secret: JsonBody) => secret.value)).toEqual([SECRET_MASK]);
 
     // A tool of the same name is kept when override_existing_tools is false, replaced otherwise.
     const edited = JSON.parse(text);

@@ -1,6 +1,7 @@
 import type { Clock, IdGenerator } from "../../domain/index.js";
 import type { ModelRegistry } from "../../llm/model-registry.js";
 import type { Store } from "../../store/store.js";
+import type { SecretBox } from "../secrets/secret-box.js";
 import { type ExportOptions, exportAgentFile } from "./export.js";
 import { type ImportOptions, type ImportResult, importAgentFile } from "./import.js";
 import { parseAgentFile } from "./parse.js";
@@ -19,6 +20,7 @@ export function createAgentFileService(deps: {
   clock: Clock;
   ids: IdGenerator;
   wakeJobs?: (() => void) | undefined;
+  secretBox: SecretBox;
 }): AgentFileService {
   return {
     export: (agentId, options) => exportAgentFile(deps.store, deps.clock, agentId, options),

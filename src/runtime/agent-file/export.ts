@@ -9,6 +9,7 @@ import {
   type Tool,
 } from "../../domain/index.js";
 import type { Store } from "../../store/store.js";
+import { agentSecretNames } from "../secrets/agent-secrets.js";
 import { exportFolders } from "./folders.js";
 import type {
   AgentFileAgent,
@@ -103,9 +104,10 @@ export async function exportAgentFile(
   for (const memberId of memberIds) {
     const agent = memberId === agentId ? primary : await store.agents.get(memberId);
     if (agent === undefined) continue;
-    const [agentBlocks, agentTools] = await Promise.all([
+    const [agentBlocks, agentTools, secretNames] = await Promise.all([
       store.blocks.listForAgent(agent.id),
       store.tools.listForAgent(agent.id),
+      agentSecretNames(store, agent.id),
     ]);
     for (const block of agentBlocks) blocks.set(block.id, toFileBlock(block, ids.of("block", block.id)));
     for (const tool of agentTools) tools.set(tool.id, toFileTool(tool, ids.of("tool", tool.id)));
@@ -130,6 +132,7 @@ export async function exportAgentFile(
         window: options.scrubMessages ? [] : windowIds.flatMap((id) => ids.known("message", id) ?? []),
         sourceIds: attached.sourceIds,
         filesAgents: attached.filesAgents,
+        secretNames,
       }),
     );
   }
@@ -188,8 +191,11 @@ function toFileAgent(
     window: string[];
     sourceIds: string[];
     filesAgents: Record<string, unknown>[];
+    secretNames: string[];
   },
 ): AgentFileAgent {
+  // Secrets travel by name only, with blank values, as Letta exports them; the values never leave.
+  const blankSecrets = Object.fromEntries(links.secretNames.map((name) => [name, ""]));
   return {
     name: agent.name,
     memory_blocks: [],
@@ -217,9 +223,8 @@ function toFileAgent(
     compaction_settings: agent.compaction_settings,
     context_window_limit: agent.context_window_limit,
     parallel_tool_calls: agent.llm_config.parallel_tool_calls ?? null,
-    // Secret values never leave the server (none are stored; a file only ever names them).
-    tool_exec_environment_variables: {},
-    secrets: null,
+    tool_exec_environment_variables: blankSecrets,
+    secrets: links.secretNames.length > 0 ? blankSecrets : null,
     project_id: agent.project_id,
     template_id: agent.template_id,
     base_template_id: agent.base_template_id,

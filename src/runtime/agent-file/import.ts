@@ -19,6 +19,8 @@ import { generateAgentName } from "../agent-names.js";
 import { USER_ACTOR } from "../block-records.js";
 import { FILE_TOOL_NAMES } from "../files/file-tools.js";
 import { chooseEmbeddingForCreate, chooseLlmForCreate } from "../model-selection.js";
+import { replaceAgentSecrets, validateSecrets } from "../secrets/agent-secrets.js";
+import type { SecretBox } from "../secrets/secret-box.js";
 import { defaultSystemPrompt } from "../system-prompt.js";
 import { importFolders } from "./folders.js";
 import { blockRecord, messageRecord, resolveTool, type ToolOutcome } from "./import-records.js";
@@ -56,6 +58,8 @@ export interface ImportResult {
 }
 
 export interface ImportDeps {
+  /** Seals the secrets the file names (blank unless given) before they are stored. */
+  secretBox: SecretBox;
   store: Store;
   models: ModelRegistry;
   clock: Clock;
@@ -80,7 +84,8 @@ export async function importAgentFile(
 ): Promise<ImportResult> {
   const { file } = parsed;
   const { store, clock, ids } = deps;
-  const notes = unsupportedNotes(file, options);
+  const notes = unsupportedNotes(file);
+  for (const agent of file.agents) validateSecrets(importedSecrets(agent, options));
   // Model resolution may ask a local server for its models: done before the transaction opens.
   const choices: Choices[] = [];
   for (const [index, agent] of file.agents.entries())
@@ -153,6 +158,8 @@ export async function importAgentFile(
         now,
       });
       await tx.agents.create(record);
+      const secrets = importedSecrets(agent, options);
+      if (Object.keys(secrets).length > 0) await replaceAgentSecrets(tx, deps.secretBox, id, secrets);
       await replaceBlocks(
         tx,
         id,
@@ -261,8 +268,8 @@ async function chooseModels(
     embedding_config: options.embedding ? undefined : (agent.embedding_config ?? undefined),
   };
   try {
-    const llm = await chooseLlmForCreate(deps.models, input);
-    const embedding = await chooseEmbeddingForCreate(deps.models, input);
+    const llm = await chooseLlmForCreate(deps.models, input, { asGiven: true });
+    const embedding = await chooseEmbeddingForCreate(deps.models, input, { asGiven: true });
     return { ...llm, ...embedding };
   } catch (error) {
     if (!(error instanceof ReverieError)) throw error;
@@ -377,8 +384,20 @@ function groupRecord(
   };
 }
 
+/**
+ * The secrets an imported agent gets: the names its file lists (blank in an export; a value a file does
+ * carry is kept), with the values the import request gives winning, and the given names added.
+ */
+function importedSecrets(agent: AgentFileAgent, options: ImportOptions): Record<string, string> {
+  const fromFile = { ...(agent.tool_exec_environment_variables ?? {}), ...(agent.secrets ?? {}) };
+  const named = Object.fromEntries(
+    Object.entries(fromFile).map(([key, value]) => [key, typeof value === "string" ? value : ""]),
+  );
+  return { ...named, ...(options.secrets ?? {}) };
+}
+
 /** What the file holds that this server does not import, said plainly rather than dropped silently. */
-function unsupportedNotes(file: AgentFile, options: ImportOptions): string[] {
+function unsupportedNotes(file: AgentFile): string[] {
   const notes: string[] = [];
   const count = (list: readonly unknown[] | null | undefined) => list?.length ?? 0;
   if (count(file.mcp_servers) > 0)
@@ -386,15 +405,5 @@ function unsupportedNotes(file: AgentFile, options: ImportOptions): string[] {
       `${count(file.mcp_servers)} MCP server(s) were not imported: MCP servers are not supported yet`,
     );
   if (count(file.skills) > 0) notes.push(`${count(file.skills)} skill(s) were not imported`);
-  const named = file.agents.flatMap((agent) => [
-    ...Object.keys(agent.tool_exec_environment_variables ?? {}),
-    ...Object.keys(agent.secrets ?? {}),
-  ]);
-  const given = Object.keys(options.secrets ?? {});
-  if (named.length + given.length > 0) {
-    notes.push(
-      `secrets (${[...new Set([...named, ...given])].join(", ")}) were not stored: custom tool code does not run on this server, so it keeps no secrets`,
-    );
-  }
   return notes;
 }

@@ -24,7 +24,7 @@ import { currentOrganization } from "../../store/tenancy.js";
 import { type McpClientPool, McpUnavailableError } from "./mcp-client-pool.js";
 import { canonicalJson, mcpToolFields, serverIdOfTool } from "./mcp-tool-rows.js";
 import type { McpConnectionConfig } from "./mcp-transport.js";
-import type { SecretSealer } from "./secret-sealer.js";
+import type { SecretBox } from "../secrets/index.js";
 
 /** What the MCP server service is built from. */
 export interface McpServerServiceDeps {
@@ -32,7 +32,8 @@ export interface McpServerServiceDeps {
   clock: Clock;
   ids: IdGenerator;
   pool: McpClientPool;
-  sealer: SecretSealer;
+  /** Seals the token, headers and env before they reach the store (AES-256-GCM). */
+  secretBox: SecretBox;
   /** Whether stdio servers (which run commands on this machine) may be added and started. */
   stdioAllowed: boolean;
 }
@@ -48,7 +49,7 @@ export type McpServerService = ReturnType<typeof createMcpServerService>;
 
 /** `/v1/mcp-servers`: configured servers, their tools (stored as `external_mcp` tools), tests, runs. */
 export function createMcpServerService(deps: McpServerServiceDeps) {
-  const { store, pool, sealer } = deps;
+  const { store, pool, secretBox } = deps;
 
   const poolKey = (server: McpServerRecord) => `${currentOrganization()}/${server.id}`;
 
@@ -68,10 +69,12 @@ export function createMcpServerService(deps: McpServerServiceDeps) {
   function secretsOf(server: McpServerRecord): McpServerSecrets {
     if (server.secrets_sealed === null) return {};
     try {
-      return JSON.parse(sealer.open(server.secrets_sealed)) as McpServerSecrets;
+      return JSON.parse(secretBox.open(server.secrets_sealed)) as McpServerSecrets;
     } catch (error) {
+      // A key problem is the SecretBox's own error (it names REVERIE_SECRET_KEY).
+      if (error instanceof ReverieError) throw error;
       throw new ReverieError(
-        "internal",
+        "unavailable",
         `The secrets of MCP server '${server.server_name}' cannot be read: ${(error as Error).message}`,
         { cause: error },
       );
@@ -82,7 +85,7 @@ export function createMcpServerService(deps: McpServerServiceDeps) {
     const kept = Object.fromEntries(
       Object.entries(secrets).filter(([, value]) => value !== undefined && value !== null),
     );
-    return Object.keys(kept).length === 0 ? null : sealer.seal(JSON.stringify(kept));
+    return Object.keys(kept).length === 0 ? null : secretBox.seal(JSON.stringify(kept));
   }
 
   function configOf(server: McpServerRecord): McpServerConfig {

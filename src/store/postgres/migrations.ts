@@ -1,3 +1,4 @@
+import { AGENT_SECRETS_MIGRATION } from "./migrations-secrets.js";
 import { TENANCY_MIGRATION } from "./migrations-tenancy.js";
 
 /** One schema change, applied once and recorded by name in `reverie_migrations`. */
@@ -584,5 +585,6 @@ export const postgresMigrations: readonly PostgresMigration[] = [
   TENANCY_MIGRATION,
   { name: "0015_block_history", statements: blockHistory },
   { name: "0016_message_otid", statements: messageOtid },
+  AGENT_SECRETS_MIGRATION,
   { name: "0050_mcp_servers", statements: mcpServers },
 ];

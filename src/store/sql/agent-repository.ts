@@ -64,6 +64,7 @@ const AGENT_OWNED = [
   "steps",
   "runs",
   "conversations",
+  "agent_secrets",
 ] as const;
 
 /** Agents over the shared layout; `agent_tags` mirrors `agents.tags` for filtering and tag listing. */

@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { type Clock, type IdGenerator, randomIds, systemClock } from "../../domain/index.js";
 import type { DatabaseLocks, Store } from "../store.js";
 import { createAgentRepository } from "./agent-repository.js";
+import { createAgentSecretRepository, createSealedValueRepository } from "./agent-secret-repository.js";
 import { createArchiveRepository } from "./archive-repository.js";
 import { createBlockRepository } from "./block-repository.js";
 import { createConversationRepository } from "./conversation-repository.js";
@@ -93,6 +94,8 @@ function buildRepositories(context: SqlContext): Repositories {
     sources: createSourceRepository(context),
     files: createFileRepository(context),
     organizations: createOrganizationRepository(context),
+    agentSecrets: createAgentSecretRepository(context),
+    sealedValues: createSealedValueRepository(context),
     mcpServers: createMcpServerRepository(context),
   };
 }

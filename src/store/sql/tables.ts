@@ -139,7 +139,7 @@ export interface McpServersTable {
   auth_header: string | null;
   command: string | null;
   args: Json | null;
-  /** The secrets (token, headers, env), sealed by the runtime's secret box: never clear text. */
+  /** The secrets (token, headers, env) as JSON in one SecretBox envelope: never clear text. */
   secrets_sealed: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;
@@ -456,6 +456,19 @@ export interface OrganizationsTable {
   updated_at: Timestamp;
 }
 
+/** An agent's secret (tool environment variable); `value_enc` is a sealed envelope, never clear text. */
+export interface AgentSecretsTable {
+  id: string;
+  /** The owning organization (see `tenancy.ts`). */
+  organization_id: string;
+  agent_id: string;
+  key: string;
+  value_enc: string;
+  description: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 /** Applied migrations, one row per migration name. */
 export interface MigrationsTable {
   name: string;
@@ -492,5 +505,6 @@ export interface Database {
   files: FilesTable;
   file_contents: FileContentsTable;
   files_agents: FilesAgentsTable;
+  agent_secrets: AgentSecretsTable;
   reverie_migrations: MigrationsTable;
 }

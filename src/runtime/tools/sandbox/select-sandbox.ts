@@ -1,4 +1,6 @@
 import { BubblewrapSandbox } from "./bubblewrap-sandbox.js";
+import { DEFAULT_DOCKER_IMAGES, DockerSandbox } from "./docker-sandbox.js";
+import { E2bSandbox } from "./e2b-sandbox.js";
 import { findExecutable } from "./executables.js";
 import { findLocalRuntimes } from "./local-runtime.js";
 import { ProcessSandbox } from "./process-sandbox.js";
@@ -14,22 +16,57 @@ export interface SandboxConfig {
   network: boolean;
   pythonPath?: string | undefined;
   nodePath?: string | undefined;
+  docker?: { pythonImage: string; nodeImage: string; cliEnv: Record<string, string> } | undefined;
+  e2b?: { apiKey: string; domain: string; template: string; apiUrl?: string | undefined } | undefined;
 }
 
 const MODES: readonly SandboxMode[] = ["auto", "bubblewrap", "docker", "e2b", "process", "off"];
 
-/** The sandbox settings in `env` (REVERIE_TOOL_SANDBOX, REVERIE_TOOL_NETWORK, REVERIE_TOOL_PYTHON, REVERIE_TOOL_NODE). */
+/** Variables the docker CLI reads; only these of the server's environment reach it. */
+const DOCKER_CLI_VARIABLES = [
+  "PATH",
+  "HOME",
+  "DOCKER_HOST",
+  "DOCKER_CONFIG",
+  "DOCKER_CONTEXT",
+  "DOCKER_CERT_PATH",
+  "DOCKER_TLS_VERIFY",
+];
+
+/**
+ * The sandbox settings in `env`: REVERIE_TOOL_SANDBOX (auto|bubblewrap|docker|e2b|process|off),
+ * REVERIE_TOOL_NETWORK (on|off), REVERIE_TOOL_PYTHON, REVERIE_TOOL_NODE, REVERIE_TOOL_DOCKER_IMAGE,
+ * REVERIE_TOOL_DOCKER_NODE_IMAGE, E2B_API_KEY, E2B_DOMAIN, E2B_API_URL, REVERIE_TOOL_E2B_TEMPLATE.
+ */
 export function sandboxConfigFromEnv(env: Record<string, string | undefined>): SandboxConfig {
   const requested = (env.REVERIE_TOOL_SANDBOX ?? "auto").trim().toLowerCase();
   const mode = requested === "bwrap" ? "bubblewrap" : (MODES.find((known) => known === requested) ?? "auto");
   const network = !["off", "0", "false", "no"].includes(
     (env.REVERIE_TOOL_NETWORK ?? "on").trim().toLowerCase(),
   );
+  const cliEnv: Record<string, string> = {};
+  for (const name of DOCKER_CLI_VARIABLES) {
+    const value = env[name];
+    if (value) cliEnv[name] = value;
+  }
   return {
     mode,
     network,
     pythonPath: env.REVERIE_TOOL_PYTHON || undefined,
     nodePath: env.REVERIE_TOOL_NODE || undefined,
+    docker: {
+      pythonImage: env.REVERIE_TOOL_DOCKER_IMAGE || DEFAULT_DOCKER_IMAGES.python,
+      nodeImage: env.REVERIE_TOOL_DOCKER_NODE_IMAGE || DEFAULT_DOCKER_IMAGES.node,
+      cliEnv,
+    },
+    e2b: env.E2B_API_KEY
+      ? {
+          apiKey: env.E2B_API_KEY,
+          domain: env.E2B_DOMAIN || "e2b.app",
+          template: env.REVERIE_TOOL_E2B_TEMPLATE || "base",
+          apiUrl: env.E2B_API_URL || undefined,
+        }
+      : undefined,
   };
 }
 
@@ -45,7 +82,7 @@ export class UnavailableSandbox implements Sandbox {
   }
 }
 
-/** Picks the backend: the one asked for, or in `auto` bubblewrap on Linux when present. */
+/** Picks the backend: the one asked for, or in `auto` bubblewrap on Linux when present, then E2B with a key. */
 export function createSandbox(
   config: SandboxConfig,
   deps: { warn: (message: string) => void; env?: Record<string, string | undefined> },
@@ -66,13 +103,27 @@ export function createSandbox(
       );
     case "process":
       return new ProcessSandbox(runtimes(), deps.warn);
+    case "docker": {
+      const docker = findExecutable("docker", env.PATH ?? "/usr/local/bin:/usr/bin:/bin");
+      if (!docker || !config.docker)
+        return new UnavailableSandbox(
+          `REVERIE_TOOL_SANDBOX=docker but the docker CLI is not installed; ${HOW_TO_ENABLE}`,
+        );
+      return new DockerSandbox({ docker, network: config.network, ...config.docker });
+    }
+    case "e2b":
+      if (!config.e2b)
+        return new UnavailableSandbox(`REVERIE_TOOL_SANDBOX=e2b needs E2B_API_KEY; ${HOW_TO_ENABLE}`);
+      return new E2bSandbox({ ...config.e2b, network: config.network });
     case "bubblewrap":
-    case "auto":
       if (bwrap) return new BubblewrapSandbox({ bwrap, runtimes: runtimes(), network: config.network });
-      return new UnavailableSandbox(HOW_TO_ENABLE);
-    default:
       return new UnavailableSandbox(
-        `the ${config.mode} backend is not available in this build; ${HOW_TO_ENABLE}`,
+        `REVERIE_TOOL_SANDBOX=bubblewrap but bwrap is not installed; ${HOW_TO_ENABLE}`,
       );
+    default:
+      // auto: bubblewrap when present, else E2B when a key is given.
+      if (bwrap) return new BubblewrapSandbox({ bwrap, runtimes: runtimes(), network: config.network });
+      if (config.e2b) return new E2bSandbox({ ...config.e2b, network: config.network });
+      return new UnavailableSandbox(HOW_TO_ENABLE);
   }
 }

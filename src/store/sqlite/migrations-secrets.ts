@@ -1,0 +1,22 @@
+import type { SqliteMigration } from "./migrations.js";
+
+/**
+ * Agents' secrets (Letta's `secrets`, alias `tool_exec_environment_variables`): one row per variable,
+ * the value sealed by the runtime (AES-256-GCM envelope, never clear text in the database).
+ */
+export const AGENT_SECRETS_MIGRATION: SqliteMigration = {
+  name: "0040_agent_secrets",
+  statements: [
+    `CREATE TABLE agent_secrets (
+      id TEXT PRIMARY KEY,
+      organization_id TEXT NOT NULL,
+      agent_id TEXT NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
+      key TEXT NOT NULL,
+      value_enc TEXT NOT NULL,
+      description TEXT,
+      created_at TEXT NOT NULL,
+      updated_at TEXT NOT NULL,
+      UNIQUE (agent_id, key)
+    )`,
+  ],
+};
