@@ -21,10 +21,10 @@ import {
 } from "../../domain/index.js";
 import type { Store } from "../../store/store.js";
 import { currentOrganization } from "../../store/tenancy.js";
+import type { SecretBox } from "../secrets/index.js";
 import { type McpClientPool, McpUnavailableError } from "./mcp-client-pool.js";
 import { canonicalJson, mcpToolFields, serverIdOfTool } from "./mcp-tool-rows.js";
 import type { McpConnectionConfig } from "./mcp-transport.js";
-import type { SecretBox } from "../secrets/index.js";
 
 /** What the MCP server service is built from. */
 export interface McpServerServiceDeps {
