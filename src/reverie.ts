@@ -9,6 +9,7 @@ import { createSecretBox, loadSecretKeys } from "./runtime/secrets/index.js";
 import { createServices, type Services } from "./runtime/services.js";
 import { upsertBaseTools } from "./runtime/tools/base-tools.js";
 import { createWebTools, webToolSettingsFromEnv } from "./runtime/tools/web/web-tools.js";
+import { createCpuPool } from "./runtime/workers/cpu-pool.js";
 import { databaseUrlFromEnv, openStore } from "./store/open-store.js";
 import type { Store } from "./store/store.js";
 import { withOrganization } from "./store/tenancy.js";
@@ -80,8 +81,10 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
   const embedder = lazyEmbedder(async () =>
     (await import("./llm/providers/embeddings.js")).createEmbedder({ providers }),
   );
+  const cpu = createCpuPool();
   const services = createServices({
     ...background,
+    cpu,
     store,
     models,
     clock,
@@ -103,7 +106,9 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
     services,
     databaseUrl,
     async close() {
+      // Stopping the jobs aborts their CPU tasks, whose threads are terminated rather than waited for.
       await services.jobs.stop();
+      await cpu.close();
       await services.mcpServers.close();
       await embedder.close?.();
       await store.close();

@@ -46,6 +46,7 @@ import { type ContextService, createContextService } from "./summarizer/context-
 import { createToolService, type ToolService } from "./tool-service.js";
 import { DEFAULT_FETCH_LIMITS } from "./tools/web/guarded-fetch.js";
 import { createWebTools, type WebTools } from "./tools/web/web-tools.js";
+import type { CpuPool } from "./workers/cpu-pool.js";
 
 /** What every service is built from. */
 export interface ServiceDeps {
@@ -76,6 +77,8 @@ export interface ServiceDeps {
   secretBox?: SecretBox | undefined;
   /** `fetch_webpage` and `web_search` (default: public pages only, no search provider). */
   web?: WebTools | undefined;
+  /** Worker threads for parsing, chunking and token counting of large inputs; in place without it. */
+  cpu?: CpuPool | undefined;
   /** MCP client settings: whether stdio servers may run, pool timeouts. */
   mcp?: McpSettings | undefined;
 }

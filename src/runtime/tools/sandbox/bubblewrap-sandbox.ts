@@ -173,7 +173,7 @@ export class BubblewrapSandbox implements Sandbox {
       "ALL",
       // setpriv needs these to become nobody; it then clears every capability and the bounding set.
       ...(privileged
-        ? ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--cap-add", "CAP_SETPCAP"]
+        ? ["--cap-add", "cap_setuid", "--cap-add", "cap_setgid", "--cap-add", "cap_setpcap"]
         : []),
       "--hostname",
       "sandbox",
