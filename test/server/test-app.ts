@@ -79,6 +79,8 @@ export interface TestAppOptions {
   mcp?: ServiceDeps["mcp"];
   /** `fetch_webpage` and `web_search` (default: public pages only, no search provider). */
   web?: ServiceDeps["web"];
+  /** How deep agents may message each other (default 3). */
+  multiAgentMaxDepth?: number;
   /** Checks API keys as `reverie server` does; `envKey` plays `REVERIE_API_KEY`. */
   auth?: { envKey?: string };
 }
@@ -113,6 +115,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     sleeptime: options.sleeptime,
     mcp: options.mcp,
     web: options.web,
+    multiAgentMaxDepth: options.multiAgentMaxDepth,
   });
   const logged: TestApp["logged"] = [];
   const keys =

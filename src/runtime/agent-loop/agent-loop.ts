@@ -29,6 +29,7 @@ import { renderAvailableSkills, skillEntries, withAvailableSkills } from "../mem
 import { ToolRuleSolver } from "../tool-rules/solver.js";
 import type { McpToolRunner } from "../tools/builtin-executor.js";
 import { MEMORY_EDITING_TOOLS } from "../tools/builtin-executor.js";
+import type { MultiAgentTools } from "../tools/multi-agent/multi-agent-tools.js";
 import type { EmbedTexts } from "../tools/search-tools.js";
 import { toolReturnText } from "../tools/tool-return-text.js";
 import type { WebTools } from "../tools/web/web-tools.js";
@@ -89,6 +90,8 @@ export interface AgentLoopDeps {
   embedderFor?: ((agent: AgentRecord) => EmbedTexts | undefined) | undefined;
   /** The web tools (`fetch_webpage`, `web_search`). */
   web?: WebTools | undefined;
+  /** Letta's agent-to-agent tools. */
+  multiAgent?: MultiAgentTools | undefined;
   /** Runs `external_mcp` tools through the pooled MCP connections. */
   mcp?: McpToolRunner | undefined;
   /**
@@ -389,6 +392,7 @@ export function createAgentLoop(deps: AgentLoopDeps) {
               ids,
               embed: deps.embedderFor?.(agent),
               web: deps.web,
+              multiAgent: deps.multiAgent,
               mcp: deps.mcp,
             },
           }),
@@ -523,6 +527,7 @@ export function createAgentLoop(deps: AgentLoopDeps) {
               ids,
               embed: deps.embedderFor?.(agent),
               web: deps.web,
+              multiAgent: deps.multiAgent,
               mcp: deps.mcp,
             },
           }),
