@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import type { ModelRegistry } from "../llm/model-registry.js";
 import type { Services } from "../runtime/services.js";
 import { allowedMethodsOf } from "./allowed-methods.js";
+import { adminRoutes } from "./auth/admin-routes.js";
 import type { ApiKeyService } from "./auth/api-keys.js";
 import { apiKeyAuth } from "./auth/middleware.js";
 import { consoleLogger, errorResponse, type ServerLogger } from "./errors.js";
@@ -64,7 +65,7 @@ export interface AppDeps {
 }
 
 /** Every route the app serves, in matching order (fixed paths before parameterised ones). */
-export function appRoutes(deps: Pick<AppDeps, "services" | "registry" | "version">): AnyRoute[] {
+export function appRoutes(deps: Pick<AppDeps, "services" | "registry" | "version" | "auth">): AnyRoute[] {
   return [
     ...healthRoutes(deps.version, deps.registry),
     ...agentFileRoutes(deps.services),
@@ -85,6 +86,7 @@ export function appRoutes(deps: Pick<AppDeps, "services" | "registry" | "version
     ...sleeptimeRoutes(deps.services),
     ...archiveRoutes(deps.services),
     ...passageRoutes(deps.services),
+    ...(deps.auth ? adminRoutes(deps.auth) : []),
   ];
 }
 
