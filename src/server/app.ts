@@ -3,6 +3,9 @@ import { bodyLimit } from "hono/body-limit";
 import type { ModelRegistry } from "../llm/model-registry.js";
 import type { Services } from "../runtime/services.js";
 import { allowedMethodsOf } from "./allowed-methods.js";
+import { adminRoutes } from "./auth/admin-routes.js";
+import type { ApiKeyService } from "./auth/api-keys.js";
+import { apiKeyAuth } from "./auth/middleware.js";
 import { consoleLogger, errorResponse, type ServerLogger } from "./errors.js";
 import { buildOpenApiDocument } from "./openapi.js";
 import { type ProtectionOptions, protection } from "./protection/protection.js";
@@ -57,10 +60,12 @@ export interface AppDeps {
   webRoot?: string | false;
   /** Allowed hosts and CORS origins (default: loopback hosts only, no cross-origin access). */
   protection?: ProtectionOptions;
+  /** API keys: once any exists (or `REVERIE_API_KEY` is set) every API request needs one. */
+  auth?: ApiKeyService;
 }
 
 /** Every route the app serves, in matching order (fixed paths before parameterised ones). */
-export function appRoutes(deps: Pick<AppDeps, "services" | "registry" | "version">): AnyRoute[] {
+export function appRoutes(deps: Pick<AppDeps, "services" | "registry" | "version" | "auth">): AnyRoute[] {
   return [
     ...healthRoutes(deps.version, deps.registry),
     ...agentFileRoutes(deps.services),
@@ -81,6 +86,7 @@ export function appRoutes(deps: Pick<AppDeps, "services" | "registry" | "version
     ...sleeptimeRoutes(deps.services),
     ...archiveRoutes(deps.services),
     ...passageRoutes(deps.services),
+    ...(deps.auth ? adminRoutes(deps.auth) : []),
   ];
 }
 
@@ -93,6 +99,7 @@ export function createApp(deps: AppDeps): Hono {
   const maxBodyBytes = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   // First of all: a request refused here (foreign Host or Origin, form body) reaches no handler.
   app.use("*", protection(routes, deps.protection));
+  if (deps.auth) app.use("*", apiKeyAuth(deps.auth));
 
   const limitOf = (maxSize: number) =>
     bodyLimit({
