@@ -93,6 +93,15 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
       ),
     embedder,
     secretBox,
+    organizationModels: {
+      baseConfig: providers,
+      build: (config) => ({
+        models: createModelRegistry(config),
+        provider: lazyModelProvider(async () =>
+          (await import("./llm/providers/model-provider.js")).createModelProvider({ providers: config }),
+        ),
+      }),
+    },
     web,
   });
   if (options.worker !== false) services.jobs.start();

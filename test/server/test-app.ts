@@ -101,6 +101,17 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     embedder: options.embedder,
     sleeptime: options.sleeptime,
     web: options.web,
+    organizationModels: {
+      baseConfig: providers,
+      build: (config) => ({
+        models: createModelRegistry(config),
+        provider: createModelProvider({
+          providers: config,
+          retry: { maxRetries: 0, ...options.retry },
+          onRetry: options.onRetry,
+        }),
+      }),
+    },
   });
   const logged: TestApp["logged"] = [];
   const app = createApp({

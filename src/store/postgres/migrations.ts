@@ -1,4 +1,4 @@
-import { AGENT_SECRETS_MIGRATION } from "./migrations-secrets.js";
+import { AGENT_SECRETS_MIGRATION, PROVIDERS_MIGRATION } from "./migrations-secrets.js";
 import { TENANCY_MIGRATION } from "./migrations-tenancy.js";
 
 /** One schema change, applied once and recorded by name in `reverie_migrations`. */
@@ -567,4 +567,5 @@ export const postgresMigrations: readonly PostgresMigration[] = [
   { name: "0015_block_history", statements: blockHistory },
   { name: "0016_message_otid", statements: messageOtid },
   AGENT_SECRETS_MIGRATION,
+  PROVIDERS_MIGRATION,
 ];

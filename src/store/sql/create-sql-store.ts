@@ -14,6 +14,7 @@ import { createJobRepository } from "./job-repository.js";
 import { createMessageRepository } from "./message-repository.js";
 import { createOrganizationRepository } from "./organization-repository.js";
 import { createPassageRepository } from "./passage-repository.js";
+import { createProviderRepository } from "./provider-repository.js";
 import { createRunRepository } from "./run-repository.js";
 import { createSourceRepository } from "./source-repository.js";
 import type { SqlContext } from "./sql-context.js";
@@ -95,6 +96,7 @@ function buildRepositories(context: SqlContext): Repositories {
     organizations: createOrganizationRepository(context),
     agentSecrets: createAgentSecretRepository(context),
     sealedValues: createSealedValueRepository(context),
+    providers: createProviderRepository(context),
   };
 }
 

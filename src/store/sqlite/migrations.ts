@@ -1,4 +1,4 @@
-import { AGENT_SECRETS_MIGRATION } from "./migrations-secrets.js";
+import { AGENT_SECRETS_MIGRATION, PROVIDERS_MIGRATION } from "./migrations-secrets.js";
 import { TENANCY_MIGRATION } from "./migrations-tenancy.js";
 
 /** A named schema change: its statements run in order, in the same write transaction as its record. */
@@ -306,4 +306,5 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
     statements: ["CREATE INDEX messages_otid ON messages (agent_id, otid) WHERE otid IS NOT NULL"],
   },
   AGENT_SECRETS_MIGRATION,
+  PROVIDERS_MIGRATION,
 ];
