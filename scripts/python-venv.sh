@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
-# Creates (or reuses) the virtualenv the Python client smoke test runs in:
-# test/python/.venv with test/python/requirements.txt installed.
+# Creates (or reuses) the virtualenv a Python-driven test runs in: <dir>/.venv with
+# <dir>/requirements.txt installed, <dir> being the argument (default test/python, the Python client
+# smoke test; test/fuzz holds schemathesis for the API fuzz test).
 #
 # Idempotent: when the venv exists and was last installed from an identical
 # requirements.txt (a copy is kept inside the venv), nothing is run and this
-# returns in milliseconds. Delete test/python/.venv to start over.
+# returns in milliseconds. Delete <dir>/.venv to start over.
 #
 # Environment: PYTHON (default python3) picks the interpreter.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-venv="$root/test/python/.venv"
-requirements="$root/test/python/requirements.txt"
+dir="${1:-test/python}"
+venv="$root/$dir/.venv"
+requirements="$root/$dir/requirements.txt"
 stamp="$venv/.requirements.installed"
 python="${PYTHON:-python3}"
 
@@ -23,7 +25,7 @@ fail() {
 [[ -f "$requirements" ]] || fail "missing $requirements"
 
 if [[ -x "$venv/bin/python" && -f "$stamp" ]] && cmp -s "$requirements" "$stamp"; then
-  echo "python-venv: $venv is up to date with test/python/requirements.txt"
+  echo "python-venv: $venv is up to date with $dir/requirements.txt"
   exit 0
 fi
 
@@ -36,9 +38,9 @@ if [[ ! -x "$venv/bin/python" ]]; then
     fail "'$python -m venv' failed; on Debian/Ubuntu install the python3-venv package"
 fi
 
-echo "python-venv: installing test/python/requirements.txt into $venv"
+echo "python-venv: installing $dir/requirements.txt into $venv"
 rm -f "$stamp"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements" ||
   fail "pip install -r $requirements failed (is PyPI reachable?)"
 cp "$requirements" "$stamp"
-echo "python-venv: ready ($("$venv/bin/python" -m pip show letta-client 2>/dev/null | sed -n 's/^Version: /letta-client /p'))"
+echo "python-venv: ready ($(tr '\n' ' ' <"$requirements"))"

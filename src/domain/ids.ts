@@ -18,6 +18,7 @@ export const ID_PREFIXES = [
   "file",
   "revision",
   "org",
+  "apikey",
   "agent-env",
   "provider",
 ] as const;

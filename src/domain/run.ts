@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { MetadataSchema, TimestampSchema } from "./common.js";
+import { pageQuerySchema, queryArray, queryBoolean } from "./query-params.js";
 
 /** Letta's stop reasons; each implies a run status. */
 export const StopReasonSchema = z.enum([
@@ -70,3 +71,45 @@ export const StepSchema = z.object({
   created_at: TimestampSchema,
 });
 export type Step = z.infer<typeof StepSchema>;
+
+/** `GET /v1/runs/` query. `active` means only runs still going (created or running). */
+export const ListRunsQuerySchema = pageQuerySchema({ order: "desc", limit: 100 }).extend({
+  agent_id: z.string().optional(),
+  agent_ids: queryArray().optional(),
+  conversation_id: z.string().optional(),
+  statuses: z.array(RunStatusSchema).optional(),
+  background: queryBoolean().optional(),
+  active: queryBoolean().optional(),
+  stop_reason: z.string().optional(),
+});
+export type ListRunsQuery = z.output<typeof ListRunsQuerySchema>;
+
+/** `GET /v1/runs/{id}/messages` query. */
+export const ListRunMessagesQuerySchema = pageQuerySchema({ order: "asc", limit: 100 }).extend({
+  include_return_message_types: queryArray().optional(),
+});
+
+/** `GET /v1/runs/{id}/steps` query. */
+export const ListRunStepsQuerySchema = pageQuerySchema({ order: "asc", limit: 100 });
+
+/** `GET /v1/steps/` query. */
+export const ListStepsQuerySchema = pageQuerySchema({ order: "desc", limit: 50 }).extend({
+  agent_id: z.string().optional(),
+  run_id: z.string().optional(),
+  model: z.string().optional(),
+  start_date: z.string().optional(),
+  end_date: z.string().optional(),
+  feedback: z.enum(["positive", "negative"]).optional(),
+});
+
+/** `GET /v1/runs/{id}/usage`: a run's token totals over its steps. */
+export const RunUsageSchema = z.object({
+  completion_tokens: z.number().int(),
+  prompt_tokens: z.number().int(),
+  total_tokens: z.number().int(),
+  step_count: z.number().int(),
+  cached_input_tokens: z.number().int(),
+  cache_write_tokens: z.number().int(),
+  reasoning_tokens: z.number().int(),
+});
+export type RunUsage = z.output<typeof RunUsageSchema>;

@@ -56,6 +56,13 @@ export interface ModelRegistry {
   defaultEmbeddingHandle(): Promise<string | undefined>;
   /** Names of the configured providers, in priority order. */
   configuredProviders(): string[];
+  /**
+   * Checks the provider of a handle taken from a config written as given (a legacy `llm_config` or
+   * `embedding_config`): throws as resolveLlm does for a malformed handle or an unknown provider, and
+   * for an embedding handle whose provider embeds nothing. A known provider that is not configured yet
+   * passes (configuring it makes the config work); the model is not looked up.
+   */
+  checkProvider(handle: string, kind: "llm" | "embedding"): void;
 }
 
 /** Options of {@link createModelRegistry}. */
@@ -142,6 +149,17 @@ export function createModelRegistry(
   }
 
   function providerOf(handle: string): { provider: ProviderEntry; model: string } {
+    const found = knownProviderOf(handle);
+    if (!found.provider.configured) {
+      throw new ReverieError(
+        "invalid_argument",
+        `Provider '${found.provider.name}' is not configured: ${found.provider.howToConfigure}`,
+      );
+    }
+    return found;
+  }
+
+  function knownProviderOf(handle: string): { provider: ProviderEntry; model: string } {
     const slash = handle.indexOf("/");
     if (slash <= 0 || slash === handle.length - 1) {
       throw new ReverieError(
@@ -157,12 +175,6 @@ export function createModelRegistry(
       throw new ReverieError(
         "invalid_argument",
         `Unknown provider '${prefix}' in handle '${handle}' (known providers: ${known})`,
-      );
-    }
-    if (!provider.configured) {
-      throw new ReverieError(
-        "invalid_argument",
-        `Provider '${provider.name}' is not configured: ${provider.howToConfigure}`,
       );
     }
     return { provider, model: handle.slice(slash + 1) };
@@ -242,9 +254,7 @@ export function createModelRegistry(
 
     async resolveEmbedding(handle) {
       const { provider, model: asked } = providerOf(handle);
-      if (provider.catalogEmbeddings.length === 0 && !provider.discover && !provider.listEmbeddings) {
-        throw new ReverieError("invalid_argument", `Provider '${provider.name}' serves no embedding models`);
-      }
+      requireEmbeds(provider);
       if (provider.discover && (await discovered(provider)) !== undefined) {
         // An OpenAI-style server: any model it lists may embed, and one probe tells the size.
         const served = (await discovered(provider)) ?? [];
@@ -309,7 +319,18 @@ export function createModelRegistry(
     },
 
     configuredProviders: () => configured.map((provider) => provider.name),
+
+    checkProvider(handle, kind) {
+      const { provider } = knownProviderOf(handle);
+      if (kind === "embedding") requireEmbeds(provider);
+    },
   };
+}
+
+function requireEmbeds(provider: ProviderEntry): void {
+  if (provider.catalogEmbeddings.length === 0 && !provider.discover && !provider.listEmbeddings) {
+    throw new ReverieError("invalid_argument", `Provider '${provider.name}' serves no embedding models`);
+  }
 }
 
 function contextWindowOf(provider: ProviderEntry, model: string): number {

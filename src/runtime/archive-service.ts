@@ -10,13 +10,12 @@ import {
   type Passage,
   ReverieError,
 } from "../domain/index.js";
-import { normalizeLegacyEmbeddingConfig } from "../llm/llm-config-overrides.js";
 import type { ModelRegistry } from "../llm/model-registry.js";
 import type { Embedder } from "../llm/providers/embeddings.js";
 import type { PassageFilter, Store } from "../store/store.js";
 import { buildAgentState } from "./agent-state.js";
 import { formatLettaTime } from "./memory/letta-time.js";
-import { chunkPassageText } from "./search/passage-chunks.js";
+import { checkedEmbeddingConfig } from "./model-selection.js";
 import {
   type EmbedQuery,
   MAX_SEARCH_LIMIT,
@@ -24,6 +23,7 @@ import {
   searchPassages,
 } from "./search/passage-search.js";
 import { ensureDefaultArchive } from "./tools/search-tools.js";
+import { type CpuPool, inlineCpu } from "./workers/cpu-pool.js";
 
 export interface ArchiveServiceDeps {
   store: Store;
@@ -32,6 +32,8 @@ export interface ArchiveServiceDeps {
   models: ModelRegistry;
   /** Without it passages are stored without vectors and search is text-only. */
   embedder?: Embedder | undefined;
+  /** Where large passages are chunked (worker threads); in place without it. */
+  cpu?: CpuPool | undefined;
 }
 
 export interface CreateArchiveInput {
@@ -118,6 +120,7 @@ export interface ArchiveService {
 /** Builds the archive service. */
 export function createArchiveService(deps: ArchiveServiceDeps): ArchiveService {
   const { store, clock, ids, models, embedder } = deps;
+  const cpu = deps.cpu ?? inlineCpu;
 
   async function getArchive(archiveId: string): Promise<Archive> {
     const archive = await store.archives.get(archiveId);
@@ -142,12 +145,22 @@ export function createArchiveService(deps: ArchiveServiceDeps): ArchiveService {
   ): Promise<Passage[]> {
     const now = clock.now().toISOString();
     const config = archive.embedding_config;
-    const drafts = inputs.flatMap((input, inputIndex) => {
-      if (input.text.trim() === "") {
-        throw new ReverieError("invalid_argument", `passage ${inputIndex} has no text`);
-      }
-      const createdAt = input.created_at ? isoDate(input.created_at, "created_at") : now;
-      const chunks = chunkPassageText(input.text, config);
+    const chunked = await Promise.all(
+      inputs.map(async (input, inputIndex) => {
+        if (input.text.trim() === "") {
+          throw new ReverieError("invalid_argument", `passage ${inputIndex} has no text`);
+        }
+        const createdAt = input.created_at ? isoDate(input.created_at, "created_at") : now;
+        // Large texts are chunked (and their tokens counted) in a worker thread.
+        const chunks = await cpu.run(
+          "chunkPassageText",
+          { text: input.text, config },
+          { size: input.text.length },
+        );
+        return { input, createdAt, chunks };
+      }),
+    );
+    const drafts = chunked.flatMap(({ input, createdAt, chunks }) => {
       return chunks.map((text, index) => ({
         text,
         createdAt,
@@ -245,7 +258,7 @@ export function createArchiveService(deps: ArchiveServiceDeps): ArchiveService {
       if (name === "") throw new ReverieError("invalid_argument", "name must not be empty");
       let config: EmbeddingConfig | null = null;
       if (input.embedding) config = await models.resolveEmbedding(input.embedding);
-      else if (input.embedding_config) config = normalizeLegacyEmbeddingConfig(input.embedding_config);
+      else if (input.embedding_config) config = checkedEmbeddingConfig(models, input.embedding_config);
       else {
         const handle = await models.defaultEmbeddingHandle();
         if (handle !== undefined) config = await models.resolveEmbedding(handle);

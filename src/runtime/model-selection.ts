@@ -20,6 +20,54 @@ export interface EmbeddingChoice {
   embedding_config: EmbeddingConfig | null;
 }
 
+/** How a config given in a request is taken: `checked` (the API) or `as-given` (an Agent File, which warns). */
+export interface ConfigPolicy {
+  /**
+   * Take legacy configs without checking their provider (Agent File import: a file from another server
+   * keeps its config, and the import warns that its turns will fail until the provider is configured).
+   */
+  asGiven?: boolean;
+}
+
+/**
+ * A legacy `llm_config` from a request, with its handle filled in: its provider must be one this server
+ * knows (422 naming the field otherwise), else every turn of the agent would fail later with a 502. A
+ * known provider not configured yet is accepted, as given: configuring it makes the agent work.
+ */
+export function checkedLlmConfig(
+  models: ModelRegistry,
+  config: LlmConfig,
+  limit: number | null | undefined,
+  policy: ConfigPolicy = {},
+): LlmConfig {
+  const normalized = normalizeLegacyLlmConfig(config, limit);
+  if (!policy.asGiven) checkProvider(models, normalized.handle ?? "", "llm_config", "llm");
+  return normalized;
+}
+
+/**
+ * A legacy `embedding_config` from a request, with its handle filled in: its provider must be one this
+ * server knows and that embeds (422 naming the field otherwise), else every passage insert would fail.
+ */
+export function checkedEmbeddingConfig(
+  models: ModelRegistry,
+  config: EmbeddingConfig,
+  policy: ConfigPolicy = {},
+): EmbeddingConfig {
+  const normalized = normalizeLegacyEmbeddingConfig(config);
+  if (!policy.asGiven) checkProvider(models, normalized.handle ?? "", "embedding_config", "embedding");
+  return normalized;
+}
+
+function checkProvider(models: ModelRegistry, handle: string, field: string, kind: "llm" | "embedding") {
+  try {
+    models.checkProvider(handle, kind);
+  } catch (error) {
+    if (!(error instanceof ReverieError)) throw error;
+    throw new ReverieError("validation", `${field}: ${error.message}`, { cause: error });
+  }
+}
+
 const NO_MODEL_MESSAGE =
   "No model given and no model provider is configured: pass 'model' (a handle such as 'openai/gpt-4o-mini') " +
   "or configure a provider (OPENAI_API_KEY, ANTHROPIC_API_KEY, GOOGLE_GENERATIVE_AI_API_KEY, OLLAMA_BASE_URL)";
@@ -28,13 +76,17 @@ const NO_MODEL_MESSAGE =
  * The chat model of a new agent: the `model` handle, else a legacy `llm_config` taken as given,
  * else the registry's default (the first configured provider's); none at all is a 400.
  */
-export async function chooseLlmForCreate(models: ModelRegistry, input: CreateAgent): Promise<LlmChoice> {
+export async function chooseLlmForCreate(
+  models: ModelRegistry,
+  input: CreateAgent,
+  policy: ConfigPolicy = {},
+): Promise<LlmChoice> {
   const limit = input.context_window_limit;
   let config: LlmConfig;
   if (input.model) {
     config = await models.resolveLlm(input.model, { contextWindowLimit: limit });
   } else if (input.llm_config) {
-    config = normalizeLegacyLlmConfig(input.llm_config, limit);
+    config = checkedLlmConfig(models, input.llm_config, limit, policy);
   } else {
     const handle = await models.defaultLlmHandle();
     if (handle === undefined) throw new ReverieError("invalid_argument", NO_MODEL_MESSAGE);
@@ -52,11 +104,11 @@ export async function chooseLlmForCreate(models: ModelRegistry, input: CreateAge
 export async function chooseEmbeddingForCreate(
   models: ModelRegistry,
   input: Pick<CreateAgent, "embedding" | "embedding_config" | "embedding_chunk_size">,
-  options: { useDefault?: boolean } = {},
+  options: { useDefault?: boolean } & ConfigPolicy = {},
 ): Promise<EmbeddingChoice> {
   let config: EmbeddingConfig | null = null;
   if (input.embedding) config = await models.resolveEmbedding(input.embedding);
-  else if (input.embedding_config) config = normalizeLegacyEmbeddingConfig(input.embedding_config);
+  else if (input.embedding_config) config = checkedEmbeddingConfig(models, input.embedding_config, options);
   else if (options.useDefault) {
     const handle = await models.defaultEmbeddingHandle();
     if (handle !== undefined) config = await models.resolveEmbedding(handle);
@@ -90,7 +142,7 @@ export async function chooseLlmForUpdate(
   if (patch.model) {
     config = await models.resolveLlm(patch.model, { contextWindowLimit: limit });
   } else if (patch.llm_config) {
-    config = normalizeLegacyLlmConfig(patch.llm_config, limit);
+    config = checkedLlmConfig(models, patch.llm_config, limit);
   } else {
     const handle = current.model ?? current.llm_config.handle;
     const resolved = handle ? await resolveIfServed(models, handle, limit) : undefined;
@@ -126,7 +178,7 @@ export async function chooseEmbeddingForUpdate(
 ): Promise<EmbeddingChoice | undefined> {
   let config: EmbeddingConfig | null | undefined;
   if (patch.embedding) config = await models.resolveEmbedding(patch.embedding);
-  else if (patch.embedding_config) config = normalizeLegacyEmbeddingConfig(patch.embedding_config);
+  else if (patch.embedding_config) config = checkedEmbeddingConfig(models, patch.embedding_config);
   else if (patch.embedding_chunk_size) config = current.embedding_config;
   if (config === undefined) return undefined;
   if (config && patch.embedding_chunk_size)

@@ -1,37 +1,17 @@
 import {
   type LettaMessage,
+  type ListRunsQuery,
   notFound,
   type PageQuery,
   type Run,
   type RunStatus,
+  type RunUsage,
   type Step,
   toLettaMessages,
 } from "../domain/index.js";
 import type { Store } from "../store/store.js";
 import { toViews, type ViewOptions } from "./messaging-service.js";
 import { usageOfRun } from "./run-usage.js";
-
-export interface RunListOptions extends PageQuery {
-  agent_id?: string | undefined;
-  agent_ids?: string[] | undefined;
-  conversation_id?: string | undefined;
-  statuses?: RunStatus[] | undefined;
-  background?: boolean | undefined;
-  /** Only runs still going (created or running). */
-  active?: boolean | undefined;
-  stop_reason?: string | undefined;
-}
-
-/** A run's token totals over its steps. */
-export interface RunUsage {
-  completion_tokens: number;
-  prompt_tokens: number;
-  total_tokens: number;
-  step_count: number;
-  cached_input_tokens: number;
-  cache_write_tokens: number;
-  reasoning_tokens: number;
-}
 
 /** Runs, their steps and messages; and single messages by id. */
 export function createRunService(deps: { store: Store }) {
@@ -46,7 +26,7 @@ export function createRunService(deps: { store: Store }) {
   return {
     get: getRun,
 
-    list(options: RunListOptions): Promise<Run[]> {
+    list(options: ListRunsQuery): Promise<Run[]> {
       const statuses = options.active ? (["created", "running"] as RunStatus[]) : options.statuses;
       return store.runs.list({ ...options, statuses });
     },

@@ -44,8 +44,10 @@ import { createStreamingService, type StreamingService } from "./streaming/strea
 import type { CompactionThresholds } from "./summarizer/compactor.js";
 import { type ContextService, createContextService } from "./summarizer/context-service.js";
 import { createToolService, type ToolService } from "./tool-service.js";
+import { createMultiAgentTools } from "./tools/multi-agent/multi-agent-tools.js";
 import { DEFAULT_FETCH_LIMITS } from "./tools/web/guarded-fetch.js";
 import { createWebTools, type WebTools } from "./tools/web/web-tools.js";
+import type { CpuPool } from "./workers/cpu-pool.js";
 
 /** What every service is built from. */
 export interface ServiceDeps {
@@ -82,6 +84,10 @@ export interface ServiceDeps {
   organizationModels?: Pick<OrganizationModelsDeps, "baseConfig" | "build"> | undefined;
   /** `fetch_webpage` and `web_search` (default: public pages only, no search provider). */
   web?: WebTools | undefined;
+  /** How deep agents may message each other (`REVERIE_MULTI_AGENT_MAX_DEPTH`, default 3). */
+  multiAgentMaxDepth?: number | undefined;
+  /** Worker threads for parsing, chunking and token counting of large inputs; in place without it. */
+  cpu?: CpuPool | undefined;
 }
 
 /** Every service the server (and the embedded API) uses. */
@@ -153,6 +159,18 @@ export function createServices(given: ServiceDeps): Services {
       return embedder && config ? (texts: string[]) => embedder.embed(texts, config) : undefined;
     },
     web: deps.web ?? createWebTools({ fetch: DEFAULT_FETCH_LIMITS, search: undefined }),
+    // Agent-to-agent messages are turns of the other agent, run like any request's (see `messages`).
+    multiAgent: createMultiAgentTools({
+      store: deps.store,
+      maxDepth: deps.multiAgentMaxDepth,
+      turns: {
+        send: async (agentId, text) =>
+          (await messages.send(agentId, { messages: [{ role: "system", content: text }] })).messages,
+        sendAsync: async (agentId, text) => {
+          await streaming.startAsync({ agentId }, { messages: [{ role: "system", content: text }] });
+        },
+      },
+    }),
     beforeModelCall: context.beforeModelCall,
     afterTurn,
   });
@@ -174,14 +192,15 @@ export function createServices(given: ServiceDeps): Services {
     ids: deps.ids,
     handlers: jobHandlers,
   });
+  // JSON sends go through the run registry too, so cancelling them aborts their LLM call.
+  const messages = createMessagingService({
+    store: deps.store,
+    models: deps.models,
+    loop: { runTurn: streaming.runTurn },
+    repeated: streaming.repeatedResponse,
+  });
   return {
-    // JSON sends go through the run registry too, so cancelling them aborts their LLM call.
-    messages: createMessagingService({
-      store: deps.store,
-      models: deps.models,
-      loop: { runTurn: streaming.runTurn },
-      repeated: streaming.repeatedResponse,
-    }),
+    messages,
     runs: createRunService({ store: deps.store }),
     tools: createToolService(deps),
     loop,

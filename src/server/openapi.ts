@@ -81,7 +81,8 @@ export function buildOpenApiDocument(
     };
     if (route.body) {
       operation.requestBody = {
-        required: true,
+        // An empty body reads as `{}` (see readJsonBody): a body that may be all defaults is optional.
+        required: !route.body.safeParse({}).success,
         content: { "application/json": { schema: schemaRef(inputs, route.body, inputSchemas) } },
       };
     }
@@ -94,6 +95,16 @@ export function buildOpenApiDocument(
   for (const id of [...outputs.named, ...inputs.named]) {
     components[id] = outputSchemas[id] ?? inputSchemas[id];
   }
+  // A route's own schema is inlined where it is the whole body or response, but another route that
+  // embeds it (a list of what a create returns) refers to it: publish every schema referred to.
+  const pending = [...referencedIds({ paths, components })];
+  for (let id = pending.pop(); id !== undefined; id = pending.pop()) {
+    if (id in components) continue;
+    const schema = outputSchemas[id] ?? inputSchemas[id];
+    if (schema === undefined) continue;
+    components[id] = schema;
+    pending.push(...referencedIds(schema));
+  }
   return {
     openapi: "3.1.0",
     info: { title: info.title, version: info.version, "x-letta-api-version": info.lettaVersion },
@@ -103,6 +114,19 @@ export function buildOpenApiDocument(
       securitySchemes: { bearerAuth: { type: "http", scheme: "bearer" } },
     },
   };
+}
+
+/** The component ids a JSON value refers to with `$ref`. */
+function referencedIds(value: unknown): Set<string> {
+  const ids = new Set<string>();
+  const prefix = ref("");
+  JSON.stringify(value, (key, entry) => {
+    if (key === "$ref" && typeof entry === "string" && entry.startsWith(prefix)) {
+      ids.add(entry.slice(prefix.length));
+    }
+    return entry;
+  });
+  return ids;
 }
 
 /** A form body: its text fields as zod describes them, plus binary file fields, all files required. */

@@ -1,23 +1,27 @@
 import type { Context } from "hono";
 import type { z } from "zod";
+import { stripNul } from "../domain/index.js";
 
 // The parameter schemas are request shapes, defined once in the domain.
 export { queryArray, queryBoolean, queryInt } from "../domain/index.js";
 
 /**
  * The raw query of a request, shaped for `schema`: array fields collect every value of `key` and
- * `key[]`, scalar fields take the last non-empty value; parameters the schema does not name are dropped.
+ * `key[]`, scalar fields take the last non-empty value (an empty one only when the field is required); parameters the schema does not name are dropped.
  */
 export function rawQuery(c: Context, schema: z.ZodObject): Record<string, unknown> {
   const all = c.req.queries();
   const raw: Record<string, unknown> = {};
   for (const [key, field] of Object.entries(schema.shape)) {
-    const values = [...(all[key] ?? []), ...(all[`${key}[]`] ?? [])];
+    const values = [...(all[key] ?? []), ...(all[`${key}[]`] ?? [])].map(stripNul);
     if (isArraySchema(field as z.ZodType)) {
       if (values.length > 0) raw[key] = values;
     } else {
+      // An empty value means "not given" (clients send `?before=`), except for a parameter that must be
+      // given, where it is the empty string the document allows (`?query=` searches for nothing).
       const value = values.filter((entry) => entry !== "").at(-1);
       if (value !== undefined) raw[key] = value;
+      else if (values.length > 0 && !(field as z.ZodType).safeParse(undefined).success) raw[key] = "";
     }
   }
   return raw;

@@ -1,6 +1,7 @@
 import type { Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
+import { stripNul } from "../domain/index.js";
 import { rawQuery } from "./query.js";
 import { readJsonBody, validate } from "./validation.js";
 
@@ -75,7 +76,13 @@ export function mountRoutes(app: Hono, routes: readonly AnyRoute[], options: Mou
     app.on(route.method.toUpperCase(), honoPath, async (c) => {
       const query = route.query ? validate(route.query, rawQuery(c, route.query), "query") : undefined;
       const body = route.body ? validate(route.body, await readJsonBody(c), "body") : undefined;
-      const result = await route.handle({ params: c.req.param() as never, query, body, context: c });
+      const params = Object.fromEntries(
+        Object.entries(c.req.param() as Record<string, string>).map(([name, value]) => [
+          name,
+          stripNul(value),
+        ]),
+      );
+      const result = await route.handle({ params: params as never, query, body, context: c });
       if (options.validateResponses) {
         const checked = route.response.safeParse(result);
         if (!checked.success) {

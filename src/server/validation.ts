@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import type { z } from "zod";
-import { ReverieError } from "../domain/index.js";
+import { parseRequestJson, ReverieError } from "../domain/index.js";
 
 type Where = "body" | "query";
 
@@ -29,13 +29,17 @@ function formatPath(path: ReadonlyArray<string | number>): string {
   );
 }
 
-/** The JSON body of a request; an empty body counts as `{}`, malformed JSON is a 400. */
+/**
+ * The JSON body of a request; an empty body counts as `{}`, malformed JSON is a 400, nesting deeper than
+ * MAX_JSON_DEPTH a 422, and NUL is removed from every string (see `stripNul`).
+ */
 export async function readJsonBody(c: Context): Promise<unknown> {
   const text = await c.req.text();
   if (text.trim() === "") return {};
   try {
-    return JSON.parse(text);
+    return parseRequestJson(text, "The JSON body");
   } catch (error) {
+    if (error instanceof ReverieError) throw error;
     throw new ReverieError("invalid_argument", `Invalid JSON body: ${(error as Error).message}`);
   }
 }

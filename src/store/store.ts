@@ -1,6 +1,8 @@
 import type {
   Actor,
   AgentRecord,
+  ApiKey,
+  ApiKeyRecord,
   Archive,
   Block,
   BlockRevision,
@@ -35,12 +37,14 @@ import type {
  * organization's rows; another organization's id behaves as an unknown one (undefined, false, 404), and
  * links (attachments, identities, group members) only join rows of one organization. The few
  * operations that are cross-tenant by nature say so: `jobs.claim`, `runs.failUnfinished`,
- * `runs.listUnfinishedInAllOrganizations` and the `organizations` repository.
+ * `runs.listUnfinishedInAllOrganizations`, the `organizations` repository and the `apiKeys` repository.
  */
 export interface Store {
   readonly dialect: "sqlite" | "postgres";
   /** Organization administration (not scoped: it manages the scopes). */
   readonly organizations: OrganizationRepository;
+  /** API keys of every organization (not scoped: a request's key decides its scope). */
+  readonly apiKeys: ApiKeyRepository;
   readonly agents: AgentRepository;
   readonly blocks: BlockRepository;
   readonly tools: ToolRepository;
@@ -92,6 +96,27 @@ export interface OrganizationRepository {
     id: string,
     patch: Partial<Pick<Organization, "name" | "updated_at">>,
   ): Promise<Organization | undefined>;
+}
+
+export interface ApiKeyListQuery extends PageQuery {
+  /** Only this organization's keys (all organizations' when left out). */
+  organization_id?: string | undefined;
+}
+
+/** API keys, stored by the SHA-256 hash of the key; the key itself is never stored. */
+export interface ApiKeyRepository {
+  create(key: ApiKeyRecord): Promise<ApiKey>;
+  get(id: string): Promise<ApiKey | undefined>;
+  /** The key whose hash this is, revoked and expired ones included (the caller judges them). */
+  findByHash(hash: string): Promise<ApiKeyRecord | undefined>;
+  /** Oldest first unless `order` says otherwise. */
+  list(query?: ApiKeyListQuery): Promise<ApiKey[]>;
+  /** Sets `revoked_at` (kept if already revoked); undefined for an unknown id. */
+  revoke(id: string, now: string): Promise<ApiKey | undefined>;
+  /** Records a use of the key. */
+  touch(id: string, now: string): Promise<void>;
+  /** Whether any key was ever created (revoked ones count: once keys are in use they stay required). */
+  any(): Promise<boolean>;
 }
 
 /** One secret of an agent as stored: its value is a sealed envelope. */

@@ -48,7 +48,7 @@ describe("error responses", () => {
       ["GET", "/v1/nothing-here"],
       // `GET /` is the web app (test/server/web-app.test.ts); other methods on it are not routes.
       ["DELETE", "/"],
-      ["PUT", "/v1/agents/"],
+      ["PUT", "/v1/agents/x/nothing"],
     ] as const) {
       const response = await t.call(method, path);
       expect(response.status).toBe(404);

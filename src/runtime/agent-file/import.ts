@@ -268,8 +268,8 @@ async function chooseModels(
     embedding_config: options.embedding ? undefined : (agent.embedding_config ?? undefined),
   };
   try {
-    const llm = await chooseLlmForCreate(deps.models, input);
-    const embedding = await chooseEmbeddingForCreate(deps.models, input);
+    const llm = await chooseLlmForCreate(deps.models, input, { asGiven: true });
+    const embedding = await chooseEmbeddingForCreate(deps.models, input, { asGiven: true });
     return { ...llm, ...embedding };
   } catch (error) {
     if (!(error instanceof ReverieError)) throw error;

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { ReverieError } from "../../domain/index.js";
+import { parseRequestJson, ReverieError } from "../../domain/index.js";
 import {
   type AgentFile,
   type AgentFileAgent,
@@ -27,8 +27,9 @@ export function parseAgentFile(text: string): ParsedAgentFile {
   let value: unknown = text;
   for (let depth = 0; typeof value === "string" && depth < MAX_ENCODING_DEPTH; depth++) {
     try {
-      value = JSON.parse(value);
+      value = parseRequestJson(value, "The agent file");
     } catch (error) {
+      if (error instanceof ReverieError) throw error;
       const reason = (error as Error).message;
       throw new ReverieError("invalid_argument", `The agent file is not valid JSON (truncated?): ${reason}`);
     }

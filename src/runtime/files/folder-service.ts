@@ -12,13 +12,12 @@ import {
   type Source,
   type UpdateSource,
 } from "../../domain/index.js";
-import { normalizeLegacyEmbeddingConfig } from "../../llm/llm-config-overrides.js";
 import type { ModelRegistry } from "../../llm/model-registry.js";
 import type { SourceListQuery, Store } from "../../store/store.js";
 import { buildAgentState } from "../agent-state.js";
 import { pageInMemory } from "../in-memory-page.js";
 import { enqueueJob } from "../jobs/job-worker.js";
-import { chooseEmbeddingForCreate } from "../model-selection.js";
+import { checkedEmbeddingConfig, chooseEmbeddingForCreate } from "../model-selection.js";
 import { closedView, openFileView } from "./file-views.js";
 import { attachFolder, detachFolder, syncFileTools } from "./folder-attachments.js";
 import { detectFileType, SUPPORTED_EXTENSIONS } from "./parsers.js";
@@ -155,7 +154,7 @@ export function createFolderService(deps: FolderServiceDeps): FolderService {
       if (patch.instructions !== undefined) fields.instructions = patch.instructions;
       if (patch.metadata !== undefined) fields.metadata = patch.metadata;
       if (patch.embedding_config)
-        fields.embedding_config = normalizeLegacyEmbeddingConfig(patch.embedding_config);
+        fields.embedding_config = checkedEmbeddingConfig(deps.models, patch.embedding_config);
       const updated = await store.sources.update(folderId, fields);
       if (updated === undefined) throw notFound("Folder", folderId);
       return updated;

@@ -3,6 +3,7 @@ import type { Store } from "../../store/store.js";
 import { grepFiles, openFiles, semanticSearchFiles } from "../files/file-tools.js";
 import { chunkPassageText } from "../search/passage-chunks.js";
 import { runMemoryTool } from "./memory-tools.js";
+import { MULTI_AGENT_TOOLS, type MultiAgentTools } from "./multi-agent/multi-agent-tools.js";
 import {
   archivalMemorySearch,
   conversationSearch,
@@ -21,6 +22,8 @@ export interface BuiltinToolContext {
   embed?: EmbedTexts | undefined;
   /** `fetch_webpage` and `web_search`; without them those tools answer that they are not set up. */
   web?: WebTools | undefined;
+  /** Letta's agent-to-agent tools; without them those tools answer that they are not set up. */
+  multiAgent?: MultiAgentTools | undefined;
 }
 
 /** A tool call made ready outside the step's transaction; `apply` runs inside it. */
@@ -104,6 +107,12 @@ export async function prepareBuiltinCall(
         name === "fetch_webpage" ? await context.web.fetchWebpage(args) : await context.web.webSearch(args);
       return settled(result);
     }
+    case "send_message_to_agent_and_wait_for_reply":
+    case "send_message_to_agent_async":
+    case "send_message_to_agents_matching_tags":
+      if (!context.multiAgent)
+        return settled({ ok: false, error: `Error: ${name} is not set up on this server` });
+      return settled(await context.multiAgent.call(name, args, context.agent));
     case "open_files":
       return (tx) => openFiles(args, { tx, agent: context.agent, now: now.toISOString() });
     case "grep_files":
@@ -150,4 +159,5 @@ export const BUILTIN_EXECUTABLE: ReadonlySet<string> = new Set([
   "semantic_search_files",
   "fetch_webpage",
   "web_search",
+  ...MULTI_AGENT_TOOLS,
 ]);

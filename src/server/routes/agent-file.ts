@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { z } from "zod";
-import { ReverieError } from "../../domain/index.js";
+import { parseRequestJson, ReverieError, stripNul } from "../../domain/index.js";
 import type { ImportOptions } from "../../runtime/agent-file/import.js";
 import { ExportedAgentFileSchema } from "../../runtime/agent-file/schema.js";
 import type { Services } from "../../runtime/services.js";
@@ -80,10 +80,18 @@ async function readImport(c: Context): Promise<{ text: string; options: ImportOp
       throw new ReverieError("validation", "Invalid body: file: the agent file is required");
     text = typeof file === "string" ? file : await file.text();
     // An empty text field means "not given", as Letta's form parsing treats it.
-    fields = Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== ""));
+    fields = Object.fromEntries(
+      Object.entries(rest)
+        .filter(([, value]) => value !== "")
+        .map(([name, value]) => [name, typeof value === "string" ? stripNul(value) : value]),
+    );
   } else if (type.startsWith("application/json")) {
     text = await c.req.text();
-    fields = Object.fromEntries(Object.entries(c.req.query()).filter(([, value]) => value !== ""));
+    fields = Object.fromEntries(
+      Object.entries(c.req.query())
+        .filter(([, value]) => value !== "")
+        .map(([name, value]) => [name, stripNul(value)]),
+    );
   } else {
     throw new ReverieError(
       "unsupported_media_type",
@@ -111,8 +119,9 @@ async function readImport(c: Context): Promise<{ text: string; options: ImportOp
 function parseSecrets(text: string): Record<string, string> {
   let value: unknown;
   try {
-    value = JSON.parse(text);
-  } catch {
+    value = parseRequestJson(text, "secrets");
+  } catch (error) {
+    if (error instanceof ReverieError) throw error;
     throw new ReverieError("validation", "Invalid body: secrets: not valid JSON");
   }
   return validate(SecretsSchema, value, "body");

@@ -8,6 +8,7 @@ import {
   FileMetadataSchema,
   ReverieError,
   SourceSchema,
+  stripNul,
   UpdateSourceSchema,
 } from "../../domain/index.js";
 import type { Upload } from "../../runtime/files/folder-service.js";
@@ -60,7 +61,7 @@ async function readUpload(c: Context, query: z.output<typeof UploadQuerySchema>)
     );
   }
   return {
-    fileName: file.name,
+    fileName: stripNul(file.name),
     bytes: new Uint8Array(await file.arrayBuffer()),
     contentType: file.type || undefined,
     duplicateHandling: query.duplicate_handling,

@@ -1,19 +1,17 @@
 import { z } from "zod";
-import { LettaMessageSchema, RunSchema, RunStatusSchema, StepSchema } from "../../domain/index.js";
+import {
+  LettaMessageSchema,
+  ListRunMessagesQuerySchema,
+  ListRunStepsQuerySchema,
+  ListRunsQuerySchema,
+  ListStepsQuerySchema,
+  RunSchema,
+  RunUsageSchema,
+  StepSchema,
+} from "../../domain/index.js";
 import type { Services } from "../../runtime/services.js";
-import { pageOf, pageQuerySchema } from "../paging.js";
-import { queryArray, queryBoolean } from "../query.js";
+import { pageOf } from "../paging.js";
 import { type AnyRoute, defineRoute } from "../route.js";
-
-const RunUsageSchema = z.object({
-  completion_tokens: z.number().int(),
-  prompt_tokens: z.number().int(),
-  total_tokens: z.number().int(),
-  step_count: z.number().int(),
-  cached_input_tokens: z.number().int(),
-  cache_write_tokens: z.number().int(),
-  reasoning_tokens: z.number().int(),
-});
 
 /** `/v1/runs/`, `/v1/steps/` and `/v1/messages/{id}`: what happened in each request. */
 export function runRoutes(services: Services): AnyRoute[] {
@@ -25,17 +23,9 @@ export function runRoutes(services: Services): AnyRoute[] {
       operationId: "list_runs",
       summary: "List runs, newest first",
       tag: "runs",
-      query: pageQuerySchema({ order: "desc", limit: 100 }).extend({
-        agent_id: z.string().optional(),
-        agent_ids: queryArray().optional(),
-        conversation_id: z.string().optional(),
-        statuses: z.array(RunStatusSchema).optional(),
-        background: queryBoolean().optional(),
-        active: queryBoolean().optional(),
-        stop_reason: z.string().optional(),
-      }),
+      query: ListRunsQuerySchema,
       response: z.array(RunSchema),
-      handle: ({ query }) => runs.list({ ...query, ...pageOf(query) }),
+      handle: ({ query }) => runs.list(query),
     }),
     defineRoute({
       method: "get",
@@ -52,9 +42,7 @@ export function runRoutes(services: Services): AnyRoute[] {
       operationId: "list_run_messages",
       summary: "List the messages of a run",
       tag: "runs",
-      query: pageQuerySchema({ order: "asc", limit: 100 }).extend({
-        include_return_message_types: queryArray().optional(),
-      }),
+      query: ListRunMessagesQuerySchema,
       response: z.array(LettaMessageSchema),
       handle: ({ params, query }) => runs.messages(params.run_id, { ...query, ...pageOf(query) }),
     }),
@@ -64,7 +52,7 @@ export function runRoutes(services: Services): AnyRoute[] {
       operationId: "list_run_steps",
       summary: "List the steps (LLM calls) of a run",
       tag: "runs",
-      query: pageQuerySchema({ order: "asc", limit: 100 }),
+      query: ListRunStepsQuerySchema,
       response: z.array(StepSchema),
       handle: ({ params, query }) => runs.steps(params.run_id, pageOf(query)),
     }),
@@ -83,14 +71,7 @@ export function runRoutes(services: Services): AnyRoute[] {
       operationId: "list_steps",
       summary: "List steps",
       tag: "steps",
-      query: pageQuerySchema({ order: "desc", limit: 50 }).extend({
-        agent_id: z.string().optional(),
-        run_id: z.string().optional(),
-        model: z.string().optional(),
-        start_date: z.string().optional(),
-        end_date: z.string().optional(),
-        feedback: z.enum(["positive", "negative"]).optional(),
-      }),
+      query: ListStepsQuerySchema,
       response: z.array(StepSchema),
       handle: ({ query }) => runs.listSteps({ ...query, ...pageOf(query) }),
     }),

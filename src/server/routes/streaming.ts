@@ -1,6 +1,11 @@
 import type { Context, Hono } from "hono";
 import { z } from "zod";
-import { RunSchema, type SendMessageRequest, SendMessageRequestSchema } from "../../domain/index.js";
+import {
+  RunSchema,
+  type SendMessageRequest,
+  SendMessageRequestSchema,
+  stripNul,
+} from "../../domain/index.js";
 import type { Services } from "../../runtime/services.js";
 import { type AnyRoute, defineRoute } from "../route.js";
 import { DEFAULT_PING_INTERVAL_MS, sseResponse } from "../sse.js";
@@ -131,14 +136,17 @@ export function mountStreamingRoutes(
   app.post("/v1/agents/:agent_id/messages", async (c, next) => {
     const body = await sendBody(c);
     if (!body.streaming) return next();
-    return streamTurn(c, { agentId: c.req.param("agent_id") }, body);
+    return streamTurn(c, { agentId: stripNul(c.req.param("agent_id")) }, body);
   });
   app.post("/v1/agents/:agent_id/messages/stream", async (c) =>
-    streamTurn(c, { agentId: c.req.param("agent_id") }, await sendBody(c)),
+    streamTurn(c, { agentId: stripNul(c.req.param("agent_id")) }, await sendBody(c)),
   );
   app.post("/v1/conversations/:conversation_id/messages", async (c) => {
     const body = await sendBody(c);
-    const target = await streaming.resolveConversation(c.req.param("conversation_id"), body.agent_id);
+    const target = await streaming.resolveConversation(
+      stripNul(c.req.param("conversation_id")),
+      body.agent_id,
+    );
     // Conversations stream unless told otherwise (`streaming: false` answers JSON, as Letta does).
     if (body.streaming === false)
       return c.json(await services.messages.send(target.agentId, body, target.conversationId));
@@ -147,11 +155,11 @@ export function mountStreamingRoutes(
 
   app.post("/v1/runs/:run_id/stream", async (c) => {
     const request = validate(RetrieveStreamRequestSchema, await readJsonBody(c), "body");
-    return attach(c, c.req.param("run_id"), request);
+    return attach(c, stripNul(c.req.param("run_id")), request);
   });
   app.post("/v1/conversations/:conversation_id/stream", async (c) => {
     const request = validate(ConversationStreamRequestSchema, await readJsonBody(c), "body");
-    const runId = await streaming.findConversationRun(c.req.param("conversation_id"), request);
+    const runId = await streaming.findConversationRun(stripNul(c.req.param("conversation_id")), request);
     return attach(c, runId, request);
   });
 }

@@ -3,6 +3,7 @@ import { type Clock, type IdGenerator, randomIds, systemClock } from "../../doma
 import type { DatabaseLocks, Store } from "../store.js";
 import { createAgentRepository } from "./agent-repository.js";
 import { createAgentSecretRepository, createSealedValueRepository } from "./agent-secret-repository.js";
+import { createApiKeyRepository } from "./api-key-repository.js";
 import { createArchiveRepository } from "./archive-repository.js";
 import { createBlockRepository } from "./block-repository.js";
 import { createConversationRepository } from "./conversation-repository.js";
@@ -94,6 +95,7 @@ function buildRepositories(context: SqlContext): Repositories {
     sources: createSourceRepository(context),
     files: createFileRepository(context),
     organizations: createOrganizationRepository(context),
+    apiKeys: createApiKeyRepository(context),
     agentSecrets: createAgentSecretRepository(context),
     sealedValues: createSealedValueRepository(context),
     providers: createProviderRepository(context),

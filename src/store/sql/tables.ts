@@ -440,6 +440,19 @@ export interface OrganizationsTable {
   updated_at: Timestamp;
 }
 
+export interface ApiKeysTable {
+  id: string;
+  organization_id: string;
+  name: string;
+  prefix: string;
+  hash: string;
+  is_admin: Bool;
+  created_at: Timestamp;
+  expires_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+  last_used_at: Timestamp | null;
+}
+
 /** An agent's secret (tool environment variable); `value_enc` is a sealed envelope, never clear text. */
 export interface AgentSecretsTable {
   id: string;
@@ -477,6 +490,7 @@ export interface MigrationsTable {
 
 export interface Database {
   organizations: OrganizationsTable;
+  api_keys: ApiKeysTable;
   agents: AgentsTable;
   agent_tags: AgentTagsTable;
   blocks: BlocksTable;
