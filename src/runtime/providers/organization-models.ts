@@ -36,7 +36,10 @@ export function createOrganizationModels(deps: OrganizationModelsDeps): ModelSta
   async function current(): Promise<{ stack: ModelStack; byok: Set<string> }> {
     const organization = currentOrganization();
     const stored = await deps.store.providers.list({ limit: 1000 });
-    if (stored.length === 0) return { stack: deps.base, byok: new Set() };
+    if (stored.length === 0) {
+      cache.delete(organization);
+      return { stack: deps.base, byok: new Set() };
+    }
     const fingerprint = stored.map((provider) => `${provider.id}@${provider.updated_at}`).join(",");
     const cached = cache.get(organization);
     if (cached?.fingerprint === fingerprint) return cached;
@@ -51,6 +54,8 @@ export function createOrganizationModels(deps: OrganizationModelsDeps): ModelSta
     cache.set(organization, entry);
     return entry;
   }
+
+  const lastStack = () => cache.get(currentOrganization())?.stack ?? deps.base;
 
   const models: ModelRegistry = {
     async listModels(filter) {
@@ -69,8 +74,10 @@ export function createOrganizationModels(deps: OrganizationModelsDeps): ModelSta
     resolveEmbedding: async (handle) => (await current()).stack.models.resolveEmbedding(handle),
     defaultLlmHandle: async () => (await current()).stack.models.defaultLlmHandle(),
     defaultEmbeddingHandle: async () => (await current()).stack.models.defaultEmbeddingHandle(),
-    configuredProviders: () =>
-      (cache.get(currentOrganization())?.stack ?? deps.base).models.configuredProviders(),
+    // The two synchronous questions are answered from the organization's last stack (any async call
+    // above builds it), else the server's.
+    configuredProviders: () => lastStack().models.configuredProviders(),
+    checkProvider: (handle, kind) => lastStack().models.checkProvider(handle, kind),
   };
 
   const provider: ModelProvider = {
