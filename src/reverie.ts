@@ -8,7 +8,9 @@ import { backgroundSettingsFromEnv } from "./runtime/jobs/settings-from-env.js";
 import { createSecretBox, loadSecretKeys } from "./runtime/secrets/index.js";
 import { createServices, type Services } from "./runtime/services.js";
 import { upsertBaseTools } from "./runtime/tools/base-tools.js";
+import { multiAgentDepthFromEnv } from "./runtime/tools/multi-agent/multi-agent-tools.js";
 import { createWebTools, webToolSettingsFromEnv } from "./runtime/tools/web/web-tools.js";
+import { createCpuPool } from "./runtime/workers/cpu-pool.js";
 import { databaseUrlFromEnv, openStore } from "./store/open-store.js";
 import type { Store } from "./store/store.js";
 import { withOrganization } from "./store/tenancy.js";
@@ -51,6 +53,7 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
   const background = backgroundSettingsFromEnv(env);
   // Read before the store opens, so a bad setting fails the start-up cleanly.
   const web = createWebTools(webToolSettingsFromEnv(env));
+  multiAgentDepthFromEnv(env);
   const databaseUrl =
     options.databaseUrl ??
     databaseUrlFromEnv(
@@ -80,8 +83,10 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
   const embedder = lazyEmbedder(async () =>
     (await import("./llm/providers/embeddings.js")).createEmbedder({ providers }),
   );
+  const cpu = createCpuPool();
   const services = createServices({
     ...background,
+    cpu,
     store,
     models,
     clock,
@@ -94,6 +99,8 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
     embedder,
     secretBox,
     web,
+    multiAgentMaxDepth: multiAgentDepthFromEnv(env),
+    mcp: { stdioAllowed: env.REVERIE_MCP_STDIO === "on" },
   });
   if (options.worker !== false) services.jobs.start();
   return {
@@ -102,7 +109,10 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
     services,
     databaseUrl,
     async close() {
+      // Stopping the jobs aborts their CPU tasks, whose threads are terminated rather than waited for.
       await services.jobs.stop();
+      await cpu.close();
+      await services.mcpServers.close();
       await embedder.close?.();
       await store.close();
     },

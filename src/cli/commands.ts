@@ -1,6 +1,7 @@
 import { exportCommand, importCommand } from "./agent-file.js";
 import { benchCommand } from "./bench/bench-command.js";
 import { type Command, defineCommand } from "./command.js";
+import { keysCommand } from "./keys.js";
 import { modelsCommand } from "./models.js";
 import { openCommand } from "./open.js";
 import { reembedCommand } from "./reembed.js";
@@ -30,6 +31,7 @@ export const COMMANDS: Command[] = [
   openCommand,
   chatCommand,
   agentsCommand,
+  keysCommand,
   importCommand,
   exportCommand,
   reembedCommand,

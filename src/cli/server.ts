@@ -13,6 +13,11 @@ export const serverCommand = defineCommand({
     "Stops cleanly on Ctrl-C (SIGINT) or SIGTERM, and, when started by npm (npm start, npx reverie),",
     "when npm exits. The database and model providers come from the environment: REVERIE_HOME,",
     "REVERIE_DATABASE_URL, OPENAI_API_KEY... (see the README).",
+    "",
+    "API keys: once a key exists (`reverie keys create`) or REVERIE_API_KEY is set, every API request",
+    "needs `Authorization: Bearer <key>` (GET /v1/health and the web app's files excepted). Without any",
+    "key the server only starts on a loopback address (127.0.0.1, ::1, localhost), unless given",
+    "--insecure-no-auth.",
   ].join("\n"),
   flags: {
     port: {
@@ -24,19 +29,27 @@ export const serverCommand = defineCommand({
       type: "string",
       description: "address to bind (default: REVERIE_HOST or 127.0.0.1; 0.0.0.0 for every interface)",
     },
+    "insecure-no-auth": {
+      type: "boolean",
+      description:
+        "start on a non-loopback address even though no API key is configured (warned at every start)",
+    },
   },
   async run({ flags }) {
     const port = parsePort(flags.port ?? process.env.REVERIE_PORT ?? String(DEFAULT_PORT));
     const host = flags.host ?? process.env.REVERIE_HOST ?? "127.0.0.1";
-    const server = await startReverieServer({ port, host }).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === "EADDRINUSE") {
-        throw new CliError(`${host}:${port} is already in use (another server?); pick another with --port`);
-      }
-      if (error.code === "EADDRNOTAVAIL" || error.code === "ENOTFOUND") {
-        throw new CliError(`cannot listen on '${host}': no such local address`);
-      }
-      throw error;
-    });
+    const insecureNoAuth = flags["insecure-no-auth"] === true;
+    const server = await startReverieServer({ port, host, insecureNoAuth }).catch(
+      (error: NodeJS.ErrnoException) => {
+        if (error.code === "EADDRINUSE") {
+          throw new CliError(`${host}:${port} is already in use (another server?); pick another with --port`);
+        }
+        if (error.code === "EADDRNOTAVAIL" || error.code === "ENOTFOUND") {
+          throw new CliError(`cannot listen on '${host}': no such local address`);
+        }
+        throw error;
+      },
+    );
     console.log(
       `Reverie ${server.version} listening on ${server.url} (database: ${redact(server.databaseUrl)})`,
     );
@@ -68,22 +81,64 @@ export interface LocalServer {
   close(): Promise<void>;
 }
 
-/** Opens the store from the environment and serves the app on `host:port`. */
-export async function startReverieServer(options: { port: number; host: string }): Promise<LocalServer> {
-  const [{ openReverie }, { createApp }, { startServer }, { REVERIE_VERSION }] = await Promise.all([
+/**
+ * Opens the store from the environment and serves the app on `host:port`, with API keys checked once
+ * any is configured. Refuses (a CliError) a non-loopback address without a key unless `insecureNoAuth`.
+ */
+export async function startReverieServer(options: {
+  port: number;
+  host: string;
+  insecureNoAuth?: boolean;
+}): Promise<LocalServer> {
+  const [
+    { openReverie },
+    { createApp },
+    { startServer },
+    { REVERIE_VERSION },
+    { protectionFromEnvironment },
+    keysModule,
+    bindModule,
+  ] = await Promise.all([
     import("../reverie.js"),
     import("../server/app.js"),
     import("../server/serve.js"),
     import("../version.js"),
+    import("../server/protection/protection.js"),
+    import("../server/auth/api-keys.js"),
+    import("../server/auth/bind-policy.js"),
   ]);
+  let protection: ReturnType<typeof protectionFromEnvironment>;
+  try {
+    protection = protectionFromEnvironment(process.env, options.host);
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  }
   const reverie = await openReverie();
   try {
+    const auth = keysModule.createApiKeyService({
+      store: reverie.store,
+      envKey: process.env.REVERIE_API_KEY,
+    });
+    const decision = bindModule.decideBind({
+      host: options.host,
+      keyConfigured: await auth.required(),
+      insecureNoAuth: options.insecureNoAuth ?? false,
+    });
+    if (decision.action === "refuse") throw new CliError(decision.message);
+    if (decision.warning !== undefined) console.error(banner(decision.warning));
     const app = createApp({
       services: reverie.services,
       registry: reverie.models,
       version: { letta: "0.16.8", reverie: REVERIE_VERSION },
+      protection,
+      auth,
     });
     const server = await startServer({ app, port: options.port, host: options.host });
+    // The tokenizers' rank tables load a slice at a time in the background: loaded by the first count
+    // instead, they stalled every request for seconds.
+    void import("../llm/tokens/index.js")
+      .then(({ warmEncodings }) => warmEncodings())
+      .catch((error: unknown) => console.error("could not load the tokenizers:", error));
     return {
       url: server.url,
       version: REVERIE_VERSION,
@@ -97,6 +152,12 @@ export async function startReverieServer(options: { port: number; host: string }
     await reverie.close();
     throw error;
   }
+}
+
+/** A message framed so that it stands out in a log. */
+function banner(text: string): string {
+  const rule = "!".repeat(78);
+  return `${rule}\n${text}\n${rule}`;
 }
 
 /** Hides a password in a database URL before printing it. */

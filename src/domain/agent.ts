@@ -4,6 +4,7 @@ import { MetadataSchema, TimestampSchema } from "./common.js";
 import { GroupSchema } from "./group.js";
 import { IdentitySchema } from "./identity.js";
 import { EmbeddingConfigSchema, LlmConfigSchema } from "./llm-config.js";
+import { pageQuerySchema } from "./query-params.js";
 import { ToolSchema } from "./tool.js";
 import { ToolRuleSchema } from "./tool-rule.js";
 
@@ -172,3 +173,9 @@ export const UpdateAgentSchema = CreateAgentSchema.omit({
   last_stop_reason: z.string().nullable().optional(),
 });
 export type UpdateAgent = z.infer<typeof UpdateAgentSchema>;
+
+/** `GET /v1/tags/` query: the distinct tags of all agents, alphabetical. */
+export const ListTagsQuerySchema = pageQuerySchema({ order: "asc", limit: 50 }).extend({
+  name: z.string().optional().describe("Case-insensitive substring of the tag"),
+  query_text: z.string().optional().describe("Deprecated spelling of name"),
+});

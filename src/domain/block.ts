@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { MetadataSchema, TimestampSchema } from "./common.js";
+import { pageQuerySchema, queryArray, queryBoolean } from "./query-params.js";
 
 /** Letta's default character limit of a core memory block. */
 export const DEFAULT_BLOCK_LIMIT = 100_000;
@@ -97,3 +98,20 @@ export const BlockRevisionSchema = z.object({
   created_at: TimestampSchema,
 });
 export type BlockRevision = z.infer<typeof BlockRevisionSchema>;
+
+/** `GET /v1/blocks/` query. */
+export const ListBlocksQuerySchema = pageQuerySchema({ order: "asc", limit: 50 }).extend({
+  label: z.string().optional().describe("Exact label"),
+  templates_only: queryBoolean().default(false),
+  name: z.string().optional().describe("Template name (blocks that are templates)"),
+  label_search: z.string().optional().describe("Case-insensitive substring of the label"),
+  value_search: z.string().optional().describe("Case-insensitive substring of the value"),
+  project_id: z.string().optional(),
+  tags: queryArray().optional(),
+  match_all_tags: queryBoolean().default(false),
+});
+
+/** `GET /v1/blocks/{id}/agents` query. */
+export const ListBlockAgentsQuerySchema = pageQuerySchema({ order: "desc", limit: 50 }).extend({
+  include: queryArray().optional(),
+});

@@ -29,3 +29,6 @@ export const systemClock: Clock = { now: () => new Date() };
 export function isoNow(clock: Clock): string {
   return clock.now().toISOString();
 }
+
+/** Letta's answer to a deletion that reports what it did (`{"message": "... successfully deleted"}`). */
+export const DeletedMessageSchema = z.object({ message: z.string() });

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { pageQuerySchema } from "./query-params.js";
+import { RunSchema } from "./run.js";
 
 export const ManagerTypeSchema = z.enum([
   "round_robin",
@@ -28,3 +30,60 @@ export const GroupSchema = z.object({
   project_id: z.string().nullable(),
 });
 export type Group = z.infer<typeof GroupSchema>;
+
+/** Letta's `manager_config` of a group update; only the sleep-time manager's settings can change here. */
+export const ManagerConfigUpdateSchema = z
+  .object({
+    manager_type: ManagerTypeSchema.optional(),
+    sleeptime_agent_frequency: z.number().int().min(1).nullable().optional(),
+    manager_agent_id: z.string().nullable().optional(),
+  })
+  .loose();
+
+/** `PATCH /v1/groups/{id}` body: the description, and a sleep-time group's frequency. */
+export const GroupUpdateSchema = z
+  .object({
+    description: z.string().nullable().optional(),
+    manager_config: ManagerConfigUpdateSchema.nullable().optional(),
+  })
+  .loose();
+export type GroupUpdate = z.output<typeof GroupUpdateSchema>;
+
+/** The filters of `GET /v1/groups/` and `/v1/groups/count`. */
+export const GroupFilterQuerySchema = z.object({
+  manager_type: ManagerTypeSchema.optional().describe("Only groups with this manager type"),
+  project_id: z.string().optional(),
+});
+
+/** `GET /v1/groups/` query. */
+export const ListGroupsQuerySchema = pageQuerySchema({ order: "asc", limit: 50 }).extend(
+  GroupFilterQuerySchema.shape,
+);
+
+/** `GET /v1/agents/{id}/groups` query. */
+export const AgentGroupsQuerySchema = z.object({ manager_type: ManagerTypeSchema.optional() }).loose();
+
+/** One block as a sleep-time run left it. */
+export const BlockChangeSchema = z.object({
+  block_id: z.string(),
+  label: z.string(),
+  /** The value before the run's first edit (null: the run created the block). */
+  before: z.string().nullable(),
+  after: z.string(),
+  diff: z.string().describe("Line diff: lines prefixed with '-' (removed), '+' (added) or ' ' (kept)"),
+  /** Edits the run made to this block. */
+  edits: z.number().int(),
+});
+export type BlockChange = z.output<typeof BlockChangeSchema>;
+
+/** What a consolidation changed: the run inspected (null when none ran yet) and its block edits. */
+export const SleeptimeChangesSchema = z.object({
+  agent_id: z.string(),
+  sleeptime_agent_id: z.string(),
+  run: RunSchema.nullable(),
+  changes: z.array(BlockChangeSchema),
+});
+export type SleeptimeChanges = z.output<typeof SleeptimeChangesSchema>;
+
+/** `GET /v1/agents/{id}/sleeptime/changes` query. */
+export const SleeptimeChangesQuerySchema = z.object({ run_id: z.string().optional() });

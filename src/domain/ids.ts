@@ -18,8 +18,10 @@ export const ID_PREFIXES = [
   "file",
   "revision",
   "org",
+  "apikey",
   "agent-env",
   "provider",
+  "mcp_server",
 ] as const;
 
 export type IdPrefix = (typeof ID_PREFIXES)[number];

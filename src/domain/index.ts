@@ -1,4 +1,5 @@
 export * from "./agent.js";
+export * from "./api-key.js";
 export * from "./block.js";
 export * from "./block-history.js";
 export * from "./common.js";
@@ -13,7 +14,9 @@ export * from "./job.js";
 export * from "./json-text.js";
 export * from "./letta-request.js";
 export * from "./llm-config.js";
+export * from "./mcp-server.js";
 export * from "./message.js";
+export * from "./message-search.js";
 export * from "./message-views.js";
 export * from "./organization.js";
 export * from "./passage.js";

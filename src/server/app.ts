@@ -3,8 +3,12 @@ import { bodyLimit } from "hono/body-limit";
 import type { ModelRegistry } from "../llm/model-registry.js";
 import type { Services } from "../runtime/services.js";
 import { allowedMethodsOf } from "./allowed-methods.js";
+import { adminRoutes } from "./auth/admin-routes.js";
+import type { ApiKeyService } from "./auth/api-keys.js";
+import { apiKeyAuth } from "./auth/middleware.js";
 import { consoleLogger, errorResponse, type ServerLogger } from "./errors.js";
 import { buildOpenApiDocument } from "./openapi.js";
+import { type ProtectionOptions, protection } from "./protection/protection.js";
 import { type AnyRoute, mountRoutes } from "./route.js";
 import { agentFileRoutes } from "./routes/agent-file.js";
 import { agentRoutes } from "./routes/agents.js";
@@ -17,6 +21,7 @@ import { coreMemoryRoutes } from "./routes/core-memory.js";
 import { folderAndFileRoutes } from "./routes/folders.js";
 import { groupRoutes } from "./routes/groups.js";
 import { healthRoutes } from "./routes/health.js";
+import { mcpServerRoutes } from "./routes/mcp-servers.js";
 import { messageSearchRoutes } from "./routes/message-search.js";
 import { messageRoutes } from "./routes/messages.js";
 import { modelRoutes } from "./routes/models.js";
@@ -54,10 +59,14 @@ export interface AppDeps {
   streaming?: StreamingRouteOptions;
   /** The built web app served at `/` (default: the package's `dist/web`); false serves none. */
   webRoot?: string | false;
+  /** Allowed hosts and CORS origins (default: loopback hosts only, no cross-origin access). */
+  protection?: ProtectionOptions;
+  /** API keys: once any exists (or `REVERIE_API_KEY` is set) every API request needs one. */
+  auth?: ApiKeyService;
 }
 
 /** Every route the app serves, in matching order (fixed paths before parameterised ones). */
-export function appRoutes(deps: Pick<AppDeps, "services" | "registry" | "version">): AnyRoute[] {
+export function appRoutes(deps: Pick<AppDeps, "services" | "registry" | "version" | "auth">): AnyRoute[] {
   return [
     ...healthRoutes(deps.version, deps.registry),
     ...agentFileRoutes(deps.services),
@@ -68,6 +77,7 @@ export function appRoutes(deps: Pick<AppDeps, "services" | "registry" | "version
     ...runRoutes(deps.services),
     ...streamingRoutes(deps.services),
     ...toolRoutes(deps.services),
+    ...mcpServerRoutes(deps.services),
     ...folderAndFileRoutes(deps.services),
     ...contextRoutes(deps.services),
     ...blockRoutes(deps.services),
@@ -78,6 +88,7 @@ export function appRoutes(deps: Pick<AppDeps, "services" | "registry" | "version
     ...sleeptimeRoutes(deps.services),
     ...archiveRoutes(deps.services),
     ...passageRoutes(deps.services),
+    ...(deps.auth ? adminRoutes(deps.auth) : []),
   ];
 }
 
@@ -88,6 +99,9 @@ export function createApp(deps: AppDeps): Hono {
   const app = new Hono({ strict: false });
   const routes = appRoutes(deps);
   const maxBodyBytes = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  // First of all: a request refused here (foreign Host or Origin, form body) reaches no handler.
+  app.use("*", protection(routes, deps.protection));
+  if (deps.auth) app.use("*", apiKeyAuth(deps.auth));
 
   const limitOf = (maxSize: number) =>
     bodyLimit({

@@ -1,6 +1,8 @@
 import type {
   Actor,
   AgentRecord,
+  ApiKey,
+  ApiKeyRecord,
   Archive,
   Block,
   BlockRevision,
@@ -10,6 +12,7 @@ import type {
   Group,
   Identity,
   Job,
+  McpServerRecord,
   Message,
   MessageRole,
   NewJob,
@@ -35,12 +38,14 @@ import type {
  * organization's rows; another organization's id behaves as an unknown one (undefined, false, 404), and
  * links (attachments, identities, group members) only join rows of one organization. The few
  * operations that are cross-tenant by nature say so: `jobs.claim`, `runs.failUnfinished`,
- * `runs.listUnfinishedInAllOrganizations` and the `organizations` repository.
+ * `runs.listUnfinishedInAllOrganizations`, the `organizations` repository and the `apiKeys` repository.
  */
 export interface Store {
   readonly dialect: "sqlite" | "postgres";
   /** Organization administration (not scoped: it manages the scopes). */
   readonly organizations: OrganizationRepository;
+  /** API keys of every organization (not scoped: a request's key decides its scope). */
+  readonly apiKeys: ApiKeyRepository;
   readonly agents: AgentRepository;
   readonly blocks: BlockRepository;
   readonly tools: ToolRepository;
@@ -62,6 +67,8 @@ export interface Store {
    * server's, not an organization's).
    */
   readonly sealedValues: SealedValueRepository;
+  /** Configured MCP servers (their secrets sealed by the runtime before they get here). */
+  readonly mcpServers: McpServerRepository;
   /**
    * Runs `fn` in one transaction: everything it writes through `tx` commits together or not at all.
    * Nested calls on `tx` join the outer transaction.
@@ -90,6 +97,27 @@ export interface OrganizationRepository {
     id: string,
     patch: Partial<Pick<Organization, "name" | "updated_at">>,
   ): Promise<Organization | undefined>;
+}
+
+export interface ApiKeyListQuery extends PageQuery {
+  /** Only this organization's keys (all organizations' when left out). */
+  organization_id?: string | undefined;
+}
+
+/** API keys, stored by the SHA-256 hash of the key; the key itself is never stored. */
+export interface ApiKeyRepository {
+  create(key: ApiKeyRecord): Promise<ApiKey>;
+  get(id: string): Promise<ApiKey | undefined>;
+  /** The key whose hash this is, revoked and expired ones included (the caller judges them). */
+  findByHash(hash: string): Promise<ApiKeyRecord | undefined>;
+  /** Oldest first unless `order` says otherwise. */
+  list(query?: ApiKeyListQuery): Promise<ApiKey[]>;
+  /** Sets `revoked_at` (kept if already revoked); undefined for an unknown id. */
+  revoke(id: string, now: string): Promise<ApiKey | undefined>;
+  /** Records a use of the key. */
+  touch(id: string, now: string): Promise<void>;
+  /** Whether any key was ever created (revoked ones count: once keys are in use they stay required). */
+  any(): Promise<boolean>;
 }
 
 /** One secret of an agent as stored: its value is a sealed envelope. */
@@ -239,6 +267,22 @@ export interface ToolRepository {
   listForAgent(agentId: string): Promise<Tool[]>;
   attach(agentId: string, toolId: string): Promise<void>;
   detach(agentId: string, toolId: string): Promise<boolean>;
+}
+
+/** MCP servers, unique by `server_name` within an organization. */
+export interface McpServerRepository {
+  /** Inserts the server; a conflict if a server of that name exists. */
+  create(server: McpServerRecord): Promise<McpServerRecord>;
+  get(id: string): Promise<McpServerRecord | undefined>;
+  getByName(serverName: string): Promise<McpServerRecord | undefined>;
+  /** Oldest first. */
+  list(): Promise<McpServerRecord[]>;
+  /** A conflict if the new name is taken. */
+  update(
+    id: string,
+    patch: Partial<Omit<McpServerRecord, "id" | "created_at">>,
+  ): Promise<McpServerRecord | undefined>;
+  delete(id: string): Promise<boolean>;
 }
 
 export interface MessageListQuery extends PageQuery {

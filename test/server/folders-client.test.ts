@@ -11,7 +11,7 @@ describe("folders through @letta-ai/letta-client", () => {
   beforeEach(async () => {
     t = await createTestApp();
     client = new Letta({
-      baseURL: "http://reverie.test",
+      baseURL: "http://localhost",
       apiKey: null,
       maxRetries: 0,
       fetch: async (input, init) => t.app.request(String(input), init),

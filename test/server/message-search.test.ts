@@ -190,7 +190,7 @@ describeOnEachStore("POST /v1/messages/search", (storeKind) => {
 
   it("serves the official client's messages.search", async () => {
     const client = new Letta({
-      baseURL: "http://reverie.test",
+      baseURL: "http://localhost",
       apiKey: null,
       maxRetries: 0,
       fetch: async (input, init) => await t.app.request(String(input), init),

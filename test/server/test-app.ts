@@ -11,6 +11,8 @@ import type { RetryNotice, RetryPolicy } from "../../src/llm/providers/retry.js"
 import { createServices, type ServiceDeps, type Services } from "../../src/runtime/services.js";
 import { upsertBaseTools } from "../../src/runtime/tools/base-tools.js";
 import { createApp } from "../../src/server/app.js";
+import { type ApiKeyService, createApiKeyService } from "../../src/server/auth/api-keys.js";
+import type { ProtectionOptions } from "../../src/server/protection/protection.js";
 import { openSqliteStore } from "../../src/store/index.js";
 import type { Store } from "../../src/store/store.js";
 import { openFreshPostgresStore, TEST_POSTGRES_URL, type TestStoreKind } from "../helpers/postgres-schema.js";
@@ -39,11 +41,14 @@ export interface TestApp {
   registry: ModelRegistry;
   /** Internal errors the app logged. */
   logged: Array<{ message: string; fields: Record<string, unknown> }>;
+  /** The API keys, when created with `auth` (requests then need a key once one exists). */
+  keys: ApiKeyService | undefined;
   /** JSON request helper: returns status, parsed body and headers. */
   call(
     method: string,
     path: string,
     body?: unknown,
+    headers?: Record<string, string>,
   ): Promise<{ status: number; body: JsonBody; headers: Headers }>;
   close(): Promise<void>;
 }
@@ -68,8 +73,16 @@ export interface TestAppOptions {
   sleeptime?: ServiceDeps["sleeptime"];
   /** Embeds passages and queries (e.g. over a fake OpenAI server); without it search is text-only. */
   embedder?: Embedder;
+  /** Allowed hosts and CORS origins (default: loopback only, no CORS). */
+  protection?: ProtectionOptions;
+  /** MCP client settings (stdio servers are off unless set). */
+  mcp?: ServiceDeps["mcp"];
   /** `fetch_webpage` and `web_search` (default: public pages only, no search provider). */
   web?: ServiceDeps["web"];
+  /** How deep agents may message each other (default 3). */
+  multiAgentMaxDepth?: number;
+  /** Checks API keys as `reverie server` does; `envKey` plays `REVERIE_API_KEY`. */
+  auth?: { envKey?: string };
 }
 
 /** The app over a fresh store; OpenAI is configured with a key (no network). */
@@ -100,9 +113,15 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     provider,
     embedder: options.embedder,
     sleeptime: options.sleeptime,
+    mcp: options.mcp,
     web: options.web,
+    multiAgentMaxDepth: options.multiAgentMaxDepth,
   });
   const logged: TestApp["logged"] = [];
+  const keys =
+    options.auth === undefined
+      ? undefined
+      : createApiKeyService({ store, clock, ids, envKey: options.auth.envKey });
   const app = createApp({
     services,
     registry,
@@ -111,6 +130,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     validateResponses: true,
     logger: { error: (message, fields) => logged.push({ message, fields }) },
     webRoot: options.webRoot,
+    protection: options.protection,
+    auth: keys,
   });
   return {
     app,
@@ -118,11 +139,12 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     services,
     registry,
     logged,
-    async call(method, path, body) {
-      const init: RequestInit = { method };
+    keys,
+    async call(method, path, body, headers = {}) {
+      const init: RequestInit = { method, headers };
       if (body !== undefined) {
         init.body = typeof body === "string" ? body : JSON.stringify(body);
-        init.headers = { "content-type": "application/json" };
+        init.headers = { "content-type": "application/json", ...headers };
       }
       const response = await app.request(path, init);
       const text = await response.text();
@@ -136,6 +158,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     },
     async close() {
       await services.jobs.stop();
+      await services.mcpServers.close();
       await store.close();
       rmSync(dir, { recursive: true, force: true });
     },

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe } from "vitest";
 import type { Store } from "../../src/store/store.js";
 import { describeActivityContract } from "./contract-activity.js";
 import { describeAgentContract } from "./contract-agents.js";
+import { describeApiKeyContract } from "./contract-api-keys.js";
 import { describeBlockContract } from "./contract-blocks.js";
 import type { ContractContext } from "./contract-context.js";
 import { describeFileContract } from "./contract-files.js";
@@ -54,5 +55,6 @@ export function describeStoreContract(name: string, openFreshStore: () => Promis
     describeJobContract(context);
     describeFileContract(context);
     describeTenancyContract(context);
+    describeApiKeyContract(context);
   });
 }

@@ -27,7 +27,9 @@ import { responseFormatOf } from "../../llm/response-format.js";
 import type { Store } from "../../store/store.js";
 import { renderAvailableSkills, skillEntries, withAvailableSkills } from "../memory/render-skills.js";
 import { ToolRuleSolver } from "../tool-rules/solver.js";
+import type { McpToolRunner } from "../tools/builtin-executor.js";
 import { MEMORY_EDITING_TOOLS } from "../tools/builtin-executor.js";
+import type { MultiAgentTools } from "../tools/multi-agent/multi-agent-tools.js";
 import type { EmbedTexts } from "../tools/search-tools.js";
 import { toolReturnText } from "../tools/tool-return-text.js";
 import type { WebTools } from "../tools/web/web-tools.js";
@@ -88,6 +90,10 @@ export interface AgentLoopDeps {
   embedderFor?: ((agent: AgentRecord) => EmbedTexts | undefined) | undefined;
   /** The web tools (`fetch_webpage`, `web_search`). */
   web?: WebTools | undefined;
+  /** Letta's agent-to-agent tools. */
+  multiAgent?: MultiAgentTools | undefined;
+  /** Runs `external_mcp` tools through the pooled MCP connections. */
+  mcp?: McpToolRunner | undefined;
   /**
    * Runs before each LLM call with the tools it carries; may compact the window (summarization). Runs
    * again with `overflow` when the provider refused the call as too long, before the call is retried.
@@ -386,6 +392,8 @@ export function createAgentLoop(deps: AgentLoopDeps) {
               ids,
               embed: deps.embedderFor?.(agent),
               web: deps.web,
+              multiAgent: deps.multiAgent,
+              mcp: deps.mcp,
             },
           }),
         );
@@ -519,6 +527,8 @@ export function createAgentLoop(deps: AgentLoopDeps) {
               ids,
               embed: deps.embedderFor?.(agent),
               web: deps.web,
+              multiAgent: deps.multiAgent,
+              mcp: deps.mcp,
             },
           }),
         );

@@ -2,9 +2,9 @@ import type { Clock, FileMetadata, IdGenerator, Passage } from "../../domain/ind
 import type { Embedder } from "../../llm/providers/embeddings.js";
 import type { Store } from "../../store/store.js";
 import { type JobHandler, PermanentJobError } from "../jobs/job-worker.js";
-import { chunkPassageText } from "../search/passage-chunks.js";
+import { type CpuPool, inlineCpu } from "../workers/cpu-pool.js";
 import { openFileView } from "./file-views.js";
-import { detectFileType, parseFile } from "./parsers.js";
+import { detectFileType } from "./parsers.js";
 
 /** The job kind that parses, chunks and embeds one uploaded file. */
 export const PROCESS_FILE_JOB = "process_file";
@@ -18,6 +18,8 @@ export interface FileProcessingDeps {
   ids: IdGenerator;
   /** Without it (or without a folder embedding config) chunks are stored for text search only. */
   embedder?: Embedder | undefined;
+  /** Where parsing and chunking run (worker threads for large files); in place without it. */
+  cpu?: CpuPool | undefined;
 }
 
 /**
@@ -28,6 +30,7 @@ export interface FileProcessingDeps {
  */
 export function createFileProcessingHandler(deps: FileProcessingDeps): JobHandler {
   const { store, clock, ids } = deps;
+  const cpu = deps.cpu ?? inlineCpu;
   const now = () => clock.now().toISOString();
 
   return {
@@ -54,14 +57,18 @@ export function createFileProcessingHandler(deps: FileProcessingDeps): JobHandle
         const type = detectFileType(file.file_name ?? "", file.file_type ?? undefined);
         if (raw === undefined) return { skipped: "file deleted" };
         if (type === undefined) return await fail(`Unsupported file type: ${file.file_type ?? "unknown"}`);
-        const parsed = await parseFile(raw, type.kind);
+        const parsed = await cpu.run(
+          "parseFile",
+          { bytes: raw, kind: type.kind },
+          { size: raw.byteLength, signal },
+        );
         if (!parsed.ok) return await fail(parsed.error);
         const text = parsed.value;
         if (!text.trim()) return await fail("No text could be extracted from the file");
         await store.files.setText(fileId, text);
 
         const config = source.embedding_config;
-        const chunks = chunkPassageText(text, config);
+        const chunks = await cpu.run("chunkPassageText", { text, config }, { size: text.length, signal });
         await store.files.deletePassages(fileId);
         if (
           !(await store.files.update(fileId, {

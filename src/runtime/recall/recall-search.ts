@@ -1,11 +1,11 @@
-import type { Message, MessageRole } from "../../domain/index.js";
+import type { Message, MessageRole, MessageSearchMode } from "../../domain/index.js";
 import type { Store } from "../../store/store.js";
 import { type FusedHit, fuseScored } from "../search/fusion.js";
 import { type Reranker, rerankCandidates } from "../search/rerank.js";
 import { isRecallable, RECALL_ROLES, recallText } from "./recall-text.js";
 
 /** `hybrid` fuses both rankings; `vector` and `fts` use one (Letta's `search_mode` values). */
-export type RecallSearchMode = "hybrid" | "vector" | "fts";
+export type RecallSearchMode = MessageSearchMode;
 
 /** One recall search: `conversation_search` and `POST /v1/messages/search` both come here. */
 export interface RecallSearch {

@@ -1,24 +1,10 @@
-import { type AgentRecord, type MessageRole, notFound, ReverieError } from "../../domain/index.js";
+import { type AgentRecord, type MessageSearchRequest, notFound, ReverieError } from "../../domain/index.js";
 import type { Embedder } from "../../llm/providers/embeddings.js";
 import type { Store } from "../../store/store.js";
 import { parseAgentDate } from "../memory/letta-time.js";
 import type { Reranker } from "../search/rerank.js";
 import { embeddingModelKey } from "./message-embedding.js";
 import { type RecallHit, type RecallSearchMode, searchRecall } from "./recall-search.js";
-
-/** A recall search as the API takes it (Letta's `SearchAllMessagesRequest`, plus `roles`). */
-export interface MessageSearchRequest {
-  query: string;
-  search_mode?: RecallSearchMode | undefined;
-  agent_id?: string | null | undefined;
-  /** `"default"` is the agent's default conversation. */
-  conversation_id?: string | null | undefined;
-  roles?: MessageRole[] | null | undefined;
-  limit?: number | undefined;
-  /** ISO 8601; a date or date-time without an offset is read in the agent's timezone. */
-  start_date?: string | null | undefined;
-  end_date?: string | null | undefined;
-}
 
 export interface RecallService {
   /** Hybrid (or vector, or text) search over recall memory; best first. */

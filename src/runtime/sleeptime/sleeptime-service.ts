@@ -1,45 +1,20 @@
 import {
+  type BlockChange,
   type BlockRevision,
   type Clock,
   type Group,
+  type GroupUpdate,
   type IdGenerator,
   type Job,
   notFound,
   ReverieError,
   type Run,
+  type SleeptimeChanges,
 } from "../../domain/index.js";
 import type { GroupListQuery, Store } from "../../store/store.js";
 import { lineDiff } from "../block-history/line-diff.js";
 import { disableSleeptime, managedSleeptimeGroup, SLEEPTIME_RUN_TYPE } from "./sleeptime-agents.js";
 import { type SleeptimeSettings, scheduleSleeptime } from "./sleeptime-jobs.js";
-
-/** One block as a sleep-time run left it. */
-export interface BlockChange {
-  block_id: string;
-  label: string;
-  /** The value before the run's first edit (null: the run created the block). */
-  before: string | null;
-  after: string;
-  /** Line diff, `-`/`+`/space prefixed. */
-  diff: string;
-  /** Edits the run made to this block. */
-  edits: number;
-}
-
-/** What a consolidation changed. */
-export interface SleeptimeChanges {
-  agent_id: string;
-  sleeptime_agent_id: string;
-  /** The run inspected (the latest sleep-time run unless one was named); null when none ran yet. */
-  run: Run | null;
-  changes: BlockChange[];
-}
-
-/** Changes to a group through `PATCH /v1/groups/{id}`. */
-export interface GroupPatch {
-  description?: string | undefined;
-  sleeptime_agent_frequency?: number | null | undefined;
-}
 
 /** Sleep-time pairings: groups, consolidation on demand, and what the last one changed. */
 export interface SleeptimeService {
@@ -48,7 +23,7 @@ export interface SleeptimeService {
   getGroup(groupId: string): Promise<Group>;
   /** Groups the agent manages or belongs to; 404 for an unknown agent. */
   groupsOfAgent(agentId: string, managerType?: Group["manager_type"]): Promise<Group[]>;
-  updateGroup(groupId: string, patch: GroupPatch): Promise<Group>;
+  updateGroup(groupId: string, update: GroupUpdate): Promise<Group>;
   /** Deletes a group; a sleep-time group takes its sleep-time agent with it (sleep-time is turned off). */
   deleteGroup(groupId: string): Promise<void>;
   /** Queues consolidation now (or brings the queued job forward); the job of the agent's queue. */
@@ -119,8 +94,12 @@ export function createSleeptimeService(deps: SleeptimeServiceDeps): SleeptimeSer
       return managerType ? groups.filter((group) => group.manager_type === managerType) : groups;
     },
 
-    async updateGroup(groupId, patch) {
+    async updateGroup(groupId, update) {
       const group = await getGroup(groupId);
+      const patch = {
+        description: update.description ?? undefined,
+        sleeptime_agent_frequency: update.manager_config?.sleeptime_agent_frequency,
+      };
       if (patch.sleeptime_agent_frequency !== undefined && group.manager_type !== "sleeptime") {
         throw new ReverieError(
           "invalid_argument",

@@ -8,24 +8,14 @@ import {
   BlockRevisionSchema,
   BlockSchema,
   CreateBlockSchema,
+  ListBlockAgentsQuerySchema,
+  ListBlocksQuerySchema,
   RestoreBlockRequestSchema,
   UpdateBlockSchema,
 } from "../../domain/index.js";
 import type { Services } from "../../runtime/services.js";
-import { pageOf, pageQuerySchema } from "../paging.js";
-import { queryArray, queryBoolean } from "../query.js";
+import { pageOf } from "../paging.js";
 import { type AnyRoute, defineRoute } from "../route.js";
-
-const BlockListQuerySchema = pageQuerySchema({ order: "asc", limit: 50 }).extend({
-  label: z.string().optional().describe("Exact label"),
-  templates_only: queryBoolean().default(false),
-  name: z.string().optional().describe("Template name (blocks that are templates)"),
-  label_search: z.string().optional().describe("Case-insensitive substring of the label"),
-  value_search: z.string().optional().describe("Case-insensitive substring of the value"),
-  project_id: z.string().optional(),
-  tags: queryArray().optional(),
-  match_all_tags: queryBoolean().default(false),
-});
 
 /** `/v1/blocks/`: standalone core memory blocks. */
 export function blockRoutes(services: Services): AnyRoute[] {
@@ -37,7 +27,7 @@ export function blockRoutes(services: Services): AnyRoute[] {
       operationId: "list_blocks",
       summary: "List blocks",
       tag: "blocks",
-      query: BlockListQuerySchema,
+      query: ListBlocksQuerySchema,
       response: z.array(BlockSchema),
       handle: async ({ query }) => {
         const listed = await blocks.list({ ...query, ...pageOf(query) });
@@ -93,7 +83,7 @@ export function blockRoutes(services: Services): AnyRoute[] {
       operationId: "list_agents_for_block",
       summary: "List the agents a block is attached to",
       tag: "blocks",
-      query: pageQuerySchema({ order: "desc", limit: 50 }).extend({ include: queryArray().optional() }),
+      query: ListBlockAgentsQuerySchema,
       response: z.array(AgentStateSchema),
       handle: ({ params, query }) => blocks.listAgents(params.block_id, pageOf(query)),
     }),

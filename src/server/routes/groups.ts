@@ -1,29 +1,15 @@
 import { z } from "zod";
-import { GroupSchema, ManagerTypeSchema } from "../../domain/index.js";
+import {
+  AgentGroupsQuerySchema,
+  DeletedMessageSchema,
+  GroupFilterQuerySchema,
+  GroupSchema,
+  GroupUpdateSchema,
+  ListGroupsQuerySchema,
+} from "../../domain/index.js";
 import type { Services } from "../../runtime/services.js";
-import { pageOf, pageQuerySchema } from "../paging.js";
+import { pageOf } from "../paging.js";
 import { type AnyRoute, defineRoute } from "../route.js";
-
-/** Letta's `manager_config` of a group update; only the sleep-time manager's settings can change here. */
-const ManagerConfigUpdateSchema = z
-  .object({
-    manager_type: ManagerTypeSchema.optional(),
-    sleeptime_agent_frequency: z.number().int().min(1).nullable().optional(),
-    manager_agent_id: z.string().nullable().optional(),
-  })
-  .loose();
-
-const GroupUpdateSchema = z
-  .object({
-    description: z.string().nullable().optional(),
-    manager_config: ManagerConfigUpdateSchema.nullable().optional(),
-  })
-  .loose();
-
-const GroupFilterSchema = {
-  manager_type: ManagerTypeSchema.optional().describe("Only groups with this manager type"),
-  project_id: z.string().optional(),
-};
 
 /** `/v1/groups/` (deprecated in Letta, where only sleep-time groups are live) and an agent's groups. */
 export function groupRoutes(services: Services): AnyRoute[] {
@@ -35,7 +21,7 @@ export function groupRoutes(services: Services): AnyRoute[] {
       operationId: "list_groups",
       summary: "List groups",
       tag: "groups",
-      query: pageQuerySchema({ order: "asc", limit: 50 }).extend(GroupFilterSchema),
+      query: ListGroupsQuerySchema,
       response: z.array(GroupSchema),
       handle: ({ query }) =>
         sleeptime.listGroups({
@@ -50,7 +36,7 @@ export function groupRoutes(services: Services): AnyRoute[] {
       operationId: "count_groups",
       summary: "Count groups",
       tag: "groups",
-      query: z.object(GroupFilterSchema),
+      query: GroupFilterQuerySchema,
       response: z.number().int(),
       handle: ({ query }) => sleeptime.countGroups(query),
     }),
@@ -71,11 +57,7 @@ export function groupRoutes(services: Services): AnyRoute[] {
       tag: "groups",
       body: GroupUpdateSchema,
       response: GroupSchema,
-      handle: ({ params, body }) =>
-        sleeptime.updateGroup(params.group_id, {
-          description: body.description ?? undefined,
-          sleeptime_agent_frequency: body.manager_config?.sleeptime_agent_frequency,
-        }),
+      handle: ({ params, body }) => sleeptime.updateGroup(params.group_id, body),
     }),
     defineRoute({
       method: "delete",
@@ -83,7 +65,7 @@ export function groupRoutes(services: Services): AnyRoute[] {
       operationId: "delete_group",
       summary: "Delete a group (a sleep-time group takes its sleep-time agent with it)",
       tag: "groups",
-      response: z.object({ message: z.string() }),
+      response: DeletedMessageSchema,
       handle: async ({ params }) => {
         await sleeptime.deleteGroup(params.group_id);
         return { message: `Group id=${params.group_id} successfully deleted` };
@@ -95,7 +77,7 @@ export function groupRoutes(services: Services): AnyRoute[] {
       operationId: "list_agent_groups",
       summary: "List the groups an agent manages or belongs to",
       tag: "agents",
-      query: z.object({ manager_type: ManagerTypeSchema.optional() }).loose(),
+      query: AgentGroupsQuerySchema,
       response: z.array(GroupSchema),
       handle: ({ params, query }) => sleeptime.groupsOfAgent(params.agent_id, query.manager_type),
     }),

@@ -1,23 +1,6 @@
-import { z } from "zod";
-import { JobSchema, RunSchema } from "../../domain/index.js";
+import { JobSchema, SleeptimeChangesQuerySchema, SleeptimeChangesSchema } from "../../domain/index.js";
 import type { Services } from "../../runtime/services.js";
 import { type AnyRoute, defineRoute } from "../route.js";
-
-const BlockChangeSchema = z.object({
-  block_id: z.string(),
-  label: z.string(),
-  before: z.string().nullable(),
-  after: z.string(),
-  diff: z.string().describe("Line diff: lines prefixed with '-' (removed), '+' (added) or ' ' (kept)"),
-  edits: z.number().int(),
-});
-
-const SleeptimeChangesSchema = z.object({
-  agent_id: z.string(),
-  sleeptime_agent_id: z.string(),
-  run: RunSchema.nullable(),
-  changes: z.array(BlockChangeSchema),
-});
 
 /** Reverie's own sleep-time endpoints: consolidate now, and see what a consolidation changed. */
 export function sleeptimeRoutes(services: Services): AnyRoute[] {
@@ -38,7 +21,7 @@ export function sleeptimeRoutes(services: Services): AnyRoute[] {
       operationId: "list_sleeptime_changes",
       summary: "The block edits of the latest sleep-time run (or of run_id), with line diffs",
       tag: "sleeptime",
-      query: z.object({ run_id: z.string().optional() }),
+      query: SleeptimeChangesQuerySchema,
       response: SleeptimeChangesSchema,
       handle: ({ params, query }) => sleeptime.changes(params.agent_id, query.run_id),
     }),

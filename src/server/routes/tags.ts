@@ -1,12 +1,8 @@
 import { z } from "zod";
+import { ListTagsQuerySchema } from "../../domain/index.js";
 import type { Services } from "../../runtime/services.js";
-import { pageOf, pageQuerySchema } from "../paging.js";
+import { pageOf } from "../paging.js";
 import { type AnyRoute, defineRoute } from "../route.js";
-
-const TagListQuerySchema = pageQuerySchema({ order: "asc", limit: 50 }).extend({
-  name: z.string().optional().describe("Case-insensitive substring of the tag"),
-  query_text: z.string().optional().describe("Deprecated spelling of name"),
-});
 
 /** `/v1/tags/`: the distinct tags of all agents, alphabetical. */
 export function tagRoutes(services: Services): AnyRoute[] {
@@ -17,7 +13,7 @@ export function tagRoutes(services: Services): AnyRoute[] {
       operationId: "list_tags",
       summary: "List agent tags",
       tag: "tag",
-      query: TagListQuerySchema,
+      query: ListTagsQuerySchema,
       response: z.array(z.string()),
       handle: ({ query }) =>
         services.agents.listTags({ ...pageOf(query), query_text: query.name ?? query.query_text }),

@@ -556,6 +556,41 @@ const messageOtid: readonly string[] = [
   "CREATE INDEX messages_otid_idx ON messages (agent_id, otid) WHERE otid IS NOT NULL",
 ];
 
+/**
+ * API keys: only the SHA-256 of a key is stored (looked up by it); each key belongs to one organization,
+ * and the organization's keys go with it.
+ */
+const apiKeys: readonly string[] = [
+  `CREATE TABLE api_keys (
+    id TEXT PRIMARY KEY,
+    organization_id TEXT NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    name TEXT NOT NULL, prefix TEXT NOT NULL, hash TEXT NOT NULL UNIQUE,
+    is_admin BOOLEAN NOT NULL DEFAULT false, created_at TIMESTAMPTZ NOT NULL,
+    expires_at TIMESTAMPTZ, revoked_at TIMESTAMPTZ, last_used_at TIMESTAMPTZ
+  )`,
+  "CREATE INDEX api_keys_created_id_idx ON api_keys (created_at, id)",
+  "CREATE INDEX api_keys_organization_idx ON api_keys (organization_id, created_at, id)",
+];
+
+/** MCP servers an organization connects to; their token, headers and env are one sealed string. */
+const mcpServers: readonly string[] = [
+  `CREATE TABLE mcp_servers (
+    id TEXT PRIMARY KEY,
+    organization_id TEXT NOT NULL,
+    server_name TEXT NOT NULL,
+    mcp_server_type TEXT NOT NULL,
+    server_url TEXT,
+    auth_header TEXT,
+    command TEXT,
+    args JSONB,
+    secrets_sealed TEXT,
+    created_at TIMESTAMPTZ NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL,
+    CONSTRAINT mcp_servers_organization_name_key UNIQUE (organization_id, server_name)
+  )`,
+  "CREATE INDEX mcp_servers_created_id_idx ON mcp_servers (organization_id, created_at, id)",
+];
+
 /** The PostgreSQL migrations, oldest first. Append only: never edit or reorder an applied one. */
 export const postgresMigrations: readonly PostgresMigration[] = [
   { name: "0001_initial_schema", statements: initialSchema },
@@ -564,7 +599,9 @@ export const postgresMigrations: readonly PostgresMigration[] = [
   { name: "0004_message_embeddings", statements: messageEmbeddings },
   { name: "0005_passage_tags_gin", statements: passageTagsGin },
   TENANCY_MIGRATION,
+  { name: "0007_api_keys", statements: apiKeys },
   { name: "0015_block_history", statements: blockHistory },
   { name: "0016_message_otid", statements: messageOtid },
   AGENT_SECRETS_MIGRATION,
+  { name: "0050_mcp_servers", statements: mcpServers },
 ];

@@ -3,6 +3,7 @@ import { type Clock, type IdGenerator, randomIds, systemClock } from "../../doma
 import type { DatabaseLocks, Store } from "../store.js";
 import { createAgentRepository } from "./agent-repository.js";
 import { createAgentSecretRepository, createSealedValueRepository } from "./agent-secret-repository.js";
+import { createApiKeyRepository } from "./api-key-repository.js";
 import { createArchiveRepository } from "./archive-repository.js";
 import { createBlockRepository } from "./block-repository.js";
 import { createConversationRepository } from "./conversation-repository.js";
@@ -11,6 +12,7 @@ import { createFileRepository } from "./file-repository.js";
 import { createGroupRepository } from "./group-repository.js";
 import { createIdentityRepository } from "./identity-repository.js";
 import { createJobRepository } from "./job-repository.js";
+import { createMcpServerRepository } from "./mcp-server-repository.js";
 import { createMessageRepository } from "./message-repository.js";
 import { createOrganizationRepository } from "./organization-repository.js";
 import { createPassageRepository } from "./passage-repository.js";
@@ -93,8 +95,10 @@ function buildRepositories(context: SqlContext): Repositories {
     sources: createSourceRepository(context),
     files: createFileRepository(context),
     organizations: createOrganizationRepository(context),
+    apiKeys: createApiKeyRepository(context),
     agentSecrets: createAgentSecretRepository(context),
     sealedValues: createSealedValueRepository(context),
+    mcpServers: createMcpServerRepository(context),
   };
 }
 

@@ -282,6 +282,22 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   },
   TENANCY_MIGRATION,
   {
+    // API keys: only the SHA-256 of a key is stored (looked up by it); each key belongs to one
+    // organization, and the organization's keys go with it.
+    name: "0007_api_keys",
+    statements: [
+      `CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY,
+        organization_id TEXT NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+        name TEXT NOT NULL, prefix TEXT NOT NULL, hash TEXT NOT NULL UNIQUE,
+        is_admin INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL,
+        expires_at TEXT, revoked_at TEXT, last_used_at TEXT
+      )`,
+      "CREATE INDEX api_keys_created ON api_keys (created_at, id)",
+      "CREATE INDEX api_keys_organization ON api_keys (organization_id, created_at, id)",
+    ],
+  },
+  {
     // Block history operations: how each revision came about (restore, undo and redo write revisions
     // too) and the undo/redo stacks after it, so undo and redo read one revision instead of replaying
     // the history. Existing edits become undoable: the stack after each is its latest value change.
@@ -306,4 +322,17 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
     statements: ["CREATE INDEX messages_otid ON messages (agent_id, otid) WHERE otid IS NOT NULL"],
   },
   AGENT_SECRETS_MIGRATION,
+  {
+    // MCP servers an organization connects to; their token, headers and env are one sealed string.
+    name: "0050_mcp_servers",
+    statements: [
+      `CREATE TABLE mcp_servers (
+        id TEXT PRIMARY KEY, organization_id TEXT NOT NULL, server_name TEXT NOT NULL,
+        mcp_server_type TEXT NOT NULL, server_url TEXT, auth_header TEXT, command TEXT, args TEXT,
+        secrets_sealed TEXT, ${timestamps},
+        UNIQUE (organization_id, server_name)
+      )`,
+      "CREATE INDEX mcp_servers_created ON mcp_servers (organization_id, created_at, id)",
+    ],
+  },
 ];

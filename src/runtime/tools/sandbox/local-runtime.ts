@@ -1,4 +1,5 @@
-import { realpathSync } from "node:fs";
+import { randomInt } from "node:crypto";
+import { readdirSync, readFileSync, realpathSync } from "node:fs";
 import { dirname } from "node:path";
 import { findExecutable } from "./executables.js";
 
@@ -15,6 +16,8 @@ export interface LocalRuntimes {
   node?: LocalRuntime | undefined;
   /** util-linux `prlimit`, which sets the memory, process and CPU limits of the tool process. */
   prlimit?: string | undefined;
+  /** util-linux `setpriv`, with which a root server drops the tool to `nobody` inside the sandbox. */
+  setpriv?: string | undefined;
 }
 
 /**
@@ -38,7 +41,8 @@ export function findLocalRuntimes(
         findExecutable("node", search) ??
         process.execPath,
     ),
-    prlimit: firstExisting(["/usr/bin/prlimit", "/bin/prlimit"]) ?? findExecutable("prlimit", search),
+    prlimit: firstExisting(["/usr/bin/prlimit"]),
+    setpriv: firstExisting(["/usr/bin/setpriv"]),
   };
 }
 
@@ -95,7 +99,48 @@ export function toolProcessEnv(allowed: Record<string, string>): Record<string, 
   };
 }
 
-/** The unprivileged user a root server runs tools as (`nobody`); undefined when the server is not root. */
-export function toolRunAs(): { uid: number; gid: number } | undefined {
-  return process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : undefined;
+/** How many tasks (threads count: RLIMIT_NPROC counts them) a user has now. */
+export function countTasksOf(uid: number): number {
+  let count = 0;
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc");
+  } catch {
+    return 0;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const status = readFileSync(`/proc/${entry}/status`, "utf8");
+      const owner = /^Uid:\s+(\d+)/m.exec(status)?.[1];
+      if (Number(owner) !== uid) continue;
+      count += Number(/^Threads:\s+(\d+)/m.exec(status)?.[1] ?? 1);
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return count;
+}
+
+const activeToolUsers = new Set<number>();
+const TOOL_USER_BASE = 200_000;
+
+/** A user id lent to one run; `release` returns it once the run's processes are gone. */
+export interface ToolUser {
+  uid: number;
+  gid: number;
+  release(): void;
+}
+
+/**
+ * When the server is root, each run gets its own unprivileged user id (no passwd entry, no files):
+ * the kernel's process cap is counted per user, so runs cannot use up each other's share, and one
+ * tool cannot signal or trace another. Undefined when the server is not root (it cannot switch users).
+ */
+export function leaseToolUser(): ToolUser | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  let uid = TOOL_USER_BASE + randomInt(65_536);
+  while (activeToolUsers.has(uid)) uid = TOOL_USER_BASE + randomInt(65_536);
+  activeToolUsers.add(uid);
+  return { uid, gid: uid, release: () => activeToolUsers.delete(uid) };
 }

@@ -1,8 +1,14 @@
-import { chownSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { chownSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runBoundedProcess } from "./bounded-process.js";
-import { type LocalRuntimes, rlimitPrefix, toolProcessEnv, toolRunAs } from "./local-runtime.js";
+import {
+  countTasksOf,
+  type LocalRuntimes,
+  leaseToolUser,
+  rlimitPrefix,
+  toolProcessEnv,
+} from "./local-runtime.js";
 import {
   type Sandbox,
   type SandboxRunRequest,
@@ -15,7 +21,7 @@ import { buildToolProgram, readProgramOutcome } from "./tool-program.js";
 /**
  * A plain child process, only when the operator opts in (REVERIE_TOOL_SANDBOX=process): the environment
  * is stripped and the limits hold, but the tool sees the server's files. A root server runs it as
- * `nobody`, so at least files only root may read stay closed.
+ * an unprivileged user of its own, so at least files only root may read stay closed.
  */
 export class ProcessSandbox implements Sandbox {
   readonly kind = "process";
@@ -44,7 +50,7 @@ export class ProcessSandbox implements Sandbox {
       program.runtime === "python" && environment?.kind === "python-venv"
         ? join(environment.path, "bin", "python")
         : runtime.path;
-    const runAs = toolRunAs();
+    const runAs = leaseToolUser();
     // Without a user namespace the process cap counts every process of the user, so leave room for theirs.
     const uid = runAs?.uid ?? process.getuid?.() ?? -1;
     const nproc = countTasksOf(uid) + limits.maxProcesses;
@@ -68,30 +74,8 @@ export class ProcessSandbox implements Sandbox {
       });
       return readProgramOutcome(program, exit, limits);
     } finally {
+      runAs?.release();
       rmSync(workDir, { recursive: true, force: true });
     }
   }
-}
-
-/** How many tasks (threads count: RLIMIT_NPROC counts them) the user has now. */
-function countTasksOf(uid: number): number {
-  let count = 0;
-  let entries: string[];
-  try {
-    entries = readdirSync("/proc");
-  } catch {
-    return 0;
-  }
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const status = readFileSync(`/proc/${entry}/status`, "utf8");
-      const owner = /^Uid:\s+(\d+)/m.exec(status)?.[1];
-      if (Number(owner) !== uid) continue;
-      count += Number(/^Threads:\s+(\d+)/m.exec(status)?.[1] ?? 1);
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return count;
 }

@@ -38,6 +38,15 @@ describe.each(backends)("%s sandbox", (kind, sandbox) => {
     expect(result.stdout).toBe("looking up Oslo\n");
   });
 
+  it("gives the tool a private, writable /tmp and a working TLS setup", async () => {
+    const result = await sandbox.run(
+      request({
+        source: `import ssl, tempfile\ndef tool():\n    with tempfile.NamedTemporaryFile("w+", delete=False) as handle:\n        handle.write("scratch")\n    ssl.create_default_context()\n    return open(handle.name).read()\n`,
+      }),
+    );
+    expect(result).toMatchObject({ ok: true, value: "scratch" });
+  });
+
   it("renders return values as Letta does: text as is, None, numbers", async () => {
     const text = await sandbox.run(request({ source: `def tool():\n    return "plain"\n` }));
     const none = await sandbox.run(request({ source: `def tool():\n    pass\n` }));
