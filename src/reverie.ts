@@ -100,6 +100,7 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
     secretBox,
     web,
     multiAgentMaxDepth: multiAgentDepthFromEnv(env),
+    mcp: { stdioAllowed: env.REVERIE_MCP_STDIO === "on" },
   });
   if (options.worker !== false) services.jobs.start();
   return {
@@ -111,6 +112,7 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
       // Stopping the jobs aborts their CPU tasks, whose threads are terminated rather than waited for.
       await services.jobs.stop();
       await cpu.close();
+      await services.mcpServers.close();
       await embedder.close?.();
       await store.close();
     },

@@ -23,6 +23,8 @@ import {
   type JobWorker,
   type JobWorkerOptions,
 } from "./jobs/job-worker.js";
+import { createMcpClientPool, type McpPoolSettings } from "./mcp/mcp-client-pool.js";
+import { createMcpServerService, type McpServerService } from "./mcp/mcp-server-service.js";
 import { createMessagingService, type MessagingService } from "./messaging-service.js";
 import { embedMessagesHandler, messageEmbeddingHook } from "./recall/message-embedding.js";
 import { createRecallService, type RecallService } from "./recall/recall-service.js";
@@ -80,6 +82,15 @@ export interface ServiceDeps {
   multiAgentMaxDepth?: number | undefined;
   /** Worker threads for parsing, chunking and token counting of large inputs; in place without it. */
   cpu?: CpuPool | undefined;
+  /** MCP client settings: whether stdio servers may run, pool timeouts. */
+  mcp?: McpSettings | undefined;
+}
+
+/** How the MCP client behaves (read from the environment at the edge: `REVERIE_MCP_STDIO`). */
+export interface McpSettings {
+  /** stdio servers run commands on this machine: off unless the operator turns them on. */
+  stdioAllowed?: boolean | undefined;
+  pool?: Partial<McpPoolSettings> | undefined;
 }
 
 /** Every service the server (and the embedded API) uses. */
@@ -116,6 +127,8 @@ export interface Services {
   secretBox: SecretBox;
   /** Agents' secrets in clear: for the tool sandbox only. */
   agentSecrets: AgentSecretsPort;
+  /** MCP servers, their tools, and the pooled connections to them (close it at shutdown). */
+  mcpServers: McpServerService;
 }
 
 /** Builds all services over one set of dependencies. */
@@ -129,6 +142,14 @@ export function createServices(given: ServiceDeps): Services {
   const afterTurn: AfterTurnHook[] = [];
   const jobHandlers: JobHandler[] = [];
   const context = createContextService({ ...deps, locks, thresholds: deps.compaction });
+  const mcpServers = createMcpServerService({
+    store: deps.store,
+    clock: deps.clock,
+    ids: deps.ids,
+    pool: createMcpClientPool(deps.mcp?.pool),
+    secretBox: deps.secretBox,
+    stdioAllowed: deps.mcp?.stdioAllowed ?? false,
+  });
   const loop = createAgentLoop({
     store: deps.store,
     provider: deps.provider,
@@ -152,6 +173,7 @@ export function createServices(given: ServiceDeps): Services {
         },
       },
     }),
+    mcp: mcpServers,
     beforeModelCall: context.beforeModelCall,
     afterTurn,
   });
@@ -201,5 +223,6 @@ export function createServices(given: ServiceDeps): Services {
     sleeptime: createSleeptimeService({ ...deps, settings: sleeptimeSettings }),
     secretBox,
     agentSecrets: createAgentSecretsPort({ store: deps.store, secretBox }),
+    mcpServers,
   };
 }

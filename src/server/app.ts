@@ -21,6 +21,7 @@ import { coreMemoryRoutes } from "./routes/core-memory.js";
 import { folderAndFileRoutes } from "./routes/folders.js";
 import { groupRoutes } from "./routes/groups.js";
 import { healthRoutes } from "./routes/health.js";
+import { mcpServerRoutes } from "./routes/mcp-servers.js";
 import { messageSearchRoutes } from "./routes/message-search.js";
 import { messageRoutes } from "./routes/messages.js";
 import { modelRoutes } from "./routes/models.js";
@@ -76,6 +77,7 @@ export function appRoutes(deps: Pick<AppDeps, "services" | "registry" | "version
     ...runRoutes(deps.services),
     ...streamingRoutes(deps.services),
     ...toolRoutes(deps.services),
+    ...mcpServerRoutes(deps.services),
     ...folderAndFileRoutes(deps.services),
     ...contextRoutes(deps.services),
     ...blockRoutes(deps.services),

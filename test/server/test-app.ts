@@ -75,6 +75,8 @@ export interface TestAppOptions {
   embedder?: Embedder;
   /** Allowed hosts and CORS origins (default: loopback only, no CORS). */
   protection?: ProtectionOptions;
+  /** MCP client settings (stdio servers are off unless set). */
+  mcp?: ServiceDeps["mcp"];
   /** `fetch_webpage` and `web_search` (default: public pages only, no search provider). */
   web?: ServiceDeps["web"];
   /** How deep agents may message each other (default 3). */
@@ -111,6 +113,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     provider,
     embedder: options.embedder,
     sleeptime: options.sleeptime,
+    mcp: options.mcp,
     web: options.web,
     multiAgentMaxDepth: options.multiAgentMaxDepth,
   });
@@ -155,6 +158,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     },
     async close() {
       await services.jobs.stop();
+      await services.mcpServers.close();
       await store.close();
       rmSync(dir, { recursive: true, force: true });
     },

@@ -8,6 +8,7 @@ import {
   type BuiltinToolContext,
   type PreparedToolCall,
   prepareBuiltinCall,
+  prepareMcpCall,
 } from "../tools/builtin-executor.js";
 import { checkToolArguments, parseToolArguments } from "../tools/tool-arguments.js";
 
@@ -131,7 +132,10 @@ export async function planCall(
 
   let prepared: PreparedToolCall | undefined;
   try {
-    prepared = await prepareBuiltinCall(name, checked.value, context);
+    prepared =
+      tool.tool_type === "external_mcp"
+        ? await prepareMcpCall(tool, checked.value, context)
+        : await prepareBuiltinCall(name, checked.value, context);
   } catch (error) {
     return failed(call, `Error executing function ${name}: ${(error as Error).message}`, now, timezone);
   }

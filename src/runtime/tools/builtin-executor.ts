@@ -1,4 +1,4 @@
-import type { AgentRecord, Clock, IdGenerator, Result } from "../../domain/index.js";
+import type { AgentRecord, Clock, IdGenerator, Result, Tool } from "../../domain/index.js";
 import type { Store } from "../../store/store.js";
 import { grepFiles, openFiles, semanticSearchFiles } from "../files/file-tools.js";
 import { chunkPassageText } from "../search/passage-chunks.js";
@@ -12,6 +12,11 @@ import {
 } from "./search-tools.js";
 import type { WebTools } from "./web/web-tools.js";
 
+/** Runs the tools of MCP servers (`external_mcp`); failures come back as error outcomes, never thrown. */
+export interface McpToolRunner {
+  executeTool(tool: Tool, args: Record<string, unknown>): Promise<{ isError: boolean; text: string }>;
+}
+
 /** Everything a built-in tool may use; `store` is the root store (reads and slow work happen there). */
 export interface BuiltinToolContext {
   store: Store;
@@ -24,6 +29,8 @@ export interface BuiltinToolContext {
   web?: WebTools | undefined;
   /** Letta's agent-to-agent tools; without them those tools answer that they are not set up. */
   multiAgent?: MultiAgentTools | undefined;
+  /** The MCP client; without it `external_mcp` tools answer that MCP is not set up. */
+  mcp?: McpToolRunner | undefined;
 }
 
 /** A tool call made ready outside the step's transaction; `apply` runs inside it. */
@@ -33,6 +40,17 @@ const settled =
   (result: Result<string>): PreparedToolCall =>
   async () =>
     result;
+
+/** Calls an MCP server's tool now (outside the step's transaction: it is network I/O). */
+export async function prepareMcpCall(
+  tool: Tool,
+  args: Record<string, unknown>,
+  context: BuiltinToolContext,
+): Promise<PreparedToolCall> {
+  if (!context.mcp) return settled({ ok: false, error: `Error: MCP tools are not set up on this server` });
+  const outcome = await context.mcp.executeTool(tool, args);
+  return settled(outcome.isError ? { ok: false, error: outcome.text } : { ok: true, value: outcome.text });
+}
 
 /**
  * Prepares a built-in tool call: searches and embeddings run now (outside any transaction, since they
