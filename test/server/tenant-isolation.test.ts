@@ -44,6 +44,11 @@ const BODY_OVERRIDES: Record<string, unknown> = {
 /** GET routes whose answer changes between two identical calls for reasons other than tenancy. */
 const VOLATILE_GETS = new Set<string>([
   "export_agent", // the Agent File carries the time of the export
+  // These reach A's MCP server (nothing listens in this test): the error shows the reconnect backoff.
+  "mcp_connect_mcp_server",
+  "list_mcp_tools_by_server",
+  "mcp_list_tools_for_mcp_server",
+  "mcp_retrieve_mcp_tool",
 ]);
 
 /** A minimal value matching a JSON schema (input side): required fields only. */
@@ -218,6 +223,11 @@ describeOnEachStore("tenant isolation, generated from the route table", (storeKi
     const run = (await callA("GET", `/v1/runs/?agent_id=${agent.id}`))[0];
     const step = (await callA("GET", `/v1/runs/${run.id}/steps`))[0];
     const group = (await callA("GET", `/v1/agents/${agent.id}/groups`))[0];
+    const mcpServer = await callA("POST", "/v1/mcp-servers/", {
+      server_name: "a-mcp",
+      // Nothing listens there: the routes B calls must answer 404 before any connection is tried.
+      config: { mcp_server_type: "streamable_http", server_url: "http://127.0.0.1:9/mcp" },
+    });
     const identity = await withOrganization(DEFAULT_ORGANIZATION_ID, () =>
       t.store.identities.create({
         id: "identity-00000000-0000-4000-8000-0000000000a1",
@@ -252,6 +262,8 @@ describeOnEachStore("tenant isolation, generated from the route table", (storeKi
       message_id: turn.messages[0].id,
       group_id: group.id,
       identity_id: identity.id,
+      mcp_server_id: mcpServer.id,
+      mcp_server_name: mcpServer.server_name,
       key_id: "apikey-00000000-0000-4000-8000-0000000000a1",
     });
     for (const [name, value] of Object.entries(params)) if (name.endsWith("_id")) idsOfA.add(value);
@@ -320,7 +332,7 @@ describeOnEachStore("tenant isolation, generated from the route table", (storeKi
       checked++;
       const text = JSON.stringify(response.body);
       for (const id of idsOfA) if (text.includes(id)) leaks.push(`${route.operationId} shows ${id}`);
-      for (const word of ["A's", "a-agent", "a-folder", "a-archive", "a_tool"]) {
+      for (const word of ["A's", "a-agent", "a-folder", "a-archive", "a_tool", "a-mcp"]) {
         if (text.includes(word)) leaks.push(`${route.operationId} shows '${word}'`);
       }
     }
