@@ -98,6 +98,15 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
       ),
     embedder,
     secretBox,
+    organizationModels: {
+      baseConfig: providers,
+      build: (config) => ({
+        models: createModelRegistry(config),
+        provider: lazyModelProvider(async () =>
+          (await import("./llm/providers/model-provider.js")).createModelProvider({ providers: config }),
+        ),
+      }),
+    },
     web,
     multiAgentMaxDepth: multiAgentDepthFromEnv(env),
     mcp: { stdioAllowed: env.REVERIE_MCP_STDIO === "on" },

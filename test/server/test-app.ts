@@ -115,6 +115,17 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     sleeptime: options.sleeptime,
     mcp: options.mcp,
     web: options.web,
+    organizationModels: {
+      baseConfig: providers,
+      build: (config) => ({
+        models: createModelRegistry(config),
+        provider: createModelProvider({
+          providers: config,
+          retry: { maxRetries: 0, ...options.retry },
+          onRetry: options.onRetry,
+        }),
+      }),
+    },
     multiAgentMaxDepth: options.multiAgentMaxDepth,
   });
   const logged: TestApp["logged"] = [];
