@@ -228,6 +228,12 @@ describeOnEachStore("tenant isolation, generated from the route table", (storeKi
       // Nothing listens there: the routes B calls must answer 404 before any connection is tried.
       config: { mcp_server_type: "streamable_http", server_url: "http://127.0.0.1:9/mcp" },
     });
+    const provider = await callA("POST", "/v1/providers/", {
+      name: "a-provider",
+      provider_type: "openai",
+      api_key: "sk-a-provider-secret",
+      base_url: openai.url,
+    });
     const identity = await withOrganization(DEFAULT_ORGANIZATION_ID, () =>
       t.store.identities.create({
         id: "identity-00000000-0000-4000-8000-0000000000a1",
@@ -263,6 +269,7 @@ describeOnEachStore("tenant isolation, generated from the route table", (storeKi
       group_id: group.id,
       identity_id: identity.id,
       mcp_server_id: mcpServer.id,
+      provider_id: provider.id,
       mcp_server_name: mcpServer.server_name,
       key_id: "apikey-00000000-0000-4000-8000-0000000000a1",
     });
@@ -332,7 +339,7 @@ describeOnEachStore("tenant isolation, generated from the route table", (storeKi
       checked++;
       const text = JSON.stringify(response.body);
       for (const id of idsOfA) if (text.includes(id)) leaks.push(`${route.operationId} shows ${id}`);
-      for (const word of ["A's", "a-agent", "a-folder", "a-archive", "a_tool", "a-mcp"]) {
+      for (const word of ["A's", "a-agent", "a-folder", "a-archive", "a_tool", "a-mcp", "a-provider"]) {
         if (text.includes(word)) leaks.push(`${route.operationId} shows '${word}'`);
       }
     }
