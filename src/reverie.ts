@@ -8,6 +8,7 @@ import { backgroundSettingsFromEnv } from "./runtime/jobs/settings-from-env.js";
 import { createSecretBox, loadSecretKeys } from "./runtime/secrets/index.js";
 import { createServices, type Services } from "./runtime/services.js";
 import { upsertBaseTools } from "./runtime/tools/base-tools.js";
+import { customToolsFromEnv } from "./runtime/tools/sandbox/select-sandbox.js";
 import { createWebTools, webToolSettingsFromEnv } from "./runtime/tools/web/web-tools.js";
 import { createCpuPool } from "./runtime/workers/cpu-pool.js";
 import { databaseUrlFromEnv, openStore } from "./store/open-store.js";
@@ -52,6 +53,9 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
   const background = backgroundSettingsFromEnv(env);
   // Read before the store opens, so a bad setting fails the start-up cleanly.
   const web = createWebTools(webToolSettingsFromEnv(env));
+  const customTools = customToolsFromEnv(env, options.home ?? reverieHome(env), (message) =>
+    process.stderr.write(`reverie: ${message}\n`),
+  );
   const databaseUrl =
     options.databaseUrl ??
     databaseUrlFromEnv(
@@ -97,6 +101,7 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
     embedder,
     secretBox,
     web,
+    customTools,
   });
   if (options.worker !== false) services.jobs.start();
   return {

@@ -79,6 +79,8 @@ export interface TestAppOptions {
   web?: ServiceDeps["web"];
   /** Checks API keys as `reverie server` does; `envKey` plays `REVERIE_API_KEY`. */
   auth?: { envKey?: string };
+  /** Runs custom tools (default: none, so they answer that no sandbox is available). */
+  customTools?: ServiceDeps["customTools"];
 }
 
 /** The app over a fresh store; OpenAI is configured with a key (no network). */
@@ -110,6 +112,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     embedder: options.embedder,
     sleeptime: options.sleeptime,
     web: options.web,
+    customTools: options.customTools,
   });
   const logged: TestApp["logged"] = [];
   const keys =

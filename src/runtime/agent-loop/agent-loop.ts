@@ -28,6 +28,7 @@ import type { Store } from "../../store/store.js";
 import { renderAvailableSkills, skillEntries, withAvailableSkills } from "../memory/render-skills.js";
 import { ToolRuleSolver } from "../tool-rules/solver.js";
 import { MEMORY_EDITING_TOOLS } from "../tools/builtin-executor.js";
+import type { CustomToolExecutor } from "../tools/custom/custom-tool-call.js";
 import type { EmbedTexts } from "../tools/search-tools.js";
 import { toolReturnText } from "../tools/tool-return-text.js";
 import type { WebTools } from "../tools/web/web-tools.js";
@@ -88,6 +89,8 @@ export interface AgentLoopDeps {
   embedderFor?: ((agent: AgentRecord) => EmbedTexts | undefined) | undefined;
   /** The web tools (`fetch_webpage`, `web_search`). */
   web?: WebTools | undefined;
+  /** Runs custom tools in the sandbox. */
+  customTools?: CustomToolExecutor | undefined;
   /**
    * Runs before each LLM call with the tools it carries; may compact the window (summarization). Runs
    * again with `overflow` when the provider refused the call as too long, before the call is retried.
@@ -386,6 +389,7 @@ export function createAgentLoop(deps: AgentLoopDeps) {
               ids,
               embed: deps.embedderFor?.(agent),
               web: deps.web,
+              customTools: deps.customTools,
             },
           }),
         );
@@ -519,6 +523,7 @@ export function createAgentLoop(deps: AgentLoopDeps) {
               ids,
               embed: deps.embedderFor?.(agent),
               web: deps.web,
+              customTools: deps.customTools,
             },
           }),
         );
@@ -632,7 +637,7 @@ export function createAgentLoop(deps: AgentLoopDeps) {
       await tx.steps.create(
         stepRow(recordContext(agent, state.window.owner, state.runId), stepId, { response }),
       );
-      const returns: Array<{ toolReturn: ToolReturn; ok: boolean }> = [];
+      const returns: Array<{ toolReturn: ToolReturn; ok: boolean; editedMemory?: boolean }> = [];
       for (const call of planned) returns.push(await call.run(tx));
       const records = [...before, ...((await after?.(returns)) ?? [])];
       const stored = await tx.messages.append(records);
@@ -646,7 +651,9 @@ export function createAgentLoop(deps: AgentLoopDeps) {
       // As in Letta, a memory edit rewrites the stored system prompt at once, while this turn keeps
       // the prompt it started with (the provider's prompt cache); the next turn reads the new one.
       const edited = planned.some(
-        (call, index) => returns[index]?.ok && MEMORY_EDITING_TOOLS.has(call.call.function.name),
+        (call, index) =>
+          returns[index]?.ok &&
+          (MEMORY_EDITING_TOOLS.has(call.call.function.name) || returns[index]?.editedMemory === true),
       );
       const system = state.window.messages[0];
       if (edited && system) {
