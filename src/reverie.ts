@@ -8,6 +8,7 @@ import { backgroundSettingsFromEnv } from "./runtime/jobs/settings-from-env.js";
 import { createSecretBox, loadSecretKeys } from "./runtime/secrets/index.js";
 import { createServices, type Services } from "./runtime/services.js";
 import { upsertBaseTools } from "./runtime/tools/base-tools.js";
+import { multiAgentDepthFromEnv } from "./runtime/tools/multi-agent/multi-agent-tools.js";
 import { customToolsFromEnv } from "./runtime/tools/sandbox/select-sandbox.js";
 import { createWebTools, webToolSettingsFromEnv } from "./runtime/tools/web/web-tools.js";
 import { createCpuPool } from "./runtime/workers/cpu-pool.js";
@@ -56,6 +57,7 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
   const customTools = customToolsFromEnv(env, options.home ?? reverieHome(env), (message) =>
     process.stderr.write(`reverie: ${message}\n`),
   );
+  multiAgentDepthFromEnv(env);
   const databaseUrl =
     options.databaseUrl ??
     databaseUrlFromEnv(
@@ -102,6 +104,8 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
     secretBox,
     web,
     customTools,
+    multiAgentMaxDepth: multiAgentDepthFromEnv(env),
+    mcp: { stdioAllowed: env.REVERIE_MCP_STDIO === "on" },
   });
   if (options.worker !== false) services.jobs.start();
   return {
@@ -113,6 +117,7 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
       // Stopping the jobs aborts their CPU tasks, whose threads are terminated rather than waited for.
       await services.jobs.stop();
       await cpu.close();
+      await services.mcpServers.close();
       await embedder.close?.();
       await store.close();
     },

@@ -134,6 +134,11 @@ export async function startReverieServer(options: {
       auth,
     });
     const server = await startServer({ app, port: options.port, host: options.host });
+    // The tokenizers' rank tables load a slice at a time in the background: loaded by the first count
+    // instead, they stalled every request for seconds.
+    void import("../llm/tokens/index.js")
+      .then(({ warmEncodings }) => warmEncodings())
+      .catch((error: unknown) => console.error("could not load the tokenizers:", error));
     return {
       url: server.url,
       version: REVERIE_VERSION,

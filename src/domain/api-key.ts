@@ -27,3 +27,23 @@ export const CreatedApiKeySchema = ApiKeySchema.extend({
   key: z.string().describe("The API key. It is shown only now: store it, it cannot be retrieved later."),
 });
 export type CreatedApiKey = z.infer<typeof CreatedApiKeySchema>;
+
+/** `POST /v1/admin/keys`: a key for an organization (the caller's when left out). */
+export const CreateApiKeyRequestSchema = z.object({
+  name: z.string().trim().min(1, "name must not be empty").max(200).describe("What the key is for"),
+  organization_id: z
+    .string()
+    .optional()
+    .describe("The organization the key works in (default: the caller's)"),
+  is_admin: z.boolean().default(false).describe("Whether the key may manage organizations and keys"),
+  expires_at: z.iso
+    .datetime({ offset: true })
+    .nullable()
+    .optional()
+    .describe("When the key stops working (ISO-8601); never when left out"),
+});
+
+/** `GET /v1/admin/keys` filters. */
+export const ApiKeyListFilterSchema = z.object({
+  organization_id: z.string().optional().describe("Only this organization's keys"),
+});

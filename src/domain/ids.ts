@@ -21,6 +21,7 @@ export const ID_PREFIXES = [
   "apikey",
   "agent-env",
   "provider",
+  "mcp_server",
 ] as const;
 
 export type IdPrefix = (typeof ID_PREFIXES)[number];

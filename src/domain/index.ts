@@ -14,6 +14,7 @@ export * from "./job.js";
 export * from "./json-text.js";
 export * from "./letta-request.js";
 export * from "./llm-config.js";
+export * from "./mcp-server.js";
 export * from "./message.js";
 export * from "./message-search.js";
 export * from "./message-views.js";

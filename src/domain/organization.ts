@@ -9,3 +9,8 @@ export const OrganizationSchema = z.object({
   updated_at: TimestampSchema,
 });
 export type Organization = z.infer<typeof OrganizationSchema>;
+
+/** `POST /v1/admin/organizations`. */
+export const CreateOrganizationRequestSchema = z.object({
+  name: z.string().trim().min(1, "name must not be empty").max(200).describe("The organization's name"),
+});

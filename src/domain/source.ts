@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { MetadataSchema, TimestampSchema } from "./common.js";
 import { EmbeddingConfigSchema } from "./llm-config.js";
+import { pageQuerySchema, queryBoolean, queryInt } from "./query-params.js";
 
 /**
  * A folder of files an agent can read (Letta's "source"; ids keep the `source-` prefix). Its files are
@@ -111,3 +112,50 @@ export const AgentFileAttachmentSchema = z.object({
   end_line: z.number().int().nullable(),
 });
 export type AgentFileAttachment = z.infer<typeof AgentFileAttachmentSchema>;
+
+/** `GET /v1/folders/` query. */
+export const ListSourcesQuerySchema = pageQuerySchema({ order: "asc", limit: 50 }).extend({
+  name: z.string().optional(),
+});
+
+/** `POST /v1/folders/{id}/upload` query. */
+export const UploadFileQuerySchema = z.object({
+  duplicate_handling: DuplicateFileHandlingSchema.default("suffix").describe(
+    "How to handle a file name the folder already has",
+  ),
+  name: z.string().optional().describe("A name to store the file under instead of the uploaded one"),
+});
+export type UploadFileQuery = z.output<typeof UploadFileQuerySchema>;
+
+/** `GET /v1/folders/{id}/files` query. */
+export const ListFilesQuerySchema = pageQuerySchema({ order: "desc", limit: 1000 }).extend({
+  include_content: queryBoolean().default(false).describe("Include each file's extracted text"),
+});
+
+/** `GET /v1/folders/{id}/files/{file_id}` query. */
+export const RetrieveFileQuerySchema = z.object({ include_content: queryBoolean().default(false) });
+
+/** `GET /v1/agents/{id}/files` query. */
+export const ListAgentFilesQuerySchema = z.object({
+  after: z.string().optional(),
+  cursor: z.string().optional().describe("Same as `after` (the `next_cursor` of the previous page)"),
+  before: z.string().optional(),
+  limit: queryInt().min(1).max(1000).default(20),
+  order: z.enum(["asc", "desc"]).optional(),
+  order_by: z.string().optional(),
+  is_open: queryBoolean().optional().describe("Only open (true) or closed (false) files"),
+});
+
+/** `GET /v1/agents/{id}/files` answer: one page of the files an agent sees. */
+export const AgentFilesPageSchema = z.object({
+  files: z.array(AgentFileAttachmentSchema),
+  next_cursor: z.string().nullable(),
+  has_more: z.boolean(),
+});
+export type AgentFilesPage = z.output<typeof AgentFilesPageSchema>;
+
+/** `GET /v1/folders/{id}/agents` query. */
+export const ListFolderAgentsQuerySchema = pageQuerySchema({ order: "asc", limit: 50 });
+
+/** `GET /v1/agents/{id}/folders` query. */
+export const ListAgentFoldersQuerySchema = pageQuerySchema({ order: "asc", limit: 100 });

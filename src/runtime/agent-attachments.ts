@@ -10,6 +10,7 @@ import type { Store } from "../store/store.js";
 import { assertUniqueLabels } from "./block-records.js";
 import { upsertBaseTools } from "./tools/base-tools.js";
 import { builtinTool } from "./tools/builtin-schemas.js";
+import { pythonSet } from "./tools/multi-agent/python-repr.js";
 
 /** The blocks with these ids, in that order; an unknown id is a 404 naming it. */
 export async function requireBlocks(store: Store, ids: readonly string[]): Promise<Block[]> {
@@ -52,17 +53,6 @@ export async function requireTools(
     tools.set(tool.id, tool);
   }
   return [...tools.values()];
-}
-
-/** How Python prints a set of strings, as Letta's error messages show them: `{'a', "b's"}`. */
-function pythonSet(values: readonly string[]): string {
-  return `{${values.map(pythonRepr).join(", ")}}`;
-}
-
-function pythonRepr(value: string): string {
-  const escaped = value.replaceAll("\\", "\\\\").replaceAll("\n", "\\n").replaceAll("\t", "\\t");
-  if (value.includes("'") && !value.includes('"')) return `"${escaped}"`;
-  return `'${escaped.replaceAll("'", "\\'")}'`;
 }
 
 /**

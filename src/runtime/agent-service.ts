@@ -46,6 +46,7 @@ import {
 import { defaultSystemPrompt } from "./system-prompt.js";
 import { requireBaseTools } from "./tools/base-tools.js";
 import { baseToolRules, defaultToolNames, includesBaseToolRules } from "./tools/builtin-schemas.js";
+import { MULTI_AGENT_TOOLS } from "./tools/multi-agent/multi-agent-tools.js";
 
 /** Dependencies of the agent service. */
 export interface AgentServiceDeps {
@@ -173,9 +174,11 @@ export function createAgentService(deps: AgentServiceDeps): AgentService {
                 defaultToolNames(agentType, { enableSleeptime: input.enable_sleeptime ?? false }),
                 { clock, ids },
               );
+        // As in Letta, `include_multi_agent_tools` adds the agent-to-agent tools by name.
+        const named = [...(input.tools ?? []), ...(input.include_multi_agent_tools ? MULTI_AGENT_TOOLS : [])];
         const tools = [
           ...baseTools,
-          ...(await requireTools(tx, input.tools ?? [], input.tool_ids ?? [], { clock, ids })),
+          ...(await requireTools(tx, named, input.tool_ids ?? [], { clock, ids })),
         ];
         if (includesBaseToolRules(agentType, input.include_base_tool_rules)) {
           record.tool_rules = [

@@ -1,14 +1,19 @@
 import {
   type AgentRecord,
   type AgentState,
+  type ArchivalSearchResponse,
   type Archive,
   type Clock,
+  type CreateArchive,
   type EmbeddingConfig,
   type IdGenerator,
+  type ListArchivalMemoryQuery,
   notFound,
   type PageQuery,
   type Passage,
+  type PassageCreate,
   ReverieError,
+  type UpdateArchive,
 } from "../domain/index.js";
 import type { ModelRegistry } from "../llm/model-registry.js";
 import type { Embedder } from "../llm/providers/embeddings.js";
@@ -36,23 +41,6 @@ export interface ArchiveServiceDeps {
   cpu?: CpuPool | undefined;
 }
 
-export interface CreateArchiveInput {
-  name: string;
-  description?: string | null | undefined;
-  /** An embedding handle (`openai/text-embedding-3-small`); the default embedding model when absent. */
-  embedding?: string | null | undefined;
-  embedding_config?: EmbeddingConfig | null | undefined;
-}
-
-/** One passage to write; text longer than the embedding model's chunk size becomes several passages. */
-export interface NewPassageInput {
-  text: string;
-  tags?: string[] | null | undefined;
-  metadata?: Record<string, unknown> | null | undefined;
-  /** ISO 8601; defaults to now. */
-  created_at?: string | null | undefined;
-}
-
 /** Filters of a passage search (tags any/all, inclusive ISO date range) and its size. */
 export interface SearchOptions {
   query: string;
@@ -63,50 +51,22 @@ export interface SearchOptions {
   limit: number;
 }
 
-export interface AgentPassageListQuery {
-  after?: string | undefined;
-  before?: string | undefined;
-  limit: number;
-  ascending: boolean;
-  search?: string | undefined;
-}
-
-/** One archival search result as Letta shapes it, with how it ranked alongside. */
-export interface ArchivalSearchItem {
-  id: string;
-  timestamp: string;
-  content: string;
-  tags: string[];
-  /** Fused reciprocal-rank score. */
-  score: number;
-  vector_rank: number | null;
-  text_rank: number | null;
-}
-
-export interface ArchivalSearchResponse {
-  count: number;
-  results: ArchivalSearchItem[];
-  /** `text` when no embedding model is configured (or the query could not be embedded). */
-  search_mode: "hybrid" | "text";
-  search_note: string | null;
-}
-
 /** Archives, their passages (chunked and embedded on the way in), and hybrid search over them. */
 export interface ArchiveService {
-  create(input: CreateArchiveInput): Promise<Archive>;
+  create(input: CreateArchive): Promise<Archive>;
   get(archiveId: string): Promise<Archive>;
   list(query: PageQuery & { name?: string | undefined; agent_id?: string | undefined }): Promise<Archive[]>;
-  update(archiveId: string, patch: { name?: string | null; description?: string | null }): Promise<Archive>;
+  update(archiveId: string, patch: UpdateArchive): Promise<Archive>;
   delete(archiveId: string): Promise<void>;
   listAgents(archiveId: string, page: PageQuery): Promise<AgentState[]>;
   attach(agentId: string, archiveId: string): Promise<void>;
   detach(agentId: string, archiveId: string): Promise<void>;
   /** Writes passages (all chunks of all inputs) in one transaction, in input order. */
-  createPassages(archiveId: string, inputs: readonly NewPassageInput[]): Promise<Passage[]>;
+  createPassages(archiveId: string, inputs: readonly PassageCreate[]): Promise<Passage[]>;
   deletePassage(archiveId: string, passageId: string): Promise<void>;
-  listAgentPassages(agentId: string, query: AgentPassageListQuery): Promise<Passage[]>;
+  listAgentPassages(agentId: string, query: ListArchivalMemoryQuery): Promise<Passage[]>;
   /** Inserts into the agent's own archive (created on first use). */
-  insertAgentPassage(agentId: string, input: NewPassageInput): Promise<Passage[]>;
+  insertAgentPassage(agentId: string, input: PassageCreate): Promise<Passage[]>;
   deleteAgentPassage(agentId: string, passageId: string): Promise<void>;
   /** `GET /v1/agents/{id}/archival-memory/search`: Letta's `{count, results}` plus relevance. */
   searchAgentMemory(agentId: string, options: SearchOptions): Promise<ArchivalSearchResponse>;
@@ -140,7 +100,7 @@ export function createArchiveService(deps: ArchiveServiceDeps): ArchiveService {
   /** Chunks and embeds outside any transaction (embedding calls a provider), ready to insert. */
   async function preparePassages(
     archive: Archive,
-    inputs: readonly NewPassageInput[],
+    inputs: readonly PassageCreate[],
     actorId: string | null,
   ): Promise<Passage[]> {
     const now = clock.now().toISOString();

@@ -23,6 +23,8 @@ import {
   type JobWorker,
   type JobWorkerOptions,
 } from "./jobs/job-worker.js";
+import { createMcpClientPool, type McpPoolSettings } from "./mcp/mcp-client-pool.js";
+import { createMcpServerService, type McpServerService } from "./mcp/mcp-server-service.js";
 import { createMessagingService, type MessagingService } from "./messaging-service.js";
 import { embedMessagesHandler, messageEmbeddingHook } from "./recall/message-embedding.js";
 import { createRecallService, type RecallService } from "./recall/recall-service.js";
@@ -44,6 +46,7 @@ import { type ContextService, createContextService } from "./summarizer/context-
 import { createToolService, type ToolService } from "./tool-service.js";
 import { type CustomToolRunner, createCustomToolRunner } from "./tools/custom/custom-tool-runner.js";
 import { createToolRuns, type ToolRuns } from "./tools/custom/tool-runs.js";
+import { createMultiAgentTools } from "./tools/multi-agent/multi-agent-tools.js";
 import { UnavailableSandbox } from "./tools/sandbox/select-sandbox.js";
 import { DEFAULT_FETCH_LIMITS } from "./tools/web/guarded-fetch.js";
 import { createWebTools, type WebTools } from "./tools/web/web-tools.js";
@@ -78,10 +81,21 @@ export interface ServiceDeps {
   secretBox?: SecretBox | undefined;
   /** `fetch_webpage` and `web_search` (default: public pages only, no search provider). */
   web?: WebTools | undefined;
+  /** How deep agents may message each other (`REVERIE_MULTI_AGENT_MAX_DEPTH`, default 3). */
+  multiAgentMaxDepth?: number | undefined;
   /** Worker threads for parsing, chunking and token counting of large inputs; in place without it. */
   cpu?: CpuPool | undefined;
   /** Runs custom tools in the sandbox; without it, custom tools answer that no sandbox is available. */
   customTools?: CustomToolRunner | undefined;
+  /** MCP client settings: whether stdio servers may run, pool timeouts. */
+  mcp?: McpSettings | undefined;
+}
+
+/** How the MCP client behaves (read from the environment at the edge: `REVERIE_MCP_STDIO`). */
+export interface McpSettings {
+  /** stdio servers run commands on this machine: off unless the operator turns them on. */
+  stdioAllowed?: boolean | undefined;
+  pool?: Partial<McpPoolSettings> | undefined;
 }
 
 /** Every service the server (and the embedded API) uses. */
@@ -120,6 +134,8 @@ export interface Services {
   agentSecrets: AgentSecretsPort;
   /** Custom tool code run on request (`/v1/tools/run`, an agent's tool run outside a turn). */
   toolRuns: ToolRuns;
+  /** MCP servers, their tools, and the pooled connections to them (close it at shutdown). */
+  mcpServers: McpServerService;
 }
 
 /** Builds all services over one set of dependencies. */
@@ -142,6 +158,14 @@ export function createServices(given: ServiceDeps): Services {
       }),
     secrets: agentSecrets,
   };
+  const mcpServers = createMcpServerService({
+    store: deps.store,
+    clock: deps.clock,
+    ids: deps.ids,
+    pool: createMcpClientPool(deps.mcp?.pool),
+    secretBox: deps.secretBox,
+    stdioAllowed: deps.mcp?.stdioAllowed ?? false,
+  });
   const loop = createAgentLoop({
     store: deps.store,
     provider: deps.provider,
@@ -153,6 +177,19 @@ export function createServices(given: ServiceDeps): Services {
       return embedder && config ? (texts: string[]) => embedder.embed(texts, config) : undefined;
     },
     web: deps.web ?? createWebTools({ fetch: DEFAULT_FETCH_LIMITS, search: undefined }),
+    // Agent-to-agent messages are turns of the other agent, run like any request's (see `messages`).
+    multiAgent: createMultiAgentTools({
+      store: deps.store,
+      maxDepth: deps.multiAgentMaxDepth,
+      turns: {
+        send: async (agentId, text) =>
+          (await messages.send(agentId, { messages: [{ role: "system", content: text }] })).messages,
+        sendAsync: async (agentId, text) => {
+          await streaming.startAsync({ agentId }, { messages: [{ role: "system", content: text }] });
+        },
+      },
+    }),
+    mcp: mcpServers,
     beforeModelCall: context.beforeModelCall,
     afterTurn,
     customTools,
@@ -175,14 +212,15 @@ export function createServices(given: ServiceDeps): Services {
     ids: deps.ids,
     handlers: jobHandlers,
   });
+  // JSON sends go through the run registry too, so cancelling them aborts their LLM call.
+  const messages = createMessagingService({
+    store: deps.store,
+    models: deps.models,
+    loop: { runTurn: streaming.runTurn },
+    repeated: streaming.repeatedResponse,
+  });
   return {
-    // JSON sends go through the run registry too, so cancelling them aborts their LLM call.
-    messages: createMessagingService({
-      store: deps.store,
-      models: deps.models,
-      loop: { runTurn: streaming.runTurn },
-      repeated: streaming.repeatedResponse,
-    }),
+    messages,
     runs: createRunService({ store: deps.store }),
     tools: createToolService(deps),
     loop,
@@ -203,5 +241,6 @@ export function createServices(given: ServiceDeps): Services {
     secretBox,
     agentSecrets,
     toolRuns: createToolRuns({ ...deps, executor: customTools }),
+    mcpServers,
   };
 }

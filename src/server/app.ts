@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import type { ModelRegistry } from "../llm/model-registry.js";
 import type { Services } from "../runtime/services.js";
 import { allowedMethodsOf } from "./allowed-methods.js";
+import { adminRoutes } from "./auth/admin-routes.js";
 import type { ApiKeyService } from "./auth/api-keys.js";
 import { apiKeyAuth } from "./auth/middleware.js";
 import { consoleLogger, errorResponse, type ServerLogger } from "./errors.js";
@@ -20,6 +21,7 @@ import { coreMemoryRoutes } from "./routes/core-memory.js";
 import { folderAndFileRoutes } from "./routes/folders.js";
 import { groupRoutes } from "./routes/groups.js";
 import { healthRoutes } from "./routes/health.js";
+import { mcpServerRoutes } from "./routes/mcp-servers.js";
 import { messageSearchRoutes } from "./routes/message-search.js";
 import { messageRoutes } from "./routes/messages.js";
 import { modelRoutes } from "./routes/models.js";
@@ -64,7 +66,7 @@ export interface AppDeps {
 }
 
 /** Every route the app serves, in matching order (fixed paths before parameterised ones). */
-export function appRoutes(deps: Pick<AppDeps, "services" | "registry" | "version">): AnyRoute[] {
+export function appRoutes(deps: Pick<AppDeps, "services" | "registry" | "version" | "auth">): AnyRoute[] {
   return [
     ...healthRoutes(deps.version, deps.registry),
     ...agentFileRoutes(deps.services),
@@ -75,6 +77,7 @@ export function appRoutes(deps: Pick<AppDeps, "services" | "registry" | "version
     ...runRoutes(deps.services),
     ...streamingRoutes(deps.services),
     ...toolRoutes(deps.services),
+    ...mcpServerRoutes(deps.services),
     ...folderAndFileRoutes(deps.services),
     ...contextRoutes(deps.services),
     ...blockRoutes(deps.services),
@@ -85,6 +88,7 @@ export function appRoutes(deps: Pick<AppDeps, "services" | "registry" | "version
     ...sleeptimeRoutes(deps.services),
     ...archiveRoutes(deps.services),
     ...passageRoutes(deps.services),
+    ...(deps.auth ? adminRoutes(deps.auth) : []),
   ];
 }
 

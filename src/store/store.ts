@@ -12,6 +12,7 @@ import type {
   Group,
   Identity,
   Job,
+  McpServerRecord,
   Message,
   MessageRole,
   NewJob,
@@ -66,6 +67,8 @@ export interface Store {
    * server's, not an organization's).
    */
   readonly sealedValues: SealedValueRepository;
+  /** Configured MCP servers (their secrets sealed by the runtime before they get here). */
+  readonly mcpServers: McpServerRepository;
   /**
    * Runs `fn` in one transaction: everything it writes through `tx` commits together or not at all.
    * Nested calls on `tx` join the outer transaction.
@@ -264,6 +267,22 @@ export interface ToolRepository {
   listForAgent(agentId: string): Promise<Tool[]>;
   attach(agentId: string, toolId: string): Promise<void>;
   detach(agentId: string, toolId: string): Promise<boolean>;
+}
+
+/** MCP servers, unique by `server_name` within an organization. */
+export interface McpServerRepository {
+  /** Inserts the server; a conflict if a server of that name exists. */
+  create(server: McpServerRecord): Promise<McpServerRecord>;
+  get(id: string): Promise<McpServerRecord | undefined>;
+  getByName(serverName: string): Promise<McpServerRecord | undefined>;
+  /** Oldest first. */
+  list(): Promise<McpServerRecord[]>;
+  /** A conflict if the new name is taken. */
+  update(
+    id: string,
+    patch: Partial<Omit<McpServerRecord, "id" | "created_at">>,
+  ): Promise<McpServerRecord | undefined>;
+  delete(id: string): Promise<boolean>;
 }
 
 export interface MessageListQuery extends PageQuery {

@@ -7,7 +7,7 @@ const root = fileURLToPath(new URL("../..", import.meta.url));
 const readme = readFileSync(join(root, "README.md"), "utf8");
 
 /** Upper-case names that are constants of libraries, not environment variables. */
-const NOT_VARIABLES = /^(SQLITE|ERR)_/;
+const NOT_VARIABLES = /^(SQLITE|ERR|UND_ERR)_/;
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
-import type { EmbeddingConfig } from "../../src/domain/index.js";
+import type { EmbeddingConfig, PassageCreate } from "../../src/domain/index.js";
 import { createEmbedder } from "../../src/llm/providers/embeddings.js";
-import type { NewPassageInput } from "../../src/runtime/archive-service.js";
 import { type FakeLlmServer, startFakeOpenAI } from "../fake-llm/index.js";
 import { describeOnEachStore } from "../helpers/store-suites.js";
 import { createTestApp, type TestApp } from "../server/test-app.js";
@@ -34,7 +33,7 @@ function seeded(seed: number): () => number {
  * service, team, morning...), so that only the right passage matches a query as a whole. Each has
  * random tags (each of red/blue/green with probability 1/2) and a day of 2025.
  */
-function corpus(): Array<NewPassageInput & { created_at: string; tags: string[] }> {
+function corpus(): Array<PassageCreate & { created_at: string; tags: string[] }> {
   const random = seeded(42);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   const subjects = [

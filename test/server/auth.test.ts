@@ -185,3 +185,117 @@ describe("API keys without auth configured", () => {
     expect((await t.call("GET", "/v1/agents/")).status).toBe(200);
   });
 });
+
+describeOnEachStore("admin API: organizations and keys", (storeKind) => {
+  let t: TestApp;
+  afterEach(async () => {
+    await t?.close();
+  });
+
+  const adminCalls = [
+    ["GET", "/v1/admin/organizations/", undefined],
+    ["POST", "/v1/admin/organizations/", { name: "x" }],
+    ["GET", "/v1/admin/keys/", undefined],
+    ["POST", "/v1/admin/keys/", { name: "x" }],
+    ["DELETE", "/v1/admin/keys/apikey-00000000-0000-4000-8000-000000000001", undefined],
+  ] as const;
+
+  it("refuses non-admin keys with 403 and changes nothing", async () => {
+    t = await createTestApp({ store: storeKind, auth: {}, webRoot: false });
+    const plain = await t.keys!.create({ name: "plain" });
+    for (const [method, path, body] of adminCalls) {
+      const response = await t.call(method, path, body, bearer(plain.key));
+      expect(response.status, `${method} ${path}`).toBe(403);
+      expect(response.body.detail).toContain("admin API key");
+    }
+    expect(await t.store.organizations.list()).toHaveLength(1);
+    expect(await t.keys!.list()).toHaveLength(1);
+  });
+
+  it("refuses the admin routes on a server without keys", async () => {
+    t = await createTestApp({ store: storeKind, auth: {}, webRoot: false });
+    for (const [method, path, body] of adminCalls) {
+      expect((await t.call(method, path, body)).status, `${method} ${path}`).toBe(403);
+    }
+    expect(await t.keys!.required()).toBe(false);
+  });
+
+  it("creates an organization and its keys; the new key sees only its organization", async () => {
+    t = await createTestApp({ store: storeKind, auth: {}, webRoot: false });
+    const admin = await t.keys!.create({ name: "root", is_admin: true });
+    const mine = await t.call(
+      "POST",
+      "/v1/agents/",
+      { name: "a", model: "openai/gpt-4o-mini" },
+      bearer(admin.key),
+    );
+    expect(mine.status).toBe(200);
+
+    const created = await t.call("POST", "/v1/admin/organizations/", { name: "tenant b" }, bearer(admin.key));
+    expect(created.status).toBe(200);
+    expect(created.body).toMatchObject({ name: "tenant b", id: expect.stringMatching(/^org-/) });
+    const orgs = (await t.call("GET", "/v1/admin/organizations/", undefined, bearer(admin.key))).body;
+    expect(orgs.map((org: { id: string }) => org.id).sort()).toEqual(
+      [DEFAULT_ORGANIZATION_ID, created.body.id].sort(),
+    );
+
+    const keyB = await t.call(
+      "POST",
+      "/v1/admin/keys/",
+      { name: "b", organization_id: created.body.id, expires_at: "2099-01-01T00:00:00Z" },
+      bearer(admin.key),
+    );
+    expect(keyB.status).toBe(200);
+    expect(keyB.body).toMatchObject({
+      organization_id: created.body.id,
+      is_admin: false,
+      key: expect.any(String),
+    });
+    expect(keyB.body.expires_at).toBe("2099-01-01T00:00:00.000Z");
+    const b = bearer(keyB.body.key);
+    expect((await t.call("GET", "/v1/agents/", undefined, b)).body).toEqual([]);
+    expect((await t.call("GET", `/v1/agents/${mine.body.id}`, undefined, b)).status).toBe(404);
+    // The new organization has its own built-in tools, so its agents get memory tools.
+    const tools = (await t.call("GET", "/v1/tools/", undefined, b)).body;
+    expect(tools.map((tool: { name: string }) => tool.name)).toContain("memory_replace");
+    const agentB = await t.call("POST", "/v1/agents/", { name: "b", model: "openai/gpt-4o-mini" }, b);
+    expect(agentB.status).toBe(200);
+    expect(agentB.body.tools.length).toBeGreaterThan(0);
+
+    const listed = await t.call(
+      "GET",
+      `/v1/admin/keys/?organization_id=${created.body.id}`,
+      undefined,
+      bearer(admin.key),
+    );
+    expect(listed.body).toHaveLength(1);
+    expect(JSON.stringify(listed.body)).not.toContain(keyB.body.key.slice(11));
+    expect(listed.body[0]).not.toHaveProperty("hash");
+
+    const revoked = await t.call("DELETE", `/v1/admin/keys/${keyB.body.id}`, undefined, bearer(admin.key));
+    expect(revoked.status).toBe(200);
+    expect(revoked.body.revoked_at).not.toBeNull();
+    expect((await t.call("GET", "/v1/agents/", undefined, b)).status).toBe(401);
+  });
+
+  it("answers bad admin input with 4xx and a detail", async () => {
+    t = await createTestApp({ store: storeKind, auth: {}, webRoot: false });
+    const admin = bearer((await t.keys!.create({ name: "root", is_admin: true })).key);
+    const cases: Array<[string, string, unknown, number]> = [
+      ["POST", "/v1/admin/organizations/", { name: "" }, 422],
+      ["POST", "/v1/admin/organizations/", {}, 422],
+      ["POST", "/v1/admin/keys/", { name: "k", organization_id: "org-nope" }, 404],
+      ["POST", "/v1/admin/keys/", { name: "k", expires_at: "2001-01-01T00:00:00Z" }, 422],
+      ["POST", "/v1/admin/keys/", { name: "k", expires_at: "tomorrow" }, 422],
+      ["POST", "/v1/admin/keys/", { name: "k", is_admin: "yes" }, 422],
+      ["DELETE", "/v1/admin/keys/apikey-00000000-0000-4000-8000-00000000dead", undefined, 404],
+    ];
+    for (const [method, path, body, status] of cases) {
+      const response = await t.call(method, path, body, admin);
+      expect(response.status, `${method} ${path} ${JSON.stringify(body)}`).toBe(status);
+      expect(typeof response.body.detail).toBe("string");
+    }
+    expect(await t.store.organizations.list()).toHaveLength(1);
+    expect(await t.keys!.list()).toHaveLength(1);
+  });
+});

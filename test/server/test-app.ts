@@ -75,8 +75,12 @@ export interface TestAppOptions {
   embedder?: Embedder;
   /** Allowed hosts and CORS origins (default: loopback only, no CORS). */
   protection?: ProtectionOptions;
+  /** MCP client settings (stdio servers are off unless set). */
+  mcp?: ServiceDeps["mcp"];
   /** `fetch_webpage` and `web_search` (default: public pages only, no search provider). */
   web?: ServiceDeps["web"];
+  /** How deep agents may message each other (default 3). */
+  multiAgentMaxDepth?: number;
   /** Checks API keys as `reverie server` does; `envKey` plays `REVERIE_API_KEY`. */
   auth?: { envKey?: string };
   /** Runs custom tools (default: none, so they answer that no sandbox is available). */
@@ -111,8 +115,10 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     provider,
     embedder: options.embedder,
     sleeptime: options.sleeptime,
+    mcp: options.mcp,
     web: options.web,
     customTools: options.customTools,
+    multiAgentMaxDepth: options.multiAgentMaxDepth,
   });
   const logged: TestApp["logged"] = [];
   const keys =
@@ -155,6 +161,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     },
     async close() {
       await services.jobs.stop();
+      await services.mcpServers.close();
       await store.close();
       rmSync(dir, { recursive: true, force: true });
     },

@@ -29,12 +29,14 @@ export interface TestBrowser {
   close(): Promise<void>;
 }
 
-export async function launchBrowser(options: { width?: number; height?: number } = {}): Promise<TestBrowser> {
+export async function launchBrowser(
+  options: { width?: number; height?: number /** More command-line flags. */; args?: string[] } = {},
+): Promise<TestBrowser> {
   const profile = mkdtempSync(join(tmpdir(), "reverie-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: FLAGS,
+    args: [...FLAGS, ...(options.args ?? [])],
     viewport: { width: options.width ?? 1360, height: options.height ?? 900 },
   });
   mkdirSync(ARTIFACTS, { recursive: true });

@@ -70,8 +70,13 @@ function toSdkMessages(
   target: CallTarget,
 ): { system: string | undefined; messages: ModelMessage[] } {
   const systemParts = system ? [system] : [];
+  // A conversation of system messages only (an agent's message to a fresh agent) keeps its last one
+  // as the message to answer: providers refuse a request with no messages.
+  const foldable = messages.every((message) => message.role === "system")
+    ? messages.length - 1
+    : messages.length;
   let index = 0;
-  for (; index < messages.length; index++) {
+  for (; index < foldable; index++) {
     const message = messages[index]!;
     if (message.role !== "system") break;
     systemParts.push(message.content);

@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
 import { Tiktoken, type TiktokenBPE } from "js-tiktoken/lite";
+import { type BpeRanks, loadRanksInBackground } from "./bpe.js";
 import { createPiecewiseCounter } from "./piecewise-count.js";
 
 /** The tiktoken encodings Reverie uses (both ship inside js-tiktoken; nothing is downloaded). */
@@ -20,32 +21,63 @@ export function encodingForModel(modelId: string): EncodingName | undefined {
   return MODEL_ENCODINGS.find(([pattern]) => pattern.test(id))?.[1];
 }
 
-// Loading a rank table takes a second or two of CPU and tens of MB, so each is loaded on first use and
-// shared by the whole process (the tables are immutable).
+// Loading a rank table takes CPU and tens of MB, so each is loaded on first use (or warmed in the
+// background) and shared by the whole process (the tables are immutable).
 interface LoadedEncoding {
-  tiktoken: Tiktoken;
+  ranks: () => BpeRanks;
+  done: Promise<BpeRanks>;
   countTokens: (text: string) => number;
 }
 const loaded = new Map<EncodingName, LoadedEncoding>();
+const references = new Map<EncodingName, Tiktoken>();
 const require = createRequire(import.meta.url);
+
+function rankData(name: EncodingName): TiktokenBPE {
+  // The CommonJS build lets us load one table synchronously, only when it is needed.
+  return require(`js-tiktoken/ranks/${name}`) as TiktokenBPE;
+}
 
 function load(name: EncodingName): LoadedEncoding {
   let encoding = loaded.get(name);
   if (encoding === undefined) {
-    // The CommonJS build lets us load one table synchronously, only when it is needed.
-    const ranks = require(`js-tiktoken/ranks/${name}`) as TiktokenBPE;
-    const tiktoken = new Tiktoken(ranks);
-    // Special-token text counts as plain text: it comes from users, not from us.
-    const encode = (text: string) => tiktoken.encode(text, [], []).length;
-    encoding = { tiktoken, countTokens: createPiecewiseCounter(encode, ranks.pat_str) };
+    const data = rankData(name);
+    const loading = loadRanksInBackground(data);
+    let ranks: BpeRanks | undefined;
+    const ranksNow = () => {
+      ranks ??= loading.finishNow();
+      return ranks;
+    };
+    void loading.done.then((table) => {
+      ranks = table;
+    });
+    encoding = {
+      ranks: ranksNow,
+      done: loading.done,
+      countTokens: createPiecewiseCounter(ranksNow, data.pat_str),
+    };
     loaded.set(name, encoding);
   }
   return encoding;
 }
 
-/** The tokenizer of an encoding, loaded on first use and cached. Its `encode` is super-linear on long runs. */
+/**
+ * Loads encodings' rank tables a slice at a time without stalling the event loop (a server calls it at
+ * start: built at once, o200k_base took seconds of CPU). A count before it is done finishes the load.
+ */
+export async function warmEncodings(
+  names: readonly EncodingName[] = ["o200k_base", "cl100k_base"],
+): Promise<void> {
+  for (const name of names) await load(name).done;
+}
+
+/** js-tiktoken's tokenizer of an encoding (a reference for tests; its `encode` is super-linear on long runs). */
 export function getEncoding(name: EncodingName): Tiktoken {
-  return load(name).tiktoken;
+  let encoding = references.get(name);
+  if (encoding === undefined) {
+    encoding = new Tiktoken(rankData(name));
+    references.set(name, encoding);
+  }
+  return encoding;
 }
 
 /** Counts the tokens of a text in an encoding in linear time (see `createPiecewiseCounter`). */

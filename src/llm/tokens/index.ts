@@ -1,2 +1,2 @@
-export { type EncodingName, encodingForModel, getEncoding } from "./encodings.js";
+export { type EncodingName, encodingForModel, getEncoding, warmEncodings } from "./encodings.js";
 export { createTokenCounter, estimateTokens, type TokenCounter } from "./token-counter.js";

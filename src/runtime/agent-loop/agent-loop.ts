@@ -27,8 +27,10 @@ import { responseFormatOf } from "../../llm/response-format.js";
 import type { Store } from "../../store/store.js";
 import { renderAvailableSkills, skillEntries, withAvailableSkills } from "../memory/render-skills.js";
 import { ToolRuleSolver } from "../tool-rules/solver.js";
+import type { McpToolRunner } from "../tools/builtin-executor.js";
 import { MEMORY_EDITING_TOOLS } from "../tools/builtin-executor.js";
 import type { CustomToolExecutor } from "../tools/custom/custom-tool-call.js";
+import type { MultiAgentTools } from "../tools/multi-agent/multi-agent-tools.js";
 import type { EmbedTexts } from "../tools/search-tools.js";
 import { toolReturnText } from "../tools/tool-return-text.js";
 import type { WebTools } from "../tools/web/web-tools.js";
@@ -91,6 +93,10 @@ export interface AgentLoopDeps {
   web?: WebTools | undefined;
   /** Runs custom tools in the sandbox. */
   customTools?: CustomToolExecutor | undefined;
+  /** Letta's agent-to-agent tools. */
+  multiAgent?: MultiAgentTools | undefined;
+  /** Runs `external_mcp` tools through the pooled MCP connections. */
+  mcp?: McpToolRunner | undefined;
   /**
    * Runs before each LLM call with the tools it carries; may compact the window (summarization). Runs
    * again with `overflow` when the provider refused the call as too long, before the call is retried.
@@ -390,6 +396,8 @@ export function createAgentLoop(deps: AgentLoopDeps) {
               embed: deps.embedderFor?.(agent),
               web: deps.web,
               customTools: deps.customTools,
+              multiAgent: deps.multiAgent,
+              mcp: deps.mcp,
             },
           }),
         );
@@ -524,6 +532,8 @@ export function createAgentLoop(deps: AgentLoopDeps) {
               embed: deps.embedderFor?.(agent),
               web: deps.web,
               customTools: deps.customTools,
+              multiAgent: deps.multiAgent,
+              mcp: deps.mcp,
             },
           }),
         );

@@ -64,8 +64,13 @@ export function toChatMessages(messages: readonly Message[]): ChatMessage[] {
   }
   for (const message of messages) {
     switch (message.role) {
-      case "system":
+      case "system": {
+        // The compiled system prompt is sent apart (it is not among these); a system message sent as
+        // input (Letta's clients and agent-to-agent messages do) stays in the conversation.
+        const text = message.content.flatMap((part) => (part.type === "text" ? [part.text] : [])).join("");
+        if (text) chat.push({ role: "system", content: text });
         break;
+      }
       case "user":
       case "summary": {
         const content = userParts(message);

@@ -9,6 +9,7 @@ import {
   type PreparedToolCall,
   type PreparedToolResult,
   prepareBuiltinCall,
+  prepareMcpCall,
 } from "../tools/builtin-executor.js";
 import { prepareCustomToolCall } from "../tools/custom/custom-tool-call.js";
 import { formatToolError } from "../tools/sandbox/sandbox.js";
@@ -134,12 +135,15 @@ export async function planCall(
 
   let prepared: PreparedToolCall | undefined;
   try {
-    prepared = await prepareBuiltinCall(name, checked.value, context);
+    // By type first: a custom tool named like a built-in runs its own code.
+    prepared =
+      tool.tool_type === "external_mcp"
+        ? await prepareMcpCall(tool, checked.value, context)
+        : tool.tool_type === "custom" && tool.source_code
+          ? await prepareCustomCall(tool, checked.value, context)
+          : await prepareBuiltinCall(name, checked.value, context);
   } catch (error) {
     return failed(call, `Error executing function ${name}: ${(error as Error).message}`, now, timezone);
-  }
-  if (!prepared && tool.tool_type === "custom" && tool.source_code) {
-    prepared = await prepareCustomCall(tool, checked.value, context);
   }
   if (!prepared) {
     return failed(

@@ -1,5 +1,5 @@
 import {
-  type AgentFileAttachment,
+  type AgentFilesPage,
   type AgentState,
   type Clock,
   type CreateSource,
@@ -69,7 +69,7 @@ export interface FolderService {
   agentFiles(
     agentId: string,
     query: { is_open?: boolean | undefined; after?: string | undefined; limit: number },
-  ): Promise<{ files: AgentFileAttachment[]; next_cursor: string | null; has_more: boolean }>;
+  ): Promise<AgentFilesPage>;
   /** Opens a whole file for the agent; returns the names of files closed to make room. */
   openFile(agentId: string, fileId: string): Promise<string[]>;
   closeFile(agentId: string, fileId: string): Promise<{ message: string }>;

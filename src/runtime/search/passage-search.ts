@@ -1,4 +1,4 @@
-import type { Passage } from "../../domain/index.js";
+import type { Passage, PassageSearchMode } from "../../domain/index.js";
 import type { PassageFilter, Store } from "../../store/store.js";
 import { fuseScored } from "./fusion.js";
 
@@ -21,14 +21,8 @@ export interface PassageSearchHit {
   distance: number | null;
 }
 
-/**
- * `hybrid`: vector and full text fused; `text`: full text only, because no embedding model is configured
- * (or embedding the query failed, with `reason` saying why).
- */
-export type SearchMode = "hybrid" | "text";
-
 export interface PassageSearchResult {
-  mode: SearchMode;
+  mode: PassageSearchMode;
   /** Why the search is text-only, when it is. */
   reason?: string | undefined;
   hits: PassageSearchHit[];
@@ -67,7 +61,7 @@ export async function searchPassages(
   const pool = poolSize(limit);
   const text = query.trim();
 
-  let mode: SearchMode = "text";
+  let mode: PassageSearchMode = "text";
   let reason: string | undefined = "no embedding model is configured";
   let vector: number[] | undefined;
   if (deps.embed && text !== "") {

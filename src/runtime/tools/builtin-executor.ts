@@ -1,9 +1,10 @@
-import type { AgentRecord, Clock, IdGenerator, Result } from "../../domain/index.js";
+import type { AgentRecord, Clock, IdGenerator, Result, Tool } from "../../domain/index.js";
 import type { Store } from "../../store/store.js";
 import { grepFiles, openFiles, semanticSearchFiles } from "../files/file-tools.js";
 import { chunkPassageText } from "../search/passage-chunks.js";
 import type { CustomToolExecutor } from "./custom/custom-tool-call.js";
 import { runMemoryTool } from "./memory-tools.js";
+import { MULTI_AGENT_TOOLS, type MultiAgentTools } from "./multi-agent/multi-agent-tools.js";
 import {
   archivalMemorySearch,
   conversationSearch,
@@ -11,6 +12,11 @@ import {
   ensureDefaultArchive,
 } from "./search-tools.js";
 import type { WebTools } from "./web/web-tools.js";
+
+/** Runs the tools of MCP servers (`external_mcp`); failures come back as error outcomes, never thrown. */
+export interface McpToolRunner {
+  executeTool(tool: Tool, args: Record<string, unknown>): Promise<{ isError: boolean; text: string }>;
+}
 
 /** Everything a built-in tool may use; `store` is the root store (reads and slow work happen there). */
 export interface BuiltinToolContext {
@@ -24,6 +30,10 @@ export interface BuiltinToolContext {
   web?: WebTools | undefined;
   /** Runs custom tools in the sandbox; without it they answer that no sandbox is available. */
   customTools?: CustomToolExecutor | undefined;
+  /** Letta's agent-to-agent tools; without them those tools answer that they are not set up. */
+  multiAgent?: MultiAgentTools | undefined;
+  /** The MCP client; without it `external_mcp` tools answer that MCP is not set up. */
+  mcp?: McpToolRunner | undefined;
 }
 
 /** What a tool call produced: its text, and for custom tools their output and whether memory changed. */
@@ -40,6 +50,17 @@ const settled =
   (result: Result<string>): PreparedToolCall =>
   async () =>
     result;
+
+/** Calls an MCP server's tool now (outside the step's transaction: it is network I/O). */
+export async function prepareMcpCall(
+  tool: Tool,
+  args: Record<string, unknown>,
+  context: BuiltinToolContext,
+): Promise<PreparedToolCall> {
+  if (!context.mcp) return settled({ ok: false, error: `Error: MCP tools are not set up on this server` });
+  const outcome = await context.mcp.executeTool(tool, args);
+  return settled(outcome.isError ? { ok: false, error: outcome.text } : { ok: true, value: outcome.text });
+}
 
 /**
  * Prepares a built-in tool call: searches and embeddings run now (outside any transaction, since they
@@ -114,6 +135,12 @@ export async function prepareBuiltinCall(
         name === "fetch_webpage" ? await context.web.fetchWebpage(args) : await context.web.webSearch(args);
       return settled(result);
     }
+    case "send_message_to_agent_and_wait_for_reply":
+    case "send_message_to_agent_async":
+    case "send_message_to_agents_matching_tags":
+      if (!context.multiAgent)
+        return settled({ ok: false, error: `Error: ${name} is not set up on this server` });
+      return settled(await context.multiAgent.call(name, args, context.agent));
     case "open_files":
       return (tx) => openFiles(args, { tx, agent: context.agent, now: now.toISOString() });
     case "grep_files":
@@ -160,4 +187,5 @@ export const BUILTIN_EXECUTABLE: ReadonlySet<string> = new Set([
   "semantic_search_files",
   "fetch_webpage",
   "web_search",
+  ...MULTI_AGENT_TOOLS,
 ]);

@@ -282,6 +282,45 @@ export const BUILTIN_TOOLS: readonly BuiltinToolDefinition[] = [
     { url: string("The URL of the webpage to fetch and convert.") },
     ["url"],
   ),
+  define(
+    "send_message_to_agent_and_wait_for_reply",
+    "letta_multi_agent_core",
+    "Send a message to another agent of your organization and wait for its reply. Your identity is included automatically, so no introduction is needed. Use it for two-way communication.",
+    {
+      message: string("The content of the message to send to the other agent."),
+      other_agent_id: string("The id of the agent to send the message to (agent-...)."),
+    },
+    ["message", "other_agent_id"],
+  ),
+  define(
+    "send_message_to_agent_async",
+    "letta_multi_agent_core",
+    "Send a message to another agent of your organization without waiting for a reply (a one-way notification). Your identity is included automatically. Returns a confirmation that the message was sent.",
+    {
+      message: string("The content of the message to send to the other agent."),
+      other_agent_id: string("The id of the agent to send the message to (agent-...)."),
+    },
+    ["message", "other_agent_id"],
+  ),
+  define(
+    "send_message_to_agents_matching_tags",
+    "letta_multi_agent_core",
+    "Send a message to every agent of your organization that has *all* of the tags in `match_all` and *at least one* of the tags in `match_some`, and collect their replies (one entry per agent that answered).",
+    {
+      message: string("The content of the message to send to each matching agent."),
+      match_all: {
+        type: "array",
+        items: { type: "string" },
+        description: "Tags an agent must all have to receive the message.",
+      },
+      match_some: {
+        type: "array",
+        items: { type: "string" },
+        description: "Tags of which an agent must have at least one to receive the message.",
+      },
+    },
+    ["message", "match_all", "match_some"],
+  ),
 ];
 
 const byName = new Map(BUILTIN_TOOLS.map((tool) => [tool.name, tool]));
@@ -312,7 +351,11 @@ export function defaultToolNames(
 }
 
 /** Tools that end the turn by default when base tool rules are on. */
-export const TERMINAL_BASE_TOOLS: ReadonlySet<string> = new Set(["send_message", "memory_finish_edits"]);
+export const TERMINAL_BASE_TOOLS: ReadonlySet<string> = new Set([
+  "send_message",
+  "send_message_to_agent_async",
+  "memory_finish_edits",
+]);
 
 /** Whether a new agent gets Letta's base tool rules when the request does not say (off for letta_v1_agent). */
 export function includesBaseToolRules(agentType: AgentType, requested: boolean | null | undefined): boolean {

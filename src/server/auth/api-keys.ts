@@ -4,11 +4,14 @@ import {
   type Clock,
   type CreatedApiKey,
   type IdGenerator,
+  type Organization,
+  type PageQuery,
   randomIds,
   systemClock,
 } from "../../domain/index.js";
+import { upsertBaseTools } from "../../runtime/tools/base-tools.js";
 import type { Store } from "../../store/store.js";
-import { DEFAULT_ORGANIZATION_ID } from "../../store/tenancy.js";
+import { DEFAULT_ORGANIZATION_ID, withOrganization } from "../../store/tenancy.js";
 
 /** What every key starts with, so a leaked one is recognisable (secret scanners, logs). */
 export const API_KEY_PREFIX = "rv-";
@@ -44,6 +47,10 @@ export interface ApiKeyService {
   authenticate(presented: string): Promise<Principal | undefined>;
   /** Whether requests must carry a key: `REVERIE_API_KEY` is set or a key was ever created. */
   required(): Promise<boolean>;
+  /** A new organization, with its own rows of the built-in tools. */
+  createOrganization(name: string): Promise<Organization>;
+  listOrganizations(page?: PageQuery): Promise<Organization[]>;
+  getOrganization(id: string): Promise<Organization | undefined>;
 }
 
 /** What the key service is built from; `envKey` is `REVERIE_API_KEY`, read once at the edge. */
@@ -131,6 +138,23 @@ export function createApiKeyService(deps: ApiKeyServiceDeps): ApiKeyService {
       keysExist = await store.apiKeys.any();
       return keysExist;
     },
+
+    async createOrganization(name) {
+      const now = clock.now().toISOString();
+      const organization = await store.organizations.create({
+        id: ids.next("org"),
+        name,
+        created_at: now,
+        updated_at: now,
+      });
+      // Tool names are unique per organization: the new one gets its own built-in tools at once.
+      await withOrganization(organization.id, () => upsertBaseTools(store, { clock, ids }));
+      return organization;
+    },
+
+    listOrganizations: (page) => store.organizations.list(page),
+
+    getOrganization: (id) => store.organizations.get(id),
   };
 }
 

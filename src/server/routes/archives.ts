@@ -2,50 +2,18 @@ import { z } from "zod";
 import {
   AgentStateSchema,
   ArchiveSchema,
-  EmbeddingConfigSchema,
-  MetadataSchema,
+  CreateArchiveSchema,
+  CreatedPassageSchema,
+  ListArchiveAgentsQuerySchema,
+  ListArchivesQuerySchema,
+  PassageBatchCreateSchema,
+  PassageCreateSchema,
   PassageSchema,
+  UpdateArchiveSchema,
 } from "../../domain/index.js";
 import type { Services } from "../../runtime/services.js";
-import { pageOf, pageQuerySchema } from "../paging.js";
-import { queryArray } from "../query.js";
+import { pageOf } from "../paging.js";
 import { type AnyRoute, defineRoute } from "../route.js";
-
-const CreateArchiveSchema = z.object({
-  name: z.string().min(1),
-  description: z.string().nullable().optional(),
-  embedding: z
-    .string()
-    .nullable()
-    .optional()
-    .describe("Embedding model handle; the default model when absent"),
-  embedding_config: EmbeddingConfigSchema.nullable().optional().describe("Deprecated: use `embedding`"),
-});
-
-const UpdateArchiveSchema = z.object({
-  name: z.string().nullable().optional(),
-  description: z.string().nullable().optional(),
-});
-
-/** Letta's `PassageCreateRequest`. */
-export const PassageCreateSchema = z.object({
-  text: z
-    .string()
-    .min(1)
-    .describe("The text; longer than the embedding chunk size, it becomes several passages"),
-  metadata: MetadataSchema.nullable().optional(),
-  tags: z.array(z.string()).nullable().optional(),
-  created_at: z.string().nullable().optional().describe("ISO 8601 creation time; now when absent"),
-});
-
-/**
- * A created passage. When the text was split into several passages, this is the first, and
- * `passage_count` and `passage_ids` (fields Letta does not have) name all of them.
- */
-const CreatedPassageSchema = PassageSchema.extend({
-  passage_count: z.number().int().describe("How many passages the text was stored as"),
-  passage_ids: z.array(z.string()),
-});
 
 /** `/v1/archives/`: archives, their passages, the agents they serve. */
 export function archiveRoutes(services: Services): AnyRoute[] {
@@ -67,10 +35,7 @@ export function archiveRoutes(services: Services): AnyRoute[] {
       operationId: "list_archives",
       summary: "List archives",
       tag: "archives",
-      query: pageQuerySchema({ order: "desc", limit: 50 }).extend({
-        name: z.string().optional(),
-        agent_id: z.string().optional().describe("Only archives attached to this agent"),
-      }),
+      query: ListArchivesQuerySchema,
       response: z.array(ArchiveSchema),
       handle: ({ query }) => archives.list({ ...pageOf(query), name: query.name, agent_id: query.agent_id }),
     }),
@@ -111,7 +76,7 @@ export function archiveRoutes(services: Services): AnyRoute[] {
       operationId: "list_agents_for_archive",
       summary: "List the agents an archive is attached to",
       tag: "archives",
-      query: pageQuerySchema({ order: "desc", limit: 50 }).extend({ include: queryArray().optional() }),
+      query: ListArchiveAgentsQuerySchema,
       response: z.array(AgentStateSchema),
       handle: ({ params, query }) => archives.listAgents(params.archive_id, pageOf(query)),
     }),
@@ -138,7 +103,7 @@ export function archiveRoutes(services: Services): AnyRoute[] {
       operationId: "create_passages_in_archive",
       summary: "Add several passages to an archive in one transaction (long texts are chunked)",
       tag: "archives",
-      body: z.object({ passages: z.array(PassageCreateSchema).min(1) }),
+      body: PassageBatchCreateSchema,
       response: z.array(PassageSchema),
       handle: ({ params, body }) => archives.createPassages(params.archive_id, body.passages),
     }),

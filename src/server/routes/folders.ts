@@ -1,45 +1,30 @@
 import type { Context } from "hono";
 import { z } from "zod";
 import {
-  AgentFileAttachmentSchema,
+  AgentFilesPageSchema,
   AgentStateSchema,
   CreateSourceSchema,
-  DuplicateFileHandlingSchema,
+  DeletedMessageSchema,
   FileMetadataSchema,
+  ListAgentFilesQuerySchema,
+  ListAgentFoldersQuerySchema,
+  ListFilesQuerySchema,
+  ListFolderAgentsQuerySchema,
+  ListSourcesQuerySchema,
+  RetrieveFileQuerySchema,
   ReverieError,
   SourceSchema,
   stripNul,
   UpdateSourceSchema,
+  type UploadFileQuery,
+  UploadFileQuerySchema,
 } from "../../domain/index.js";
 import type { Upload } from "../../runtime/files/folder-service.js";
 import type { Services } from "../../runtime/services.js";
-import { pageOf, pageQuerySchema } from "../paging.js";
-import { queryBoolean, queryInt } from "../query.js";
+import { pageOf } from "../paging.js";
 import { type AnyRoute, defineRoute } from "../route.js";
 
-const UploadQuerySchema = z.object({
-  duplicate_handling: DuplicateFileHandlingSchema.default("suffix").describe(
-    "How to handle a file name the folder already has",
-  ),
-  name: z.string().optional().describe("A name to store the file under instead of the uploaded one"),
-});
-
-const FileListQuerySchema = pageQuerySchema({ order: "desc", limit: 1000 }).extend({
-  include_content: queryBoolean().default(false).describe("Include each file's extracted text"),
-});
-
-const AgentFilesQuerySchema = z.object({
-  after: z.string().optional(),
-  cursor: z.string().optional().describe("Same as `after` (the `next_cursor` of the previous page)"),
-  before: z.string().optional(),
-  limit: queryInt().min(1).max(1000).default(20),
-  order: z.enum(["asc", "desc"]).optional(),
-  order_by: z.string().optional(),
-  is_open: queryBoolean().optional().describe("Only open (true) or closed (false) files"),
-});
-
-/** Reads the multipart upload (field `file`). */
-async function readUpload(c: Context, query: z.output<typeof UploadQuerySchema>): Promise<Upload> {
+async function readUpload(c: Context, query: UploadFileQuery): Promise<Upload> {
   const type = c.req.header("content-type") ?? "";
   if (!type.startsWith("multipart/form-data")) {
     throw new ReverieError(
@@ -97,7 +82,7 @@ function folderRoutes(services: Services): AnyRoute[] {
       operationId: "list_folders",
       summary: "List folders",
       tag: "folders",
-      query: pageQuerySchema({ order: "asc", limit: 50 }).extend({ name: z.string().optional() }),
+      query: ListSourcesQuerySchema,
       response: z.array(SourceSchema),
       handle: ({ query }) => folders.list({ ...pageOf(query), name: query.name }),
     }),
@@ -149,7 +134,7 @@ function folderRoutes(services: Services): AnyRoute[] {
       summary: "Upload a file (multipart field 'file'); it is parsed, chunked and embedded in the background",
       tag: "folders",
       multipart: { fields: z.object({}), files: ["file"] },
-      query: UploadQuerySchema,
+      query: UploadFileQuerySchema,
       response: FileMetadataSchema,
       handle: async ({ params, query, context }) =>
         folders.upload(params.folder_id, await readUpload(context, query)),
@@ -160,7 +145,7 @@ function folderRoutes(services: Services): AnyRoute[] {
       operationId: "get_agents_for_folder",
       summary: "Ids of the agents the folder is attached to",
       tag: "folders",
-      query: pageQuerySchema({ order: "asc", limit: 50 }),
+      query: ListFolderAgentsQuerySchema,
       response: z.array(z.string()),
       handle: ({ params, query }) => folders.listAgentIds(params.folder_id, pageOf(query)),
     }),
@@ -170,7 +155,7 @@ function folderRoutes(services: Services): AnyRoute[] {
       operationId: "list_files_for_folder",
       summary: "List a folder's files with their processing status",
       tag: "folders",
-      query: FileListQuerySchema,
+      query: ListFilesQuerySchema,
       response: z.array(FileMetadataSchema),
       handle: ({ params, query }) =>
         folders.listFiles(params.folder_id, pageOf(query), query.include_content),
@@ -181,7 +166,7 @@ function folderRoutes(services: Services): AnyRoute[] {
       operationId: "retrieve_file_from_folder",
       summary: "Retrieve a file's metadata (and its text with include_content)",
       tag: "folders",
-      query: z.object({ include_content: queryBoolean().default(false) }),
+      query: RetrieveFileQuerySchema,
       response: FileMetadataSchema,
       handle: ({ params, query }) => folders.getFile(params.folder_id, params.file_id, query.include_content),
     }),
@@ -210,7 +195,7 @@ function agentFolderRoutes(services: Services): AnyRoute[] {
       operationId: "list_agent_folders",
       summary: "List the folders attached to an agent",
       tag: "agents",
-      query: pageQuerySchema({ order: "asc", limit: 100 }),
+      query: ListAgentFoldersQuerySchema,
       response: z.array(SourceSchema),
       handle: ({ params, query }) => folders.listForAgent(params.agent_id, pageOf(query)),
     }),
@@ -238,12 +223,8 @@ function agentFolderRoutes(services: Services): AnyRoute[] {
       operationId: "list_agent_files",
       summary: "List the files an agent sees, open or closed",
       tag: "agents",
-      query: AgentFilesQuerySchema,
-      response: z.object({
-        files: z.array(AgentFileAttachmentSchema),
-        next_cursor: z.string().nullable(),
-        has_more: z.boolean(),
-      }),
+      query: ListAgentFilesQuerySchema,
+      response: AgentFilesPageSchema,
       handle: ({ params, query }) =>
         folders.agentFiles(params.agent_id, {
           is_open: query.is_open,
@@ -275,7 +256,7 @@ function agentFolderRoutes(services: Services): AnyRoute[] {
       operationId: "close_file_for_agent",
       summary: "Close a file in an agent's context",
       tag: "agents",
-      response: z.object({ message: z.string() }),
+      response: DeletedMessageSchema,
       handle: ({ params }) => folders.closeFile(params.agent_id, params.file_id),
     }),
   ];

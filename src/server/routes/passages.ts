@@ -1,55 +1,15 @@
 import { z } from "zod";
-import { PassageSchema } from "../../domain/index.js";
+import {
+  ArchivalSearchQuerySchema,
+  ArchivalSearchResponseSchema,
+  CreateArchivalMemorySchema,
+  ListArchivalMemoryQuerySchema,
+  PassageSchema,
+  PassageSearchRequestSchema,
+  PassageSearchResultSchema,
+} from "../../domain/index.js";
 import type { Services } from "../../runtime/services.js";
-import { queryArray, queryBoolean, queryInt } from "../query.js";
 import { type AnyRoute, defineRoute } from "../route.js";
-
-const TagMatchModeSchema = z.enum(["any", "all"]).default("any");
-const SearchModeSchema = z
-  .enum(["hybrid", "text"])
-  .describe("`text` when no embedding model is configured: the search used full text only");
-
-/** Letta's `ArchivalMemorySearchResponse`, plus each result's relevance and the search mode. */
-const ArchivalSearchResponseSchema = z.object({
-  count: z.number().int(),
-  results: z.array(
-    z.object({
-      id: z.string(),
-      timestamp: z.string(),
-      content: z.string(),
-      tags: z.array(z.string()),
-      score: z.number().describe("Reciprocal rank fusion score"),
-      vector_rank: z.number().int().nullable().describe("Rank in the vector search (1 = nearest)"),
-      text_rank: z.number().int().nullable().describe("Rank in the full-text search"),
-    }),
-  ),
-  search_mode: SearchModeSchema,
-  search_note: z.string().nullable().describe("Why the search was text-only, when it was"),
-});
-
-/** Letta's `PassageSearchResult` (the passage without its vector); `metadata` carries the ranks and mode. */
-const PassageSearchResultSchema = z.object({
-  passage: PassageSchema,
-  score: z.number(),
-  metadata: z.object({
-    search_mode: SearchModeSchema,
-    search_note: z.string().nullable(),
-    vector_rank: z.number().int().nullable(),
-    text_rank: z.number().int().nullable(),
-    distance: z.number().nullable().describe("Cosine distance to the query, when the vector search found it"),
-  }),
-});
-
-const PassageSearchRequestSchema = z.object({
-  query: z.string().nullable().optional(),
-  agent_id: z.string().nullable().optional(),
-  archive_id: z.string().nullable().optional(),
-  tags: z.array(z.string()).nullable().optional(),
-  tag_match_mode: TagMatchModeSchema,
-  limit: z.number().int().min(1).max(100).default(50),
-  start_date: z.string().nullable().optional(),
-  end_date: z.string().nullable().optional(),
-});
 
 /** Agent archival memory (`/v1/agents/{id}/archival-memory`) and `POST /v1/passages/search`. */
 export function passageRoutes(services: Services): AnyRoute[] {
@@ -61,13 +21,7 @@ export function passageRoutes(services: Services): AnyRoute[] {
       operationId: "list_passages",
       summary: "List the passages of an agent's archives",
       tag: "agents",
-      query: z.object({
-        after: z.string().optional(),
-        before: z.string().optional(),
-        limit: queryInt().min(1).default(100),
-        search: z.string().optional().describe("Case-insensitive substring of the text"),
-        ascending: queryBoolean().default(true).describe("Oldest first (default) or newest first"),
-      }),
+      query: ListArchivalMemoryQuerySchema,
       response: z.array(PassageSchema),
       handle: ({ params, query }) => archives.listAgentPassages(params.agent_id, query),
     }),
@@ -77,11 +31,7 @@ export function passageRoutes(services: Services): AnyRoute[] {
       operationId: "create_passage",
       summary: "Insert into an agent's archival memory (long text becomes several passages, all returned)",
       tag: "agents",
-      body: z.object({
-        text: z.string().min(1),
-        tags: z.array(z.string()).nullable().optional(),
-        created_at: z.string().nullable().optional(),
-      }),
+      body: CreateArchivalMemorySchema,
       response: z.array(PassageSchema),
       handle: ({ params, body }) => archives.insertAgentPassage(params.agent_id, body),
     }),
@@ -91,14 +41,7 @@ export function passageRoutes(services: Services): AnyRoute[] {
       operationId: "search_archival_memory",
       summary: "Hybrid (vector + full text) search of an agent's archival memory",
       tag: "agents",
-      query: z.object({
-        query: z.string(),
-        tags: queryArray().optional(),
-        tag_match_mode: TagMatchModeSchema,
-        top_k: queryInt().min(1).max(100).optional(),
-        start_datetime: z.string().optional(),
-        end_datetime: z.string().optional(),
-      }),
+      query: ArchivalSearchQuerySchema,
       response: ArchivalSearchResponseSchema,
       handle: ({ params, query }) =>
         archives.searchAgentMemory(params.agent_id, {

@@ -1,4 +1,4 @@
-import { TENANT_TABLES } from "../sql/tenant-tables.js";
+import { TENANT_TABLES_AT_TENANCY } from "../sql/tenant-tables.js";
 import { DEFAULT_ORGANIZATION_ID } from "../tenancy.js";
 import type { PostgresMigration } from "./migrations.js";
 
@@ -20,7 +20,7 @@ export const TENANCY_MIGRATION: PostgresMigration = {
       updated_at TIMESTAMPTZ NOT NULL
     )`,
     `INSERT INTO organizations (id, name, created_at, updated_at) VALUES (${org}, 'default', now(), now())`,
-    ...TENANT_TABLES.flatMap((table) => [
+    ...TENANT_TABLES_AT_TENANCY.flatMap((table) => [
       `ALTER TABLE ${table} ADD COLUMN organization_id TEXT NOT NULL DEFAULT ${org}`,
       `ALTER TABLE ${table} ALTER COLUMN organization_id DROP DEFAULT`,
     ]),

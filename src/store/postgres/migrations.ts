@@ -572,6 +572,25 @@ const apiKeys: readonly string[] = [
   "CREATE INDEX api_keys_organization_idx ON api_keys (organization_id, created_at, id)",
 ];
 
+/** MCP servers an organization connects to; their token, headers and env are one sealed string. */
+const mcpServers: readonly string[] = [
+  `CREATE TABLE mcp_servers (
+    id TEXT PRIMARY KEY,
+    organization_id TEXT NOT NULL,
+    server_name TEXT NOT NULL,
+    mcp_server_type TEXT NOT NULL,
+    server_url TEXT,
+    auth_header TEXT,
+    command TEXT,
+    args JSONB,
+    secrets_sealed TEXT,
+    created_at TIMESTAMPTZ NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL,
+    CONSTRAINT mcp_servers_organization_name_key UNIQUE (organization_id, server_name)
+  )`,
+  "CREATE INDEX mcp_servers_created_id_idx ON mcp_servers (organization_id, created_at, id)",
+];
+
 /** The PostgreSQL migrations, oldest first. Append only: never edit or reorder an applied one. */
 export const postgresMigrations: readonly PostgresMigration[] = [
   { name: "0001_initial_schema", statements: initialSchema },
@@ -584,4 +603,5 @@ export const postgresMigrations: readonly PostgresMigration[] = [
   { name: "0015_block_history", statements: blockHistory },
   { name: "0016_message_otid", statements: messageOtid },
   AGENT_SECRETS_MIGRATION,
+  { name: "0050_mcp_servers", statements: mcpServers },
 ];

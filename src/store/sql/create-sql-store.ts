@@ -12,6 +12,7 @@ import { createFileRepository } from "./file-repository.js";
 import { createGroupRepository } from "./group-repository.js";
 import { createIdentityRepository } from "./identity-repository.js";
 import { createJobRepository } from "./job-repository.js";
+import { createMcpServerRepository } from "./mcp-server-repository.js";
 import { createMessageRepository } from "./message-repository.js";
 import { createOrganizationRepository } from "./organization-repository.js";
 import { createPassageRepository } from "./passage-repository.js";
@@ -97,6 +98,7 @@ function buildRepositories(context: SqlContext): Repositories {
     apiKeys: createApiKeyRepository(context),
     agentSecrets: createAgentSecretRepository(context),
     sealedValues: createSealedValueRepository(context),
+    mcpServers: createMcpServerRepository(context),
   };
 }
 

@@ -5,4 +5,5 @@
  */
 export const sealedColumns: ReadonlyArray<{ table: string; idColumn: string; column: string }> = [
   { table: "agent_secrets", idColumn: "id", column: "value_enc" },
+  { table: "mcp_servers", idColumn: "id", column: "secrets_sealed" },
 ];

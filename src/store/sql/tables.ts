@@ -129,6 +129,22 @@ export interface ToolsTable {
   updated_at: Timestamp;
 }
 
+export interface McpServersTable {
+  /** The owning organization (see `tenancy.ts`). */
+  organization_id: string;
+  id: string;
+  server_name: string;
+  mcp_server_type: string;
+  server_url: string | null;
+  auth_header: string | null;
+  command: string | null;
+  args: Json | null;
+  /** The secrets (token, headers, env) as JSON in one SecretBox envelope: never clear text. */
+  secrets_sealed: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface ToolsAgentsTable {
   agent_id: string;
   tool_id: string;
@@ -482,6 +498,7 @@ export interface Database {
   block_revisions: BlockRevisionsTable;
   tools: ToolsTable;
   tools_agents: ToolsAgentsTable;
+  mcp_servers: McpServersTable;
   messages: MessagesTable;
   message_counts: MessageCountsTable;
   archives: ArchivesTable;

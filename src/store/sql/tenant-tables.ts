@@ -4,11 +4,10 @@ import { currentOrganization } from "../tenancy.js";
 import type { SqlDb } from "./dialect.js";
 
 /**
- * Tables whose rows belong to one organization (an `organization_id` column, filtered by every
- * repository). Link tables (`blocks_agents`, `files_agents`...) have none: they are reached through the
- * rows they link, which are checked. A new table holding tenant data joins this list.
+ * The tenant tables that existed when tenancy came (migration 0006 adds `organization_id` to exactly
+ * these). Frozen: tables made later are created with the column.
  */
-export const TENANT_TABLES = [
+export const TENANT_TABLES_AT_TENANCY = [
   "agents",
   "blocks",
   "block_revisions",
@@ -25,6 +24,13 @@ export const TENANT_TABLES = [
   "identities",
   "jobs",
 ] as const;
+
+/**
+ * Tables whose rows belong to one organization (an `organization_id` column, filtered by every
+ * repository). Link tables (`blocks_agents`, `files_agents`...) have none: they are reached through the
+ * rows they link, which are checked. A new table holding tenant data joins this list.
+ */
+export const TENANT_TABLES = [...TENANT_TABLES_AT_TENANCY, "mcp_servers"] as const;
 
 export type TenantTable = (typeof TENANT_TABLES)[number];
 

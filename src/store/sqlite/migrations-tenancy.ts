@@ -1,4 +1,4 @@
-import { TENANT_TABLES } from "../sql/tenant-tables.js";
+import { TENANT_TABLES_AT_TENANCY } from "../sql/tenant-tables.js";
 import { DEFAULT_ORGANIZATION_ID } from "../tenancy.js";
 import type { SqliteMigration } from "./migrations.js";
 
@@ -40,7 +40,7 @@ export const TENANCY_MIGRATION: SqliteMigration = {
     `CREATE TABLE organizations (id TEXT PRIMARY KEY, name TEXT NOT NULL, ${timestamps})`,
     `INSERT INTO organizations (id, name, created_at, updated_at)
       VALUES (${org}, 'default', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`,
-    ...TENANT_TABLES.map(
+    ...TENANT_TABLES_AT_TENANCY.map(
       (table) => `ALTER TABLE ${table} ADD COLUMN organization_id TEXT NOT NULL DEFAULT ${org}`,
     ),
     ...rebuildUniquePerOrganization(

@@ -322,4 +322,17 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
     statements: ["CREATE INDEX messages_otid ON messages (agent_id, otid) WHERE otid IS NOT NULL"],
   },
   AGENT_SECRETS_MIGRATION,
+  {
+    // MCP servers an organization connects to; their token, headers and env are one sealed string.
+    name: "0050_mcp_servers",
+    statements: [
+      `CREATE TABLE mcp_servers (
+        id TEXT PRIMARY KEY, organization_id TEXT NOT NULL, server_name TEXT NOT NULL,
+        mcp_server_type TEXT NOT NULL, server_url TEXT, auth_header TEXT, command TEXT, args TEXT,
+        secrets_sealed TEXT, ${timestamps},
+        UNIQUE (organization_id, server_name)
+      )`,
+      "CREATE INDEX mcp_servers_created ON mcp_servers (organization_id, created_at, id)",
+    ],
+  },
 ];

@@ -1,0 +1,141 @@
+import { z } from "zod";
+import {
+  LegacyMcpServerConfigSchema,
+  McpConnectionTestSchema,
+  McpRefreshResultSchema,
+  McpServerCreateSchema,
+  McpServerSchema,
+  McpServerUpdateSchema,
+  McpToolSchema,
+  ToolExecutionResultSchema,
+  ToolSchema,
+} from "../../domain/index.js";
+import type { Services } from "../../runtime/services.js";
+import { type AnyRoute, defineRoute } from "../route.js";
+
+const RunToolBodySchema = z
+  .strictObject({ args: z.record(z.string(), z.unknown()).default({}) })
+  .default({ args: {} });
+
+/** `/v1/mcp-servers/`: MCP servers of the organization, their tools, connection tests and tool runs. */
+export function mcpServerRoutes(services: Services): AnyRoute[] {
+  const { mcpServers } = services;
+  return [
+    defineRoute({
+      method: "post",
+      path: "/v1/mcp-servers/",
+      operationId: "mcp_create_mcp_server",
+      summary: "Add an MCP server (and list its tools when it answers)",
+      tag: "mcp-servers",
+      body: McpServerCreateSchema,
+      response: McpServerSchema,
+      handle: ({ body }) => mcpServers.create(body),
+    }),
+    defineRoute({
+      method: "get",
+      path: "/v1/mcp-servers/",
+      operationId: "mcp_list_mcp_servers",
+      summary: "List MCP servers",
+      tag: "mcp-servers",
+      response: z.array(McpServerSchema),
+      handle: () => mcpServers.list(),
+    }),
+    defineRoute({
+      method: "get",
+      path: "/v1/mcp-servers/connect/{mcp_server_id}",
+      operationId: "mcp_connect_mcp_server",
+      summary: "Test the connection to an MCP server and list its tools",
+      tag: "mcp-servers",
+      response: McpConnectionTestSchema,
+      handle: ({ params }) => mcpServers.connect(params.mcp_server_id),
+    }),
+    defineRoute({
+      method: "get",
+      path: "/v1/mcp-servers/{mcp_server_id}",
+      operationId: "mcp_retrieve_mcp_server",
+      summary: "Retrieve an MCP server",
+      tag: "mcp-servers",
+      response: McpServerSchema,
+      handle: ({ params }) => mcpServers.get(params.mcp_server_id),
+    }),
+    defineRoute({
+      method: "patch",
+      path: "/v1/mcp-servers/{mcp_server_id}",
+      operationId: "mcp_update_mcp_server",
+      summary: "Update an MCP server",
+      tag: "mcp-servers",
+      body: McpServerUpdateSchema,
+      response: McpServerSchema,
+      handle: ({ params, body }) => mcpServers.update(params.mcp_server_id, body),
+    }),
+    defineRoute({
+      method: "delete",
+      path: "/v1/mcp-servers/{mcp_server_id}",
+      operationId: "mcp_delete_mcp_server",
+      summary: "Delete an MCP server and its tools",
+      tag: "mcp-servers",
+      response: z.null(),
+      handle: async ({ params }) => {
+        await mcpServers.delete(params.mcp_server_id);
+        return null;
+      },
+    }),
+    defineRoute({
+      method: "get",
+      path: "/v1/mcp-servers/{mcp_server_id}/tools",
+      operationId: "mcp_list_tools_for_mcp_server",
+      summary: "List the tools of an MCP server",
+      tag: "mcp-servers",
+      response: z.array(ToolSchema),
+      handle: ({ params }) => mcpServers.listTools(params.mcp_server_id),
+    }),
+    defineRoute({
+      method: "get",
+      path: "/v1/mcp-servers/{mcp_server_id}/tools/{tool_id}",
+      operationId: "mcp_retrieve_mcp_tool",
+      summary: "Retrieve a tool of an MCP server",
+      tag: "mcp-servers",
+      response: ToolSchema,
+      handle: ({ params }) => mcpServers.getTool(params.mcp_server_id, params.tool_id),
+    }),
+    defineRoute({
+      method: "post",
+      path: "/v1/mcp-servers/{mcp_server_id}/tools/{tool_id}/run",
+      operationId: "mcp_run_tool",
+      summary: "Run a tool of an MCP server with arguments",
+      tag: "mcp-servers",
+      body: RunToolBodySchema,
+      response: ToolExecutionResultSchema,
+      handle: ({ params, body }) => mcpServers.runTool(params.mcp_server_id, params.tool_id, body.args),
+    }),
+    defineRoute({
+      method: "patch",
+      path: "/v1/mcp-servers/{mcp_server_id}/refresh",
+      operationId: "mcp_refresh_mcp_server_tools",
+      summary: "Re-read an MCP server's tools: add new ones, update changed ones, delete vanished ones",
+      tag: "mcp-servers",
+      query: z.object({ agent_id: z.string().nullable().optional() }),
+      response: McpRefreshResultSchema,
+      handle: ({ params }) => mcpServers.refresh(params.mcp_server_id),
+    }),
+    defineRoute({
+      method: "post",
+      path: "/v1/tools/mcp/servers/test",
+      operationId: "test_mcp_server",
+      summary: "Test an MCP server configuration without saving it",
+      tag: "tools",
+      body: LegacyMcpServerConfigSchema,
+      response: McpConnectionTestSchema,
+      handle: ({ body }) => mcpServers.test(body),
+    }),
+    defineRoute({
+      method: "get",
+      path: "/v1/tools/mcp/servers/{mcp_server_name}/tools",
+      operationId: "list_mcp_tools_by_server",
+      summary: "List the tools an MCP server offers now (by server name)",
+      tag: "tools",
+      response: z.array(McpToolSchema),
+      handle: ({ params }) => mcpServers.listLiveToolsByName(params.mcp_server_name),
+    }),
+  ];
+}
