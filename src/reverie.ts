@@ -102,6 +102,15 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
       ),
     embedder,
     secretBox,
+    organizationModels: {
+      baseConfig: providers,
+      build: (config) => ({
+        models: createModelRegistry(config),
+        provider: lazyModelProvider(async () =>
+          (await import("./llm/providers/model-provider.js")).createModelProvider({ providers: config }),
+        ),
+      }),
+    },
     web,
     customTools,
     multiAgentMaxDepth: multiAgentDepthFromEnv(env),

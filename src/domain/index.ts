@@ -20,6 +20,7 @@ export * from "./message-search.js";
 export * from "./message-views.js";
 export * from "./organization.js";
 export * from "./passage.js";
+export * from "./provider.js";
 export * from "./query-params.js";
 export * from "./run.js";
 export * from "./source.js";

@@ -26,6 +26,8 @@ import {
 import { createMcpClientPool, type McpPoolSettings } from "./mcp/mcp-client-pool.js";
 import { createMcpServerService, type McpServerService } from "./mcp/mcp-server-service.js";
 import { createMessagingService, type MessagingService } from "./messaging-service.js";
+import { createOrganizationModels, type OrganizationModelsDeps } from "./providers/organization-models.js";
+import { createProviderService, type ProviderService } from "./providers/provider-service.js";
 import { embedMessagesHandler, messageEmbeddingHook } from "./recall/message-embedding.js";
 import { createRecallService, type RecallService } from "./recall/recall-service.js";
 import { reembedHandler } from "./reembed/reembed-job.js";
@@ -79,6 +81,12 @@ export interface ServiceDeps {
    * (REVERIE_SECRET_KEY or the data directory's key file); left out, a random key of this process only.
    */
   secretBox?: SecretBox | undefined;
+  /**
+   * Lets organizations bring their own providers (`/v1/providers`): the configuration `models` and
+   * `provider` were built from, and how to build them for another one. Without it every organization
+   * uses `models` and `provider` as given.
+   */
+  organizationModels?: Pick<OrganizationModelsDeps, "baseConfig" | "build"> | undefined;
   /** `fetch_webpage` and `web_search` (default: public pages only, no search provider). */
   web?: WebTools | undefined;
   /** How deep agents may message each other (`REVERIE_MULTI_AGENT_MAX_DEPTH`, default 3). */
@@ -134,6 +142,8 @@ export interface Services {
   agentSecrets: AgentSecretsPort;
   /** Custom tool code run on request (`/v1/tools/run`, an agent's tool run outside a turn). */
   toolRuns: ToolRuns;
+  /** Organizations' own model providers. */
+  providers: ProviderService;
   /** MCP servers, their tools, and the pooled connections to them (close it at shutdown). */
   mcpServers: McpServerService;
 }
@@ -141,7 +151,16 @@ export interface Services {
 /** Builds all services over one set of dependencies. */
 export function createServices(given: ServiceDeps): Services {
   const secretBox = given.secretBox ?? createSecretBox(() => [randomSecretKey()]);
-  const deps = { ...given, secretBox };
+  // Every service sees the current organization's models: the server's, plus the organization's own.
+  const stack = given.organizationModels
+    ? createOrganizationModels({
+        ...given.organizationModels,
+        base: { models: given.models, provider: given.provider },
+        store: given.store,
+        secretBox,
+      })
+    : { models: given.models, provider: given.provider };
+  const deps = { ...given, secretBox, models: stack.models, provider: stack.provider };
   const embedder = deps.embedder;
   const locks =
     deps.locks ?? createTurnLocks(deps.store.locks && ((key) => deps.store.locks!.tryAcquire(key)));
@@ -241,6 +260,7 @@ export function createServices(given: ServiceDeps): Services {
     secretBox,
     agentSecrets,
     toolRuns: createToolRuns({ ...deps, executor: customTools }),
+    providers: createProviderService(deps),
     mcpServers,
   };
 }

@@ -26,6 +26,7 @@ import { messageSearchRoutes } from "./routes/message-search.js";
 import { messageRoutes } from "./routes/messages.js";
 import { modelRoutes } from "./routes/models.js";
 import { passageRoutes } from "./routes/passages.js";
+import { providerRoutes } from "./routes/providers.js";
 import { runRoutes } from "./routes/runs.js";
 import { sleeptimeRoutes } from "./routes/sleeptime.js";
 import { mountStreamingRoutes, type StreamingRouteOptions, streamingRoutes } from "./routes/streaming.js";
@@ -82,7 +83,8 @@ export function appRoutes(deps: Pick<AppDeps, "services" | "registry" | "version
     ...contextRoutes(deps.services),
     ...blockRoutes(deps.services),
     ...conversationRoutes(deps.services),
-    ...modelRoutes(deps.registry),
+    ...modelRoutes(deps.services.models),
+    ...providerRoutes(deps.services),
     ...tagRoutes(deps.services),
     ...groupRoutes(deps.services),
     ...sleeptimeRoutes(deps.services),

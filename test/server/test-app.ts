@@ -118,6 +118,17 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     mcp: options.mcp,
     web: options.web,
     customTools: options.customTools,
+    organizationModels: {
+      baseConfig: providers,
+      build: (config) => ({
+        models: createModelRegistry(config),
+        provider: createModelProvider({
+          providers: config,
+          retry: { maxRetries: 0, ...options.retry },
+          onRetry: options.onRetry,
+        }),
+      }),
+    },
     multiAgentMaxDepth: options.multiAgentMaxDepth,
   });
   const logged: TestApp["logged"] = [];
