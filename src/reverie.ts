@@ -9,6 +9,7 @@ import { createSecretBox, loadSecretKeys } from "./runtime/secrets/index.js";
 import { createServices, type Services } from "./runtime/services.js";
 import { upsertBaseTools } from "./runtime/tools/base-tools.js";
 import { multiAgentDepthFromEnv } from "./runtime/tools/multi-agent/multi-agent-tools.js";
+import { createSandbox, sandboxConfigFromEnv } from "./runtime/tools/sandbox/select-sandbox.js";
 import { createWebTools, webToolSettingsFromEnv } from "./runtime/tools/web/web-tools.js";
 import { createCpuPool } from "./runtime/workers/cpu-pool.js";
 import { databaseUrlFromEnv, openStore } from "./store/open-store.js";
@@ -109,6 +110,7 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
     },
     web,
     multiAgentMaxDepth: multiAgentDepthFromEnv(env),
+    sandbox: createSandbox(sandboxConfigFromEnv(env), { warn: (message) => console.warn(message), env }),
     mcp: { stdioAllowed: env.REVERIE_MCP_STDIO === "on" },
   });
   if (options.worker !== false) services.jobs.start();

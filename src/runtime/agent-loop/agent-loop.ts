@@ -30,6 +30,7 @@ import { ToolRuleSolver } from "../tool-rules/solver.js";
 import type { McpToolRunner } from "../tools/builtin-executor.js";
 import { MEMORY_EDITING_TOOLS } from "../tools/builtin-executor.js";
 import type { MultiAgentTools } from "../tools/multi-agent/multi-agent-tools.js";
+import type { RunCode } from "../tools/run-code/run-code.js";
 import type { EmbedTexts } from "../tools/search-tools.js";
 import { toolReturnText } from "../tools/tool-return-text.js";
 import type { WebTools } from "../tools/web/web-tools.js";
@@ -92,6 +93,8 @@ export interface AgentLoopDeps {
   web?: WebTools | undefined;
   /** Letta's agent-to-agent tools. */
   multiAgent?: MultiAgentTools | undefined;
+  /** `run_code` in the tool sandbox. */
+  runCode?: RunCode | undefined;
   /** Runs `external_mcp` tools through the pooled MCP connections. */
   mcp?: McpToolRunner | undefined;
   /**
@@ -393,6 +396,7 @@ export function createAgentLoop(deps: AgentLoopDeps) {
               embed: deps.embedderFor?.(agent),
               web: deps.web,
               multiAgent: deps.multiAgent,
+              runCode: deps.runCode,
               mcp: deps.mcp,
             },
           }),
@@ -528,6 +532,7 @@ export function createAgentLoop(deps: AgentLoopDeps) {
               embed: deps.embedderFor?.(agent),
               web: deps.web,
               multiAgent: deps.multiAgent,
+              runCode: deps.runCode,
               mcp: deps.mcp,
             },
           }),
