@@ -7,6 +7,7 @@ import { adminRoutes } from "./auth/admin-routes.js";
 import type { ApiKeyService } from "./auth/api-keys.js";
 import { apiKeyAuth } from "./auth/middleware.js";
 import { consoleLogger, errorResponse, type ServerLogger } from "./errors.js";
+import { mountMcpEndpoint } from "./mcp/mcp-endpoint.js";
 import { buildOpenApiDocument } from "./openapi.js";
 import { type ProtectionOptions, protection } from "./protection/protection.js";
 import { type AnyRoute, mountRoutes } from "./route.js";
@@ -127,6 +128,7 @@ export function createApp(deps: AppDeps): Hono {
   // Before the JSON routes: a send without `streaming` falls through to the JSON `send_message`.
   mountStreamingRoutes(app, deps.services, deps.streaming);
   mountRoutes(app, routes, { validateResponses: deps.validateResponses ?? false });
+  mountMcpEndpoint(app, deps.services);
   mountCloudOnlyRoutes(app);
   const webRoot = deps.webRoot === undefined ? defaultWebRoot() : deps.webRoot;
   if (webRoot !== false) {
