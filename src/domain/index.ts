@@ -13,6 +13,7 @@ export * from "./ids.js";
 export * from "./job.js";
 export * from "./json-text.js";
 export * from "./letta-request.js";
+export * from "./letta-response.js";
 export * from "./llm-config.js";
 export * from "./mcp-server.js";
 export * from "./message.js";

@@ -46,7 +46,10 @@ import { createStreamingService, type StreamingService } from "./streaming/strea
 import type { CompactionThresholds } from "./summarizer/compactor.js";
 import { type ContextService, createContextService } from "./summarizer/context-service.js";
 import { createToolService, type ToolService } from "./tool-service.js";
+import { type CustomToolRunner, createCustomToolRunner } from "./tools/custom/custom-tool-runner.js";
+import { createToolRuns, type ToolRuns } from "./tools/custom/tool-runs.js";
 import { createMultiAgentTools } from "./tools/multi-agent/multi-agent-tools.js";
+import { UnavailableSandbox } from "./tools/sandbox/select-sandbox.js";
 import { DEFAULT_FETCH_LIMITS } from "./tools/web/guarded-fetch.js";
 import { createWebTools, type WebTools } from "./tools/web/web-tools.js";
 import type { CpuPool } from "./workers/cpu-pool.js";
@@ -90,6 +93,8 @@ export interface ServiceDeps {
   multiAgentMaxDepth?: number | undefined;
   /** Worker threads for parsing, chunking and token counting of large inputs; in place without it. */
   cpu?: CpuPool | undefined;
+  /** Runs custom tools in the sandbox; without it, custom tools answer that no sandbox is available. */
+  customTools?: CustomToolRunner | undefined;
   /** MCP client settings: whether stdio servers may run, pool timeouts. */
   mcp?: McpSettings | undefined;
 }
@@ -135,6 +140,8 @@ export interface Services {
   secretBox: SecretBox;
   /** Agents' secrets in clear: for the tool sandbox only. */
   agentSecrets: AgentSecretsPort;
+  /** Custom tool code run on request (`/v1/tools/run`, an agent's tool run outside a turn). */
+  toolRuns: ToolRuns;
   /** Organizations' own model providers. */
   providers: ProviderService;
   /** MCP servers, their tools, and the pooled connections to them (close it at shutdown). */
@@ -161,6 +168,15 @@ export function createServices(given: ServiceDeps): Services {
   const afterTurn: AfterTurnHook[] = [];
   const jobHandlers: JobHandler[] = [];
   const context = createContextService({ ...deps, locks, thresholds: deps.compaction });
+  const agentSecrets = createAgentSecretsPort({ store: deps.store, secretBox });
+  const customTools = {
+    runner:
+      deps.customTools ??
+      createCustomToolRunner({
+        sandbox: new UnavailableSandbox("this server was started without a tool sandbox"),
+      }),
+    secrets: agentSecrets,
+  };
   const mcpServers = createMcpServerService({
     store: deps.store,
     clock: deps.clock,
@@ -195,6 +211,7 @@ export function createServices(given: ServiceDeps): Services {
     mcp: mcpServers,
     beforeModelCall: context.beforeModelCall,
     afterTurn,
+    customTools,
   });
   const streaming = createStreamingService({ ...deps, loop, locks, retentionMs: deps.streamRetentionMs });
   if (embedder) {
@@ -241,7 +258,8 @@ export function createServices(given: ServiceDeps): Services {
     folders: createFolderService({ ...deps, wakeJobs: () => jobs.wake() }),
     sleeptime: createSleeptimeService({ ...deps, settings: sleeptimeSettings }),
     secretBox,
-    agentSecrets: createAgentSecretsPort({ store: deps.store, secretBox }),
+    agentSecrets,
+    toolRuns: createToolRuns({ ...deps, executor: customTools }),
     providers: createProviderService(deps),
     mcpServers,
   };
