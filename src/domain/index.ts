@@ -1,4 +1,5 @@
 export * from "./agent.js";
+export * from "./agent-file.js";
 export * from "./api-key.js";
 export * from "./block.js";
 export * from "./block-history.js";

@@ -1,3 +1,11 @@
+import type {
+  AgentFileAgent,
+  AgentFileBlock,
+  AgentFileGroup,
+  AgentFileMessage,
+  AgentFileTool,
+  ExportedAgentFile,
+} from "../../domain/index.js";
 import {
   type AgentRecord,
   type Block,
@@ -11,14 +19,6 @@ import {
 import type { Store } from "../../store/store.js";
 import { agentSecretNames } from "../secrets/agent-secrets.js";
 import { exportFolders } from "./folders.js";
-import type {
-  AgentFileAgent,
-  AgentFileBlock,
-  AgentFileGroup,
-  AgentFileMessage,
-  AgentFileTool,
-  ExportedAgentFile,
-} from "./schema.js";
 
 /** What to put in an exported file. */
 export interface ExportOptions {

@@ -1,10 +1,9 @@
-import type { Clock, FileMetadata, IdGenerator, Source } from "../../domain/index.js";
+import type { AgentFile, Clock, FileMetadata, IdGenerator, Source } from "../../domain/index.js";
 import { normalizeLegacyEmbeddingConfig } from "../../llm/llm-config-overrides.js";
 import type { Store } from "../../store/store.js";
 import { detectFileType } from "../files/parsers.js";
 import { PROCESS_FILE_JOB } from "../files/processing.js";
 import { enqueueJob } from "../jobs/job-worker.js";
-import type { AgentFile } from "./schema.js";
 
 // Folders (Letta's sources) and their files in an Agent File. A file travels as its extracted text
 // (`content`); on import it is stored again and processed by the usual durable job, which chunks and

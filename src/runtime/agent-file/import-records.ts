@@ -1,3 +1,4 @@
+import type { AgentFileBlock, AgentFileMessage, AgentFileTool } from "../../domain/index.js";
 import {
   type Block,
   type Clock,
@@ -18,7 +19,6 @@ import { newBlock } from "../block-records.js";
 import { upsertBaseTools } from "../tools/base-tools.js";
 import { builtinTool } from "../tools/builtin-schemas.js";
 import { toolReturnText } from "../tools/tool-return-text.js";
-import type { AgentFileBlock, AgentFileMessage, AgentFileTool } from "./schema.js";
 
 // Turning the entities of a parsed Agent File into store records. Each function checks what the
 // schema could not (labels, limits, names) and throws a 422 naming the entity, before any write.

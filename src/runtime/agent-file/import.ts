@@ -1,3 +1,4 @@
+import type { AgentFile, AgentFileAgent, ImportedAgents } from "../../domain/index.js";
 import {
   type AgentRecord,
   AgentTypeSchema,
@@ -25,7 +26,6 @@ import { defaultSystemPrompt } from "../system-prompt.js";
 import { importFolders } from "./folders.js";
 import { blockRecord, messageRecord, resolveTool, type ToolOutcome } from "./import-records.js";
 import type { ParsedAgentFile } from "./parse.js";
-import type { AgentFile, AgentFileAgent } from "./schema.js";
 
 /** Options of an import, as `POST /v1/agents/import` takes them. */
 export interface ImportOptions {
@@ -46,15 +46,6 @@ export interface ImportOptions {
   appendCopySuffix?: boolean | undefined;
   /** Told as entities are written (done, total): the CLI draws its progress bar from it. */
   onProgress?: ((done: number, total: number) => void) | undefined;
-}
-
-/** What an import created, and what it could not carry over. */
-export interface ImportResult {
-  agent_ids: string[];
-  /** Parts of the file this server did not import, or changed to import, in words. */
-  notes: string[];
-  /** What will not work until the user acts (an agent's model whose provider is not configured). */
-  warnings: string[];
 }
 
 export interface ImportDeps {
@@ -81,7 +72,7 @@ export async function importAgentFile(
   deps: ImportDeps,
   parsed: ParsedAgentFile,
   options: ImportOptions = {},
-): Promise<ImportResult> {
+): Promise<ImportedAgents> {
   const { file } = parsed;
   const { store, clock, ids } = deps;
   const notes = unsupportedNotes(file);

@@ -1,5 +1,4 @@
 import type { z } from "zod";
-import { parseRequestJson, ReverieError } from "../../domain/index.js";
 import {
   type AgentFile,
   type AgentFileAgent,
@@ -7,7 +6,9 @@ import {
   AgentFileSchema,
   type LegacyAgentFile,
   LegacyAgentFileSchema,
-} from "./schema.js";
+  parseRequestJson,
+  ReverieError,
+} from "../../domain/index.js";
 
 /** A parsed Agent File and the format it came in. */
 export interface ParsedAgentFile {

@@ -1,67 +1,19 @@
 import type { Context } from "hono";
-import { z } from "zod";
-import { parseRequestJson, ReverieError, stripNul } from "../../domain/index.js";
+import {
+  ExportAgentQuerySchema,
+  ExportAgentRequestSchema,
+  ExportedAgentFileSchema,
+  ImportAgentFormSchema,
+  ImportedAgentsSchema,
+  ImportSecretsSchema,
+  parseRequestJson,
+  ReverieError,
+  stripNul,
+} from "../../domain/index.js";
 import type { ImportOptions } from "../../runtime/agent-file/import.js";
-import { ExportedAgentFileSchema } from "../../runtime/agent-file/schema.js";
 import type { Services } from "../../runtime/services.js";
-import { queryBoolean } from "../query.js";
 import { type AnyRoute, defineRoute } from "../route.js";
 import { validate } from "../validation.js";
-
-const includeHistory = queryBoolean()
-  .default(false)
-  .describe("Export the whole message history, not only the in-context window (Reverie extension)");
-
-const ExportQuerySchema = z.object({
-  conversation_id: z.string().optional().describe("Export this conversation's messages instead"),
-  scrub_messages: queryBoolean().default(false).describe("Leave every message out"),
-  include_history: includeHistory,
-  use_legacy_format: queryBoolean().default(false).describe("Deprecated; only v2 is written"),
-  max_steps: z.string().optional().describe("Deprecated and ignored"),
-});
-
-const SkillSchema = z.looseObject({
-  name: z.string(),
-  files: z.record(z.string(), z.string()).nullish(),
-  source_url: z.string().nullish(),
-});
-
-const ExportBodySchema = z
-  .object({
-    skills: z.array(SkillSchema).optional(),
-    conversation_id: z.string().nullish(),
-    scrub_messages: z.boolean().optional(),
-    include_history: z.boolean().optional().describe("Reverie extension: the whole history"),
-  })
-  .nullable();
-
-const ImportedAgentsSchema = z.object({
-  agent_ids: z.array(z.string()),
-  /** What the file held that was not imported, or was changed to be (MCP servers, over-limit blocks...). */
-  notes: z.array(z.string()),
-  /** What will not work until the user acts: an agent whose model's provider is not configured. */
-  warnings: z.array(z.string()),
-});
-
-const formBoolean = () => z.stringbool().optional();
-
-/** The text fields of Letta's `Body_import_agent` (the file itself is read apart). */
-const ImportFormSchema = z.object({
-  override_existing_tools: formBoolean(),
-  strip_messages: formBoolean(),
-  secrets: z.string().optional(),
-  name: z.string().min(1).max(256).optional(),
-  model: z.string().optional(),
-  embedding: z.string().optional(),
-  append_copy_suffix: formBoolean(),
-  override_name: z.string().min(1).max(256).optional(),
-  override_embedding_handle: z.string().optional(),
-  override_model_handle: z.string().optional(),
-  project_id: z.string().optional(),
-  env_vars_json: z.string().optional(),
-});
-
-const SecretsSchema = z.record(z.string(), z.string());
 
 /** Reads the multipart form (or, for curl and scripts, a raw JSON body with the options in the query). */
 async function readImport(c: Context): Promise<{ text: string; options: ImportOptions }> {
@@ -98,7 +50,7 @@ async function readImport(c: Context): Promise<{ text: string; options: ImportOp
       "Send the agent file as multipart/form-data (field 'file') or as an application/json body",
     );
   }
-  const form = validate(ImportFormSchema, fields, "body");
+  const form = validate(ImportAgentFormSchema, fields, "body");
   const secretsText = form.secrets ?? form.env_vars_json;
   return {
     text,
@@ -124,7 +76,7 @@ function parseSecrets(text: string): Record<string, string> {
     if (error instanceof ReverieError) throw error;
     throw new ReverieError("validation", "Invalid body: secrets: not valid JSON");
   }
-  return validate(SecretsSchema, value, "body");
+  return validate(ImportSecretsSchema, value, "body");
 }
 
 /** Agent File export (`GET`/`POST /v1/agents/{id}/export`) and import (`POST /v1/agents/import`). */
@@ -137,7 +89,7 @@ export function agentFileRoutes(services: Services): AnyRoute[] {
       operationId: "import_agent",
       summary: "Import an Agent File (.af, v2 or legacy v1): multipart field 'file' plus Letta's options",
       tag: "agents",
-      multipart: { fields: ImportFormSchema, files: ["file"] },
+      multipart: { fields: ImportAgentFormSchema, files: ["file"] },
       response: ImportedAgentsSchema,
       handle: async ({ context }) => {
         const { text, options } = await readImport(context);
@@ -150,7 +102,7 @@ export function agentFileRoutes(services: Services): AnyRoute[] {
       operationId: "export_agent",
       summary: "Export an agent (and its sleep-time group) as an Agent File v2",
       tag: "agents",
-      query: ExportQuerySchema,
+      query: ExportAgentQuerySchema,
       response: ExportedAgentFileSchema,
       handle: ({ params, query }) => {
         if (query.use_legacy_format) {
@@ -172,7 +124,7 @@ export function agentFileRoutes(services: Services): AnyRoute[] {
       operationId: "export_agent_with_skills",
       summary: "Export an agent as an Agent File v2, with skills given by the client",
       tag: "agents",
-      body: ExportBodySchema,
+      body: ExportAgentRequestSchema,
       response: ExportedAgentFileSchema,
       handle: ({ params, body }) =>
         agentFiles.export(params.agent_id, {

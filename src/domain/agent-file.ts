@@ -1,13 +1,11 @@
 import { z } from "zod";
-import {
-  ApprovalSchema,
-  CompactionSettingsSchema,
-  EmbeddingConfigSchema,
-  LlmConfigSchema,
-  ManagerTypeSchema,
-  MetadataSchema,
-  ToolRuleSchema,
-} from "../../domain/index.js";
+import { CompactionSettingsSchema } from "./agent.js";
+import { MetadataSchema } from "./common.js";
+import { ManagerTypeSchema } from "./group.js";
+import { EmbeddingConfigSchema, LlmConfigSchema } from "./llm-config.js";
+import { ApprovalSchema } from "./message.js";
+import { queryBoolean } from "./query-params.js";
+import { ToolRuleSchema } from "./tool-rule.js";
 
 // The Agent File (.af) format as Letta writes it (`letta/schemas/agent_file.py`). Every object is
 // loose: files from other Letta versions carry fields we do not know, and they must still import.
@@ -242,3 +240,60 @@ export const LegacyAgentFileSchema = z.looseObject({
   created_at: nullableString,
 });
 export type LegacyAgentFile = z.infer<typeof LegacyAgentFileSchema>;
+
+/** `GET /v1/agents/{id}/export` query. */
+export const ExportAgentQuerySchema = z.object({
+  conversation_id: z.string().optional().describe("Export this conversation's messages instead"),
+  scrub_messages: queryBoolean().default(false).describe("Leave every message out"),
+  include_history: queryBoolean()
+    .default(false)
+    .describe("Export the whole message history, not only the in-context window (Reverie extension)"),
+  use_legacy_format: queryBoolean().default(false).describe("Deprecated; only v2 is written"),
+  max_steps: z.string().optional().describe("Deprecated and ignored"),
+});
+
+/** A skill letta-code sends to be carried in the export. */
+const ExportSkillSchema = z.looseObject({
+  name: z.string(),
+  files: z.record(z.string(), z.string()).nullish(),
+  source_url: z.string().nullish(),
+});
+
+/** `POST /v1/agents/{id}/export` body. */
+export const ExportAgentRequestSchema = z
+  .object({
+    skills: z.array(ExportSkillSchema).optional(),
+    conversation_id: z.string().nullish(),
+    scrub_messages: z.boolean().optional(),
+    include_history: z.boolean().optional().describe("Reverie extension: the whole history"),
+  })
+  .nullable();
+
+/** The text fields of Letta's `Body_import_agent` (the file itself is read apart). */
+export const ImportAgentFormSchema = z.object({
+  override_existing_tools: z.stringbool().optional(),
+  strip_messages: z.stringbool().optional(),
+  secrets: z.string().optional(),
+  name: z.string().min(1).max(256).optional(),
+  model: z.string().optional(),
+  embedding: z.string().optional(),
+  append_copy_suffix: z.stringbool().optional(),
+  override_name: z.string().min(1).max(256).optional(),
+  override_embedding_handle: z.string().optional(),
+  override_model_handle: z.string().optional(),
+  project_id: z.string().optional(),
+  env_vars_json: z.string().optional(),
+});
+
+/** The `secrets` (or `env_vars_json`) form field of an import: values for the secrets the file names. */
+export const ImportSecretsSchema = z.record(z.string(), z.string());
+
+/** `POST /v1/agents/import` answer: what an import created, and what it could not carry over. */
+export const ImportedAgentsSchema = z.object({
+  agent_ids: z.array(z.string()),
+  /** What the file held that was not imported, or was changed to be (MCP servers, over-limit blocks...). */
+  notes: z.array(z.string()),
+  /** What will not work until the user acts: an agent whose model's provider is not configured. */
+  warnings: z.array(z.string()),
+});
+export type ImportedAgents = z.output<typeof ImportedAgentsSchema>;
