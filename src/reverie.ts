@@ -9,6 +9,7 @@ import { createSecretBox, loadSecretKeys } from "./runtime/secrets/index.js";
 import { createServices, type Services } from "./runtime/services.js";
 import { upsertBaseTools } from "./runtime/tools/base-tools.js";
 import { multiAgentDepthFromEnv } from "./runtime/tools/multi-agent/multi-agent-tools.js";
+import { customToolsFromEnv } from "./runtime/tools/sandbox/select-sandbox.js";
 import { createWebTools, webToolSettingsFromEnv } from "./runtime/tools/web/web-tools.js";
 import { createCpuPool } from "./runtime/workers/cpu-pool.js";
 import { databaseUrlFromEnv, openStore } from "./store/open-store.js";
@@ -53,6 +54,9 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
   const background = backgroundSettingsFromEnv(env);
   // Read before the store opens, so a bad setting fails the start-up cleanly.
   const web = createWebTools(webToolSettingsFromEnv(env));
+  const customTools = customToolsFromEnv(env, options.home ?? reverieHome(env), (message) =>
+    process.stderr.write(`reverie: ${message}\n`),
+  );
   multiAgentDepthFromEnv(env);
   const databaseUrl =
     options.databaseUrl ??
@@ -98,7 +102,17 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
       ),
     embedder,
     secretBox,
+    organizationModels: {
+      baseConfig: providers,
+      build: (config) => ({
+        models: createModelRegistry(config),
+        provider: lazyModelProvider(async () =>
+          (await import("./llm/providers/model-provider.js")).createModelProvider({ providers: config }),
+        ),
+      }),
+    },
     web,
+    customTools,
     multiAgentMaxDepth: multiAgentDepthFromEnv(env),
     mcp: { stdioAllowed: env.REVERIE_MCP_STDIO === "on" },
   });

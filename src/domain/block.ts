@@ -115,3 +115,6 @@ export const ListBlocksQuerySchema = pageQuerySchema({ order: "asc", limit: 50 }
 export const ListBlockAgentsQuerySchema = pageQuerySchema({ order: "desc", limit: 50 }).extend({
   include: queryArray().optional(),
 });
+
+/** `GET /v1/agents/{id}/core-memory/blocks` query. */
+export const ListAgentBlocksQuerySchema = pageQuerySchema({ order: "desc", limit: 100 });

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ApprovalSchema, ImageContentSchema, TextContentSchema } from "./message.js";
+import { pageQuerySchema, queryArray, queryBoolean } from "./query-params.js";
 
 const ContentSchema = z.union([z.string(), z.array(z.union([TextContentSchema, ImageContentSchema]))]);
 
@@ -88,16 +89,41 @@ export const SendMessageRequestSchema = z.object({
 });
 export type SendMessageRequest = z.infer<typeof SendMessageRequestSchema>;
 
-/** Letta's usage statistics of a response. */
-export interface LettaUsage {
-  message_type: "usage_statistics";
-  prompt_tokens: number;
-  completion_tokens: number;
-  total_tokens: number;
-  step_count: number;
-  run_ids: string[];
-  cached_input_tokens: number;
-  cache_write_tokens: number;
-  reasoning_tokens: number;
-  context_tokens: number | null;
-}
+/** `GET /v1/agents/{id}/messages` query: a page of the agent's messages as Letta views. */
+export const ListAgentMessagesQuerySchema = pageQuerySchema({ order: "desc", limit: 100 }).extend({
+  conversation_id: z.string().optional(),
+  include_return_message_types: queryArray().optional(),
+  use_assistant_message: queryBoolean().optional(),
+  assistant_message_tool_name: z.string().optional(),
+  assistant_message_tool_kwarg: z.string().optional(),
+});
+
+/** `POST /v1/agents/{id}/messages/async` body: a send, plus Letta's (unused) completion callback. */
+export const SendMessageAsyncRequestSchema = SendMessageRequestSchema.extend({
+  callback_url: z.string().nullable().optional(),
+});
+
+/** `POST /v1/agents/{id}/messages/cancel` body: the runs to cancel, or every active run. */
+export const CancelAgentRunsRequestSchema = z.object({ run_ids: z.array(z.string()).nullable().optional() });
+
+/** `POST /v1/conversations/{id}/cancel` query. */
+export const CancelConversationQuerySchema = z.object({ agent_id: z.string().optional() });
+
+/** Letta's cancellation answer: each cancelled run's id with its outcome. */
+export const CancelResponseSchema = z.record(z.string(), z.string());
+
+/** Letta's `RetrieveStreamRequest` (re-attaching to a run's stream). */
+export const RetrieveStreamRequestSchema = z.object({
+  starting_after: z.number().int().min(0).default(0),
+  include_pings: z.boolean().nullable().optional(),
+  poll_interval: z.number().positive().nullable().optional(),
+  batch_size: z.number().int().positive().nullable().optional(),
+});
+export type RetrieveStreamRequest = z.output<typeof RetrieveStreamRequestSchema>;
+
+/** Re-attaching to a conversation's stream: its active run, or the one named by `run_id` or `otid`. */
+export const ConversationStreamRequestSchema = RetrieveStreamRequestSchema.extend({
+  agent_id: z.string().nullable().optional(),
+  run_id: z.string().nullable().optional(),
+  otid: z.string().nullable().optional(),
+});

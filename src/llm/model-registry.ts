@@ -58,11 +58,12 @@ export interface ModelRegistry {
   configuredProviders(): string[];
   /**
    * Checks the provider of a handle taken from a config written as given (a legacy `llm_config` or
-   * `embedding_config`): throws as resolveLlm does for a malformed handle or an unknown provider, and
-   * for an embedding handle whose provider embeds nothing. A known provider that is not configured yet
-   * passes (configuring it makes the config work); the model is not looked up.
+   * `embedding_config`): throws as resolveLlm does for a malformed handle, an unknown provider or a model
+   * a configured provider does not serve, and for an embedding handle whose provider embeds nothing. A
+   * known provider that is not configured yet passes (configuring it makes the config work). Gives the
+   * served model's own config when the provider is configured.
    */
-  checkProvider(handle: string, kind: "llm" | "embedding"): void;
+  checkProvider(handle: string, kind: "llm" | "embedding"): Promise<LlmConfig | EmbeddingConfig | undefined>;
 }
 
 /** Options of {@link createModelRegistry}. */
@@ -320,9 +321,13 @@ export function createModelRegistry(
 
     configuredProviders: () => configured.map((provider) => provider.name),
 
-    checkProvider(handle, kind) {
-      const { provider } = knownProviderOf(handle);
+    async checkProvider(handle, kind) {
+      const { provider, model } = knownProviderOf(handle);
       if (kind === "embedding") requireEmbeds(provider);
+      if (!provider.configured) return undefined;
+      // The model must be one the provider serves, decided exactly as for a handle.
+      const served = `${provider.name}/${model}`;
+      return kind === "llm" ? this.resolveLlm(served) : this.resolveEmbedding(served);
     },
   };
 }

@@ -218,7 +218,7 @@ export function createArchiveService(deps: ArchiveServiceDeps): ArchiveService {
       if (name === "") throw new ReverieError("invalid_argument", "name must not be empty");
       let config: EmbeddingConfig | null = null;
       if (input.embedding) config = await models.resolveEmbedding(input.embedding);
-      else if (input.embedding_config) config = checkedEmbeddingConfig(models, input.embedding_config);
+      else if (input.embedding_config) config = await checkedEmbeddingConfig(models, input.embedding_config);
       else {
         const handle = await models.defaultEmbeddingHandle();
         if (handle !== undefined) config = await models.resolveEmbedding(handle);

@@ -1,24 +1,16 @@
 import {
   type LettaMessage,
-  type LettaUsage,
+  type LettaResponse,
   type Message,
   notFound,
   type PageQuery,
   ReverieError,
   type SendMessageRequest,
-  type StopReason,
   toLettaMessages,
 } from "../domain/index.js";
 import type { ModelRegistry } from "../llm/model-registry.js";
 import type { MessageListQuery, Store } from "../store/store.js";
 import type { AgentLoop, TurnRequest } from "./agent-loop/agent-loop.js";
-
-/** Letta's `LettaResponse`: the turn's new messages (input not echoed), why it stopped, and usage. */
-export interface LettaResponse {
-  messages: LettaMessage[];
-  stop_reason: { message_type: "stop_reason"; stop_reason: StopReason };
-  usage: LettaUsage;
-}
 
 /** How to render stored messages as Letta views. */
 export interface ViewOptions {

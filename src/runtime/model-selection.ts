@@ -31,37 +31,52 @@ export interface ConfigPolicy {
 
 /**
  * A legacy `llm_config` from a request, with its handle filled in: its provider must be one this server
- * knows (422 naming the field otherwise), else every turn of the agent would fail later with a 502. A
- * known provider not configured yet is accepted, as given: configuring it makes the agent work.
+ * knows and, when configured, serves the model (422 naming the field otherwise), else every turn of the
+ * agent would fail later with a 502. A known provider not configured yet is accepted, as given:
+ * configuring it makes the agent work.
  */
-export function checkedLlmConfig(
+export async function checkedLlmConfig(
   models: ModelRegistry,
   config: LlmConfig,
   limit: number | null | undefined,
   policy: ConfigPolicy = {},
-): LlmConfig {
+): Promise<LlmConfig> {
   const normalized = normalizeLegacyLlmConfig(config, limit);
-  if (!policy.asGiven) checkProvider(models, normalized.handle ?? "", "llm_config", "llm");
+  if (!policy.asGiven)
+    await checked("llm_config", () => models.checkProvider(normalized.handle ?? "", "llm"));
   return normalized;
 }
 
 /**
  * A legacy `embedding_config` from a request, with its handle filled in: its provider must be one this
- * server knows and that embeds (422 naming the field otherwise), else every passage insert would fail.
+ * server knows, that embeds and, when configured, serves the model (422 naming the field otherwise),
+ * else every passage insert would fail.
  */
-export function checkedEmbeddingConfig(
+export async function checkedEmbeddingConfig(
   models: ModelRegistry,
   config: EmbeddingConfig,
   policy: ConfigPolicy = {},
-): EmbeddingConfig {
+): Promise<EmbeddingConfig> {
   const normalized = normalizeLegacyEmbeddingConfig(config);
-  if (!policy.asGiven) checkProvider(models, normalized.handle ?? "", "embedding_config", "embedding");
+  if (policy.asGiven) return normalized;
+  const served = (await checked("embedding_config", () =>
+    models.checkProvider(normalized.handle ?? "", "embedding"),
+  )) as EmbeddingConfig | undefined;
+  // A model may be asked for fewer dimensions than it has (OpenAI's text-embedding-3), never more.
+  if (served && normalized.embedding_dim > served.embedding_dim) {
+    throw new ReverieError(
+      "validation",
+      `embedding_config: embedding_dim ${normalized.embedding_dim} is more than the ` +
+        `${served.embedding_dim} dimensions of '${served.handle ?? normalized.handle}'`,
+    );
+  }
   return normalized;
 }
 
-function checkProvider(models: ModelRegistry, handle: string, field: string, kind: "llm" | "embedding") {
+/** Runs a registry check, its refusal becoming a 422 naming the field. */
+async function checked<T>(field: string, check: () => Promise<T>): Promise<T> {
   try {
-    models.checkProvider(handle, kind);
+    return await check();
   } catch (error) {
     if (!(error instanceof ReverieError)) throw error;
     throw new ReverieError("validation", `${field}: ${error.message}`, { cause: error });
@@ -86,7 +101,7 @@ export async function chooseLlmForCreate(
   if (input.model) {
     config = await models.resolveLlm(input.model, { contextWindowLimit: limit });
   } else if (input.llm_config) {
-    config = checkedLlmConfig(models, input.llm_config, limit, policy);
+    config = await checkedLlmConfig(models, input.llm_config, limit, policy);
   } else {
     const handle = await models.defaultLlmHandle();
     if (handle === undefined) throw new ReverieError("invalid_argument", NO_MODEL_MESSAGE);
@@ -108,7 +123,8 @@ export async function chooseEmbeddingForCreate(
 ): Promise<EmbeddingChoice> {
   let config: EmbeddingConfig | null = null;
   if (input.embedding) config = await models.resolveEmbedding(input.embedding);
-  else if (input.embedding_config) config = checkedEmbeddingConfig(models, input.embedding_config, options);
+  else if (input.embedding_config)
+    config = await checkedEmbeddingConfig(models, input.embedding_config, options);
   else if (options.useDefault) {
     const handle = await models.defaultEmbeddingHandle();
     if (handle !== undefined) config = await models.resolveEmbedding(handle);
@@ -142,7 +158,7 @@ export async function chooseLlmForUpdate(
   if (patch.model) {
     config = await models.resolveLlm(patch.model, { contextWindowLimit: limit });
   } else if (patch.llm_config) {
-    config = checkedLlmConfig(models, patch.llm_config, limit);
+    config = await checkedLlmConfig(models, patch.llm_config, limit);
   } else {
     const handle = current.model ?? current.llm_config.handle;
     const resolved = handle ? await resolveIfServed(models, handle, limit) : undefined;
@@ -178,7 +194,7 @@ export async function chooseEmbeddingForUpdate(
 ): Promise<EmbeddingChoice | undefined> {
   let config: EmbeddingConfig | null | undefined;
   if (patch.embedding) config = await models.resolveEmbedding(patch.embedding);
-  else if (patch.embedding_config) config = checkedEmbeddingConfig(models, patch.embedding_config);
+  else if (patch.embedding_config) config = await checkedEmbeddingConfig(models, patch.embedding_config);
   else if (patch.embedding_chunk_size) config = current.embedding_config;
   if (config === undefined) return undefined;
   if (config && patch.embedding_chunk_size)

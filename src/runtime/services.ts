@@ -17,6 +17,7 @@ import { type ConversationService, createConversationService } from "./conversat
 import { type CoreMemoryService, createCoreMemoryService } from "./core-memory-service.js";
 import { createFolderService, type FolderService } from "./files/folder-service.js";
 import { createFileProcessingHandler } from "./files/processing.js";
+import { createIdentityService, type IdentityService } from "./identity-service.js";
 import {
   createJobWorker,
   type JobHandler,
@@ -26,6 +27,8 @@ import {
 import { createMcpClientPool, type McpPoolSettings } from "./mcp/mcp-client-pool.js";
 import { createMcpServerService, type McpServerService } from "./mcp/mcp-server-service.js";
 import { createMessagingService, type MessagingService } from "./messaging-service.js";
+import { createOrganizationModels, type OrganizationModelsDeps } from "./providers/organization-models.js";
+import { createProviderService, type ProviderService } from "./providers/provider-service.js";
 import { embedMessagesHandler, messageEmbeddingHook } from "./recall/message-embedding.js";
 import { createRecallService, type RecallService } from "./recall/recall-service.js";
 import { reembedHandler } from "./reembed/reembed-job.js";
@@ -45,7 +48,10 @@ import { createStreamingService, type StreamingService } from "./streaming/strea
 import type { CompactionThresholds } from "./summarizer/compactor.js";
 import { type ContextService, createContextService } from "./summarizer/context-service.js";
 import { createToolService, type ToolService } from "./tool-service.js";
+import { type CustomToolRunner, createCustomToolRunner } from "./tools/custom/custom-tool-runner.js";
+import { createToolRuns, type ToolRuns } from "./tools/custom/tool-runs.js";
 import { createMultiAgentTools } from "./tools/multi-agent/multi-agent-tools.js";
+import { UnavailableSandbox } from "./tools/sandbox/select-sandbox.js";
 import { DEFAULT_FETCH_LIMITS } from "./tools/web/guarded-fetch.js";
 import { createWebTools, type WebTools } from "./tools/web/web-tools.js";
 import type { CpuPool } from "./workers/cpu-pool.js";
@@ -77,12 +83,20 @@ export interface ServiceDeps {
    * (REVERIE_SECRET_KEY or the data directory's key file); left out, a random key of this process only.
    */
   secretBox?: SecretBox | undefined;
+  /**
+   * Lets organizations bring their own providers (`/v1/providers`): the configuration `models` and
+   * `provider` were built from, and how to build them for another one. Without it every organization
+   * uses `models` and `provider` as given.
+   */
+  organizationModels?: Pick<OrganizationModelsDeps, "baseConfig" | "build"> | undefined;
   /** `fetch_webpage` and `web_search` (default: public pages only, no search provider). */
   web?: WebTools | undefined;
   /** How deep agents may message each other (`REVERIE_MULTI_AGENT_MAX_DEPTH`, default 3). */
   multiAgentMaxDepth?: number | undefined;
   /** Worker threads for parsing, chunking and token counting of large inputs; in place without it. */
   cpu?: CpuPool | undefined;
+  /** Runs custom tools in the sandbox; without it, custom tools answer that no sandbox is available. */
+  customTools?: CustomToolRunner | undefined;
   /** MCP client settings: whether stdio servers may run, pool timeouts. */
   mcp?: McpSettings | undefined;
 }
@@ -128,6 +142,12 @@ export interface Services {
   secretBox: SecretBox;
   /** Agents' secrets in clear: for the tool sandbox only. */
   agentSecrets: AgentSecretsPort;
+  /** Custom tool code run on request (`/v1/tools/run`, an agent's tool run outside a turn). */
+  toolRuns: ToolRuns;
+  /** Organizations' own model providers. */
+  providers: ProviderService;
+  /** Identities (end users of one tenant) and their agents and blocks. */
+  identities: IdentityService;
   /** MCP servers, their tools, and the pooled connections to them (close it at shutdown). */
   mcpServers: McpServerService;
 }
@@ -135,7 +155,16 @@ export interface Services {
 /** Builds all services over one set of dependencies. */
 export function createServices(given: ServiceDeps): Services {
   const secretBox = given.secretBox ?? createSecretBox(() => [randomSecretKey()]);
-  const deps = { ...given, secretBox };
+  // Every service sees the current organization's models: the server's, plus the organization's own.
+  const stack = given.organizationModels
+    ? createOrganizationModels({
+        ...given.organizationModels,
+        base: { models: given.models, provider: given.provider },
+        store: given.store,
+        secretBox,
+      })
+    : { models: given.models, provider: given.provider };
+  const deps = { ...given, secretBox, models: stack.models, provider: stack.provider };
   const embedder = deps.embedder;
   const locks =
     deps.locks ?? createTurnLocks(deps.store.locks && ((key) => deps.store.locks!.tryAcquire(key)));
@@ -143,6 +172,15 @@ export function createServices(given: ServiceDeps): Services {
   const afterTurn: AfterTurnHook[] = [];
   const jobHandlers: JobHandler[] = [];
   const context = createContextService({ ...deps, locks, thresholds: deps.compaction });
+  const agentSecrets = createAgentSecretsPort({ store: deps.store, secretBox });
+  const customTools = {
+    runner:
+      deps.customTools ??
+      createCustomToolRunner({
+        sandbox: new UnavailableSandbox("this server was started without a tool sandbox"),
+      }),
+    secrets: agentSecrets,
+  };
   const mcpServers = createMcpServerService({
     store: deps.store,
     clock: deps.clock,
@@ -177,6 +215,7 @@ export function createServices(given: ServiceDeps): Services {
     mcp: mcpServers,
     beforeModelCall: context.beforeModelCall,
     afterTurn,
+    customTools,
   });
   const streaming = createStreamingService({ ...deps, loop, locks, retentionMs: deps.streamRetentionMs });
   jobHandlers.push(resumeAsyncRunHandler({ store: deps.store, streaming }));
@@ -224,7 +263,10 @@ export function createServices(given: ServiceDeps): Services {
     folders: createFolderService({ ...deps, wakeJobs: () => jobs.wake() }),
     sleeptime: createSleeptimeService({ ...deps, settings: sleeptimeSettings }),
     secretBox,
-    agentSecrets: createAgentSecretsPort({ store: deps.store, secretBox }),
+    agentSecrets,
+    toolRuns: createToolRuns({ ...deps, executor: customTools }),
+    providers: createProviderService(deps),
+    identities: createIdentityService({ ...deps, agents: createAgentService(deps) }),
     mcpServers,
   };
 }

@@ -7,6 +7,7 @@ import { adminRoutes } from "./auth/admin-routes.js";
 import type { ApiKeyService } from "./auth/api-keys.js";
 import { apiKeyAuth } from "./auth/middleware.js";
 import { consoleLogger, errorResponse, type ServerLogger } from "./errors.js";
+import { mountMcpEndpoint } from "./mcp/mcp-endpoint.js";
 import { buildOpenApiDocument } from "./openapi.js";
 import { type ProtectionOptions, protection } from "./protection/protection.js";
 import { type AnyRoute, mountRoutes } from "./route.js";
@@ -21,11 +22,13 @@ import { coreMemoryRoutes } from "./routes/core-memory.js";
 import { folderAndFileRoutes } from "./routes/folders.js";
 import { groupRoutes } from "./routes/groups.js";
 import { healthRoutes } from "./routes/health.js";
+import { identityRoutes } from "./routes/identities.js";
 import { mcpServerRoutes } from "./routes/mcp-servers.js";
 import { messageSearchRoutes } from "./routes/message-search.js";
 import { messageRoutes } from "./routes/messages.js";
 import { modelRoutes } from "./routes/models.js";
 import { passageRoutes } from "./routes/passages.js";
+import { providerRoutes } from "./routes/providers.js";
 import { runRoutes } from "./routes/runs.js";
 import { sleeptimeRoutes } from "./routes/sleeptime.js";
 import { mountStreamingRoutes, type StreamingRouteOptions, streamingRoutes } from "./routes/streaming.js";
@@ -82,7 +85,9 @@ export function appRoutes(deps: Pick<AppDeps, "services" | "registry" | "version
     ...contextRoutes(deps.services),
     ...blockRoutes(deps.services),
     ...conversationRoutes(deps.services),
-    ...modelRoutes(deps.registry),
+    ...modelRoutes(deps.services.models),
+    ...providerRoutes(deps.services),
+    ...identityRoutes(deps.services),
     ...tagRoutes(deps.services),
     ...groupRoutes(deps.services),
     ...sleeptimeRoutes(deps.services),
@@ -125,6 +130,7 @@ export function createApp(deps: AppDeps): Hono {
   // Before the JSON routes: a send without `streaming` falls through to the JSON `send_message`.
   mountStreamingRoutes(app, deps.services, deps.streaming);
   mountRoutes(app, routes, { validateResponses: deps.validateResponses ?? false });
+  mountMcpEndpoint(app, deps.services);
   mountCloudOnlyRoutes(app);
   const webRoot = deps.webRoot === undefined ? defaultWebRoot() : deps.webRoot;
   if (webRoot !== false) {

@@ -7,7 +7,7 @@ export { queryArray, queryBoolean, queryInt } from "../domain/index.js";
 
 /**
  * The raw query of a request, shaped for `schema`: array fields collect every value of `key` and
- * `key[]`, scalar fields take the last non-empty value (an empty one only when the field is required); parameters the schema does not name are dropped.
+ * `key[]`, scalar fields take the last non-empty value (see emptyMeansAbsent for an empty one); parameters the schema does not name are dropped.
  */
 export function rawQuery(c: Context, schema: z.ZodObject): Record<string, unknown> {
   const all = c.req.queries();
@@ -17,14 +17,20 @@ export function rawQuery(c: Context, schema: z.ZodObject): Record<string, unknow
     if (isArraySchema(field as z.ZodType)) {
       if (values.length > 0) raw[key] = values;
     } else {
-      // An empty value means "not given" (clients send `?before=`), except for a parameter that must be
-      // given, where it is the empty string the document allows (`?query=` searches for nothing).
+      // An empty value of an optional free-text parameter means "not given" (clients send `?before=`).
+      // Elsewhere it is the empty string, checked like any value: `?query=` searches for nothing, and
+      // `?order=` or `?limit=` are a 422, as the document's enum and integer types say.
       const value = values.filter((entry) => entry !== "").at(-1);
       if (value !== undefined) raw[key] = value;
-      else if (values.length > 0 && !(field as z.ZodType).safeParse(undefined).success) raw[key] = "";
+      else if (values.length > 0 && !emptyMeansAbsent(field as z.ZodType)) raw[key] = "";
     }
   }
   return raw;
+}
+
+/** Whether `?key=` may be read as "not given": the parameter is optional and would accept "" anyway. */
+function emptyMeansAbsent(schema: z.ZodType): boolean {
+  return schema.safeParse(undefined).success && schema.safeParse("").success;
 }
 
 /** Whether a schema, once optional/default/nullable wrappers are removed, is an array. */

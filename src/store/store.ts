@@ -67,6 +67,8 @@ export interface Store {
    * server's, not an organization's).
    */
   readonly sealedValues: SealedValueRepository;
+  /** Organizations' own model providers (keys sealed). */
+  readonly providers: ProviderRepository;
   /** Configured MCP servers (their secrets sealed by the runtime before they get here). */
   readonly mcpServers: McpServerRepository;
   /**
@@ -146,6 +148,38 @@ export interface AgentSecretRepository {
    * its id and `created_at`. Throws notFound for an agent that is not the organization's.
    */
   replace(agentId: string, secrets: readonly NewAgentSecret[]): Promise<void>;
+}
+
+/** An organization's provider as stored: its keys are sealed envelopes. */
+export interface StoredProvider {
+  id: string;
+  name: string;
+  provider_type: string;
+  api_key_enc: string | null;
+  base_url: string | null;
+  access_key_enc: string | null;
+  region: string | null;
+  api_version: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ProviderListQuery extends PageQuery {
+  name?: string | undefined;
+  provider_type?: string | undefined;
+}
+
+export interface ProviderRepository {
+  /** Inserts the provider; a name the organization already uses is a conflict. */
+  create(provider: StoredProvider): Promise<StoredProvider>;
+  get(id: string): Promise<StoredProvider | undefined>;
+  /** The organization's providers by creation, paged. */
+  list(query?: ProviderListQuery): Promise<StoredProvider[]>;
+  update(
+    id: string,
+    patch: Partial<Omit<StoredProvider, "id" | "name" | "provider_type" | "created_at">>,
+  ): Promise<StoredProvider | undefined>;
+  delete(id: string): Promise<boolean>;
 }
 
 export interface SealedValueRepository {

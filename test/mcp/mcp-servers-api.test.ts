@@ -336,3 +336,40 @@ describe("/v1/mcp-servers over stdio", () => {
     }
   });
 });
+
+describe("stdio MCP servers need an admin key", () => {
+  let t: TestApp;
+  beforeEach(async () => {
+    t = await createTestApp({ mcp: { stdioAllowed: true }, auth: {}, webRoot: false });
+  });
+  afterEach(async () => {
+    await t.close();
+  });
+
+  it("refuses a stdio server from a non-admin key, accepts it from an admin key", async () => {
+    const plain = await t.keys!.create({ name: "user" });
+    const admin = await t.keys!.create({ name: "root", is_admin: true });
+    const stdio = {
+      server_name: "local",
+      config: { mcp_server_type: "stdio", command: process.execPath, args: STDIO_SERVER_ARGS },
+    };
+    const as = (key: string) => ({ authorization: `Bearer ${key}` });
+    const refused = await t.call("POST", "/v1/mcp-servers/", stdio, as(plain.key));
+    expect(refused.status).toBe(403);
+    expect(refused.body.detail).toMatch(/admin API key/);
+    const probe = { server_name: "p", type: "stdio", command: "sh", args: ["-c", "id"] };
+    expect((await t.call("POST", "/v1/tools/mcp/servers/test", probe, as(plain.key))).status).toBe(403);
+    expect((await t.call("GET", "/v1/mcp-servers/", undefined, as(plain.key))).body).toEqual([]);
+
+    const accepted = await t.call("POST", "/v1/mcp-servers/", stdio, as(admin.key));
+    expect(accepted.status).toBe(200);
+    // A non-admin key may not point it at another command either.
+    const changed = await t.call(
+      "PATCH",
+      `/v1/mcp-servers/${accepted.body.id}`,
+      { config: { mcp_server_type: "stdio", command: "sh", args: ["-c", "id"] } },
+      as(plain.key),
+    );
+    expect(changed.status).toBe(403);
+  });
+});

@@ -3,6 +3,7 @@ import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAX_JSON_DEPTH } from "../../src/domain/index.js";
 import { startServer } from "../../src/server/serve.js";
+import { type FakeLlmServer, startFakeOpenAI } from "../fake-llm/index.js";
 import { describeOnEachStore } from "../helpers/store-suites.js";
 import { createTestApp, type TestApp } from "./test-app.js";
 
@@ -12,11 +13,21 @@ const nested = (depth: number) => '{"a":'.repeat(depth) + "1" + "}".repeat(depth
 // configs written as given must name a provider this server runs.
 describeOnEachStore("request hygiene", (storeKind) => {
   let t: TestApp;
+  let fake: FakeLlmServer;
+  // The same app over an OpenAI-style endpoint that lists what it serves.
+  let served: TestApp;
   beforeAll(async () => {
     t = await createTestApp({ store: storeKind });
+    fake = await startFakeOpenAI({ models: ["gpt-4o-mini", "text-embedding-3-small"] });
+    served = await createTestApp({
+      store: storeKind,
+      providers: { openai: { apiKey: "sk-test", baseUrl: fake.url } },
+    });
   });
   afterAll(async () => {
     await t.close();
+    await served.close();
+    await fake.close();
   });
 
   it("answers JSON nested 100,000 deep with a 422 naming the limit and writes nothing", async () => {
@@ -117,6 +128,35 @@ describeOnEachStore("request hygiene", (storeKind) => {
     });
     expect(empty.status).toBe(422);
     expect(empty.body.detail).toMatch(/^embedding_config: Invalid model handle/);
+    // An OpenAI-style endpoint says which models it serves: another name would fail every insert.
+    const unserved = await served.call("POST", "/v1/archives/", {
+      name: "bad",
+      embedding_config: { embedding_endpoint_type: "openai", embedding_model: "nil", embedding_dim: 1536 },
+    });
+    expect(unserved.status).toBe(422);
+    expect(unserved.body.detail).toMatch(/^embedding_config: Embedding model 'openai\/nil' not found/);
+    const servedArchive = await served.call("POST", "/v1/archives/", {
+      name: "good",
+      embedding_config: {
+        embedding_endpoint_type: "openai",
+        embedding_model: "text-embedding-3-small",
+        embedding_dim: 384,
+      },
+    });
+    expect(servedArchive.status).toBe(200);
+    // Fewer dimensions than the model has may be asked for (text-embedding-3), more may not.
+    const tooWide = await served.call("POST", "/v1/archives/", {
+      name: "bad",
+      embedding_config: {
+        embedding_endpoint_type: "openai",
+        embedding_model: "text-embedding-3-small",
+        embedding_dim: 9_332_494_375_765,
+      },
+    });
+    expect(tooWide.status).toBe(422);
+    expect(tooWide.body.detail).toMatch(
+      /^embedding_config: embedding_dim 9332494375765 is more than the \d+ dimensions/,
+    );
     const noEmbeddings = await t.call("POST", "/v1/archives/", {
       name: "bad",
       embedding_config: { embedding_endpoint_type: "anthropic", embedding_model: "m", embedding_dim: 8 },
@@ -162,13 +202,21 @@ describeOnEachStore("request hygiene", (storeKind) => {
     expect(folder.status).toBe(422);
   });
 
-  it("takes an empty required query parameter as the empty string the document allows", async () => {
+  it("reads an empty query parameter as the empty string, except an optional free-text one", async () => {
     const agent = await t.call("POST", "/v1/agents/", { name: "searcher" });
     const search = await t.call("GET", `/v1/agents/${agent.body.id}/archival-memory/search?query=`);
     expect(search.status).toBe(200);
     expect(search.body.results).toEqual([]);
     const missing = await t.call("GET", `/v1/agents/${agent.body.id}/archival-memory/search`);
     expect(missing.status).toBe(422);
+    // An empty enum or integer is checked like any value; an empty optional cursor means "none".
+    const emptyOrder = await t.call("GET", "/v1/steps/?order=");
+    expect(emptyOrder.status).toBe(422);
+    expect(emptyOrder.body.detail).toMatch(/order/);
+    expect((await t.call("GET", "/v1/agents/?limit=")).status).toBe(422);
+    const noCursor = await t.call("GET", "/v1/agents/?before=&after=");
+    expect(noCursor.status).toBe(200);
+    expect(noCursor.body.length).toBeGreaterThan(0);
   });
 });
 

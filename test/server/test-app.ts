@@ -83,6 +83,8 @@ export interface TestAppOptions {
   multiAgentMaxDepth?: number;
   /** Checks API keys as `reverie server` does; `envKey` plays `REVERIE_API_KEY`. */
   auth?: { envKey?: string };
+  /** Runs custom tools (default: none, so they answer that no sandbox is available). */
+  customTools?: ServiceDeps["customTools"];
 }
 
 /** The app over a fresh store; OpenAI is configured with a key (no network). */
@@ -115,6 +117,18 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     sleeptime: options.sleeptime,
     mcp: options.mcp,
     web: options.web,
+    customTools: options.customTools,
+    organizationModels: {
+      baseConfig: providers,
+      build: (config) => ({
+        models: createModelRegistry(config),
+        provider: createModelProvider({
+          providers: config,
+          retry: { maxRetries: 0, ...options.retry },
+          onRetry: options.onRetry,
+        }),
+      }),
+    },
     multiAgentMaxDepth: options.multiAgentMaxDepth,
   });
   const logged: TestApp["logged"] = [];

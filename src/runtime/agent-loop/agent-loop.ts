@@ -29,6 +29,7 @@ import { renderAvailableSkills, skillEntries, withAvailableSkills } from "../mem
 import { ToolRuleSolver } from "../tool-rules/solver.js";
 import type { McpToolRunner } from "../tools/builtin-executor.js";
 import { MEMORY_EDITING_TOOLS } from "../tools/builtin-executor.js";
+import type { CustomToolExecutor } from "../tools/custom/custom-tool-call.js";
 import type { MultiAgentTools } from "../tools/multi-agent/multi-agent-tools.js";
 import type { EmbedTexts } from "../tools/search-tools.js";
 import { toolReturnText } from "../tools/tool-return-text.js";
@@ -90,6 +91,8 @@ export interface AgentLoopDeps {
   embedderFor?: ((agent: AgentRecord) => EmbedTexts | undefined) | undefined;
   /** The web tools (`fetch_webpage`, `web_search`). */
   web?: WebTools | undefined;
+  /** Runs custom tools in the sandbox. */
+  customTools?: CustomToolExecutor | undefined;
   /** Letta's agent-to-agent tools. */
   multiAgent?: MultiAgentTools | undefined;
   /** Runs `external_mcp` tools through the pooled MCP connections. */
@@ -400,6 +403,7 @@ export function createAgentLoop(deps: AgentLoopDeps) {
               ids,
               embed: deps.embedderFor?.(agent),
               web: deps.web,
+              customTools: deps.customTools,
               multiAgent: deps.multiAgent,
               mcp: deps.mcp,
             },
@@ -535,6 +539,7 @@ export function createAgentLoop(deps: AgentLoopDeps) {
               ids,
               embed: deps.embedderFor?.(agent),
               web: deps.web,
+              customTools: deps.customTools,
               multiAgent: deps.multiAgent,
               mcp: deps.mcp,
             },
@@ -659,7 +664,7 @@ export function createAgentLoop(deps: AgentLoopDeps) {
       await tx.steps.create(
         stepRow(recordContext(agent, state.window.owner, state.runId), stepId, { response }),
       );
-      const returns: Array<{ toolReturn: ToolReturn; ok: boolean }> = [];
+      const returns: Array<{ toolReturn: ToolReturn; ok: boolean; editedMemory?: boolean }> = [];
       for (const call of planned) returns.push(await call.run(tx));
       const records = [...before, ...((await after?.(returns)) ?? [])];
       // The step that ends the turn says so: a crash before the run is marked finished leaves a run
@@ -677,7 +682,9 @@ export function createAgentLoop(deps: AgentLoopDeps) {
       // As in Letta, a memory edit rewrites the stored system prompt at once, while this turn keeps
       // the prompt it started with (the provider's prompt cache); the next turn reads the new one.
       const edited = planned.some(
-        (call, index) => returns[index]?.ok && MEMORY_EDITING_TOOLS.has(call.call.function.name),
+        (call, index) =>
+          returns[index]?.ok &&
+          (MEMORY_EDITING_TOOLS.has(call.call.function.name) || returns[index]?.editedMemory === true),
       );
       const system = state.window.messages[0];
       if (edited && system) {

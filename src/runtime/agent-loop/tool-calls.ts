@@ -1,4 +1,4 @@
-import type { AgentRecord, ClientTool, Result, Tool, ToolCall, ToolReturn } from "../../domain/index.js";
+import type { AgentRecord, ClientTool, Tool, ToolCall, ToolReturn } from "../../domain/index.js";
 import { DEFAULT_RETURN_CHAR_LIMIT } from "../../domain/index.js";
 import type { ToolDefinition } from "../../llm/providers/types.js";
 import type { Store } from "../../store/store.js";
@@ -7,9 +7,12 @@ import type { ToolRuleSolver } from "../tool-rules/solver.js";
 import {
   type BuiltinToolContext,
   type PreparedToolCall,
+  type PreparedToolResult,
   prepareBuiltinCall,
   prepareMcpCall,
 } from "../tools/builtin-executor.js";
+import { prepareCustomToolCall } from "../tools/custom/custom-tool-call.js";
+import { formatToolError } from "../tools/sandbox/sandbox.js";
 import { checkToolArguments, parseToolArguments } from "../tools/tool-arguments.js";
 
 /** Agent types that use MemGPT's heartbeat loop rather than the native tool loop. */
@@ -78,7 +81,7 @@ export interface PlannedCall {
   call: ToolCall;
   /** The heartbeat the model asked for (legacy agents), if it sent one. */
   requestHeartbeat: boolean | undefined;
-  run: (tx: Store) => Promise<{ toolReturn: ToolReturn; ok: boolean }>;
+  run: (tx: Store) => Promise<{ toolReturn: ToolReturn; ok: boolean; editedMemory?: boolean }>;
 }
 
 function failed(call: ToolCall, message: string, now: Date, timezone: string | null): PlannedCall {
@@ -132,17 +135,20 @@ export async function planCall(
 
   let prepared: PreparedToolCall | undefined;
   try {
+    // By type first: a custom tool named like a built-in runs its own code.
     prepared =
       tool.tool_type === "external_mcp"
         ? await prepareMcpCall(tool, checked.value, context)
-        : await prepareBuiltinCall(name, checked.value, context);
+        : tool.tool_type === "custom" && tool.source_code
+          ? await prepareCustomCall(tool, checked.value, context)
+          : await prepareBuiltinCall(name, checked.value, context);
   } catch (error) {
     return failed(call, `Error executing function ${name}: ${(error as Error).message}`, now, timezone);
   }
   if (!prepared) {
     return failed(
       call,
-      `Error executing function ${name}: running custom tool code is not supported by this server yet`,
+      `Error executing function ${name}: this server cannot run tools of type ${tool.tool_type}`,
       now,
       timezone,
     );
@@ -153,7 +159,7 @@ export async function planCall(
     call,
     requestHeartbeat,
     run: async (tx) => {
-      let result: Result<string>;
+      let result: PreparedToolResult;
       try {
         result = await execute(tx);
       } catch (error) {
@@ -162,12 +168,44 @@ export async function planCall(
       const message = result.ok ? result.value : result.error;
       return {
         ok: result.ok,
+        editedMemory: result.editedMemory === true,
         toolReturn: {
           tool_call_id: call.id,
           status: result.ok ? "success" : "error",
           func_response: packageToolResponse(result.ok, truncate(tool, message), now, timezone),
+          ...(result.stdout ? { stdout: [result.stdout] } : {}),
+          ...(result.stderr ? { stderr: [result.stderr] } : {}),
         },
       };
     },
+  };
+}
+
+/** A custom tool's call: run in the sandbox now, its memory edits saved in the step's transaction. */
+async function prepareCustomCall(
+  tool: Tool,
+  args: Record<string, unknown>,
+  context: BuiltinToolContext,
+): Promise<PreparedToolCall> {
+  const executor = context.customTools;
+  if (!executor) {
+    const error = formatToolError(tool.json_schema?.name || tool.name, {
+      name: "SandboxUnavailableError",
+      message: "no sandbox available: this server was started without a tool sandbox",
+    });
+    return async () => ({ ok: false, error });
+  }
+  const apply = await prepareCustomToolCall(tool, args, {
+    store: context.store,
+    agent: context.agent,
+    runId: context.runId,
+    executor,
+  });
+  return async (tx) => {
+    const applied = await apply(tx);
+    const base = { stdout: applied.stdout, stderr: applied.stderr, editedMemory: applied.editedMemory };
+    return applied.ok
+      ? { ...base, ok: true, value: applied.text }
+      : { ...base, ok: false, error: applied.text };
   };
 }

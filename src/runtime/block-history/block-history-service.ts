@@ -47,10 +47,21 @@ export function createBlockHistoryService(deps: BlockHistoryServiceDeps): BlockH
     return block;
   }
 
-  async function requireRevision(blockId: string, revisionId: string, from: Store = store) {
+  /**
+   * A revision of the block; one named in the path that does not exist is a 404, one named in a body
+   * (`restore`'s revision_id) a 422: the block the path names exists, the request cannot be applied.
+   */
+  async function requireRevision(
+    blockId: string,
+    revisionId: string,
+    from: Store = store,
+    named: "path" | "body" = "path",
+  ) {
     const revision = await from.blocks.getRevision(blockId, revisionId);
     if (revision === undefined) {
-      throw new ReverieError("not_found", `Revision '${revisionId}' of block '${blockId}' not found`);
+      const message = `Revision '${revisionId}' of block '${blockId}' not found`;
+      if (named === "body") throw new ReverieError("validation", `revision_id: ${message}`);
+      throw new ReverieError("not_found", message);
     }
     return revision;
   }
@@ -93,10 +104,8 @@ export function createBlockHistoryService(deps: BlockHistoryServiceDeps): BlockH
       await requireBlock(blockId);
       for (const cursor of [page.after, page.before]) {
         if (cursor !== undefined && (await store.blocks.getRevision(blockId, cursor)) === undefined) {
-          throw new ReverieError(
-            "invalid_argument",
-            `Cursor '${cursor}' is not a revision of block '${blockId}'`,
-          );
+          // A cursor naming nothing is a 404, as Letta answers for the lists that check their cursors.
+          throw new ReverieError("not_found", `Cursor '${cursor}' is not a revision of block '${blockId}'`);
         }
       }
       return store.blocks.revisions(blockId, page);
@@ -137,7 +146,7 @@ export function createBlockHistoryService(deps: BlockHistoryServiceDeps): BlockH
     restore: (blockId, request) =>
       store.transaction(async (tx) => {
         const block = await requireBlock(blockId, tx);
-        const revision = await requireRevision(blockId, request.revision_id, tx);
+        const revision = await requireRevision(blockId, request.revision_id, tx, "body");
         const target = { value: revision.new_value, label: revision.new_label, seq: revision.seq };
         return rewrite(tx, block, target, { operation: "restore", target_seq: revision.seq });
       }),

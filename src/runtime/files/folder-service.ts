@@ -154,7 +154,7 @@ export function createFolderService(deps: FolderServiceDeps): FolderService {
       if (patch.instructions !== undefined) fields.instructions = patch.instructions;
       if (patch.metadata !== undefined) fields.metadata = patch.metadata;
       if (patch.embedding_config)
-        fields.embedding_config = checkedEmbeddingConfig(deps.models, patch.embedding_config);
+        fields.embedding_config = await checkedEmbeddingConfig(deps.models, patch.embedding_config);
       const updated = await store.sources.update(folderId, fields);
       if (updated === undefined) throw notFound("Folder", folderId);
       return updated;

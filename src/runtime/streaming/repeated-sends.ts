@@ -1,12 +1,13 @@
 import {
   type LettaMessage,
+  type LettaResponse,
   type Run,
   type SendMessageRequest,
   type StopReason,
   StopReasonSchema,
 } from "../../domain/index.js";
 import type { Store } from "../../store/store.js";
-import { type LettaResponse, requestMessages } from "../messaging-service.js";
+import { requestMessages } from "../messaging-service.js";
 import { usageOfRun } from "../run-usage.js";
 import type { StreamChunk } from "./chunks.js";
 

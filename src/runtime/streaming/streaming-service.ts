@@ -1,6 +1,7 @@
 import {
   type Clock,
   type IdGenerator,
+  type LettaResponse,
   notFound,
   ReverieError,
   type Run,
@@ -12,7 +13,7 @@ import type { AgentLoop, TurnRequest, TurnResult } from "../agent-loop/agent-loo
 import { DEFAULT_MAX_STEPS } from "../agent-loop/agent-loop.js";
 import type { TurnLocks } from "../agent-loop/turn-locks.js";
 import { enqueueJob } from "../jobs/job-worker.js";
-import { type LettaResponse, toViews, turnOptionsOf } from "../messaging-service.js";
+import { toViews, turnOptionsOf } from "../messaging-service.js";
 import { errorChunk, type StreamChunk, stopReasonChunk, usageChunk } from "./chunks.js";
 import { repeatedRun, responseOfStream } from "./repeated-sends.js";
 import { createRunCancellation, resolveConversationTarget } from "./run-cancellation.js";

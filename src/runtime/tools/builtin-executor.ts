@@ -2,6 +2,7 @@ import type { AgentRecord, Clock, IdGenerator, Result, Tool } from "../../domain
 import type { Store } from "../../store/store.js";
 import { grepFiles, openFiles, semanticSearchFiles } from "../files/file-tools.js";
 import { chunkPassageText } from "../search/passage-chunks.js";
+import type { CustomToolExecutor } from "./custom/custom-tool-call.js";
 import { runMemoryTool } from "./memory-tools.js";
 import { MULTI_AGENT_TOOLS, type MultiAgentTools } from "./multi-agent/multi-agent-tools.js";
 import {
@@ -27,14 +28,23 @@ export interface BuiltinToolContext {
   embed?: EmbedTexts | undefined;
   /** `fetch_webpage` and `web_search`; without them those tools answer that they are not set up. */
   web?: WebTools | undefined;
+  /** Runs custom tools in the sandbox; without it they answer that no sandbox is available. */
+  customTools?: CustomToolExecutor | undefined;
   /** Letta's agent-to-agent tools; without them those tools answer that they are not set up. */
   multiAgent?: MultiAgentTools | undefined;
   /** The MCP client; without it `external_mcp` tools answer that MCP is not set up. */
   mcp?: McpToolRunner | undefined;
 }
 
+/** What a tool call produced: its text, and for custom tools their output and whether memory changed. */
+export type PreparedToolResult = Result<string> & {
+  stdout?: string | undefined;
+  stderr?: string | undefined;
+  editedMemory?: boolean | undefined;
+};
+
 /** A tool call made ready outside the step's transaction; `apply` runs inside it. */
-export type PreparedToolCall = (tx: Store) => Promise<Result<string>>;
+export type PreparedToolCall = (tx: Store) => Promise<PreparedToolResult>;
 
 const settled =
   (result: Result<string>): PreparedToolCall =>

@@ -1,7 +1,12 @@
 import { z } from "zod";
-import { AgentStateSchema, BlockSchema, UpdateBlockSchema } from "../../domain/index.js";
+import {
+  AgentStateSchema,
+  BlockSchema,
+  ListAgentBlocksQuerySchema,
+  UpdateBlockSchema,
+} from "../../domain/index.js";
 import type { Services } from "../../runtime/services.js";
-import { pageOf, pageQuerySchema } from "../paging.js";
+import { pageOf } from "../paging.js";
 import { type AnyRoute, defineRoute } from "../route.js";
 
 /** `/v1/agents/{agent_id}/core-memory/blocks`: an agent's blocks, addressed by label. */
@@ -14,7 +19,7 @@ export function coreMemoryRoutes(services: Services): AnyRoute[] {
       operationId: "list_core_memory_blocks",
       summary: "List an agent's core memory blocks",
       tag: "agents",
-      query: pageQuerySchema({ order: "desc", limit: 100 }),
+      query: ListAgentBlocksQuerySchema,
       response: z.array(BlockSchema),
       handle: ({ params, query }) => coreMemory.listBlocks(params.agent_id, pageOf(query)),
     }),

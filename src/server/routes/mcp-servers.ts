@@ -1,3 +1,4 @@
+import type { Context } from "hono";
 import { z } from "zod";
 import {
   LegacyMcpServerConfigSchema,
@@ -10,8 +11,19 @@ import {
   ToolExecutionResultSchema,
   ToolSchema,
 } from "../../domain/index.js";
+import type { McpCaller } from "../../runtime/mcp/mcp-server-service.js";
 import type { Services } from "../../runtime/services.js";
+import type { Principal } from "../auth/api-keys.js";
 import { type AnyRoute, defineRoute } from "../route.js";
+
+/**
+ * Who is asking: with API keys, whether the key is an admin key; without keys (a local server on
+ * loopback) the one user is the operator.
+ */
+function callerOf(context: Context): McpCaller {
+  const principal = context.get("principal") as Principal | undefined;
+  return { isAdmin: principal === undefined ? true : principal.is_admin };
+}
 
 const RunToolBodySchema = z
   .strictObject({ args: z.record(z.string(), z.unknown()).default({}) })
@@ -29,7 +41,7 @@ export function mcpServerRoutes(services: Services): AnyRoute[] {
       tag: "mcp-servers",
       body: McpServerCreateSchema,
       response: McpServerSchema,
-      handle: ({ body }) => mcpServers.create(body),
+      handle: ({ body, context }) => mcpServers.create(body, callerOf(context)),
     }),
     defineRoute({
       method: "get",
@@ -66,7 +78,7 @@ export function mcpServerRoutes(services: Services): AnyRoute[] {
       tag: "mcp-servers",
       body: McpServerUpdateSchema,
       response: McpServerSchema,
-      handle: ({ params, body }) => mcpServers.update(params.mcp_server_id, body),
+      handle: ({ params, body, context }) => mcpServers.update(params.mcp_server_id, body, callerOf(context)),
     }),
     defineRoute({
       method: "delete",
@@ -126,7 +138,7 @@ export function mcpServerRoutes(services: Services): AnyRoute[] {
       tag: "tools",
       body: LegacyMcpServerConfigSchema,
       response: McpConnectionTestSchema,
-      handle: ({ body }) => mcpServers.test(body),
+      handle: ({ body, context }) => mcpServers.test(body, callerOf(context)),
     }),
     defineRoute({
       method: "get",

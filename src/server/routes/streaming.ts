@@ -1,7 +1,13 @@
 import type { Context, Hono } from "hono";
-import { z } from "zod";
 import {
+  CancelAgentRunsRequestSchema,
+  CancelConversationQuerySchema,
+  CancelResponseSchema,
+  ConversationStreamRequestSchema,
+  type RetrieveStreamRequest,
+  RetrieveStreamRequestSchema,
   RunSchema,
+  SendMessageAsyncRequestSchema,
   type SendMessageRequest,
   SendMessageRequestSchema,
   stripNul,
@@ -17,22 +23,6 @@ export interface StreamingRouteOptions {
   pingIntervalMs?: number | undefined;
 }
 
-/** Letta's `RetrieveStreamRequest` (re-attaching to a run's stream). */
-const RetrieveStreamRequestSchema = z.object({
-  starting_after: z.number().int().min(0).default(0),
-  include_pings: z.boolean().nullable().optional(),
-  poll_interval: z.number().positive().nullable().optional(),
-  batch_size: z.number().int().positive().nullable().optional(),
-});
-
-const ConversationStreamRequestSchema = RetrieveStreamRequestSchema.extend({
-  agent_id: z.string().nullable().optional(),
-  run_id: z.string().nullable().optional(),
-  otid: z.string().nullable().optional(),
-});
-
-const CancelResponseSchema = z.record(z.string(), z.string());
-
 /** JSON routes of background turns: `/messages/async` and cancellation. */
 export function streamingRoutes(services: Services): AnyRoute[] {
   const { streaming } = services;
@@ -43,7 +33,7 @@ export function streamingRoutes(services: Services): AnyRoute[] {
       operationId: "create_agent_message_async",
       summary: "Start a turn in the background and return its run at once",
       tag: "agents",
-      body: SendMessageRequestSchema.extend({ callback_url: z.string().nullable().optional() }),
+      body: SendMessageAsyncRequestSchema,
       response: RunSchema,
       handle: ({ params, body }) =>
         streaming.startAsync({ agentId: params.agent_id }, body, body.callback_url),
@@ -54,7 +44,7 @@ export function streamingRoutes(services: Services): AnyRoute[] {
       operationId: "cancel_message",
       summary: "Cancel the given runs of an agent, or all its active runs",
       tag: "agents",
-      body: z.object({ run_ids: z.array(z.string()).nullable().optional() }),
+      body: CancelAgentRunsRequestSchema,
       response: CancelResponseSchema,
       handle: ({ params, body }) => streaming.cancelAgentRuns(params.agent_id, body.run_ids),
     }),
@@ -64,7 +54,7 @@ export function streamingRoutes(services: Services): AnyRoute[] {
       operationId: "cancel_conversation",
       summary: "Cancel the active runs of a conversation",
       tag: "conversations",
-      query: z.object({ agent_id: z.string().optional() }),
+      query: CancelConversationQuerySchema,
       response: CancelResponseSchema,
       handle: ({ params, query }) => streaming.cancelConversation(params.conversation_id, query.agent_id),
     }),
@@ -104,11 +94,7 @@ export function mountStreamingRoutes(
   }
 
   /** Re-attaches to a run: replays chunks after `starting_after`, then follows it live to its end. */
-  async function attach(
-    c: Context,
-    runId: string,
-    request: z.output<typeof RetrieveStreamRequestSchema>,
-  ): Promise<Response> {
+  async function attach(c: Context, runId: string, request: RetrieveStreamRequest): Promise<Response> {
     const stop = new AbortController();
     // Resolved before the response starts, so an unknown run is a 404 rather than an empty stream.
     const chunks = await streaming.follow(runId, {

@@ -1,4 +1,4 @@
-import { AGENT_SECRETS_MIGRATION } from "./migrations-secrets.js";
+import { AGENT_SECRETS_MIGRATION, PROVIDERS_MIGRATION } from "./migrations-secrets.js";
 import { TENANCY_MIGRATION } from "./migrations-tenancy.js";
 
 /** One schema change, applied once and recorded by name in `reverie_migrations`. */
@@ -603,5 +603,6 @@ export const postgresMigrations: readonly PostgresMigration[] = [
   { name: "0015_block_history", statements: blockHistory },
   { name: "0016_message_otid", statements: messageOtid },
   AGENT_SECRETS_MIGRATION,
+  PROVIDERS_MIGRATION,
   { name: "0050_mcp_servers", statements: mcpServers },
 ];

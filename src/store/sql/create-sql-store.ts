@@ -16,6 +16,7 @@ import { createMcpServerRepository } from "./mcp-server-repository.js";
 import { createMessageRepository } from "./message-repository.js";
 import { createOrganizationRepository } from "./organization-repository.js";
 import { createPassageRepository } from "./passage-repository.js";
+import { createProviderRepository } from "./provider-repository.js";
 import { createRunRepository } from "./run-repository.js";
 import { createSourceRepository } from "./source-repository.js";
 import type { SqlContext } from "./sql-context.js";
@@ -98,6 +99,7 @@ function buildRepositories(context: SqlContext): Repositories {
     apiKeys: createApiKeyRepository(context),
     agentSecrets: createAgentSecretRepository(context),
     sealedValues: createSealedValueRepository(context),
+    providers: createProviderRepository(context),
     mcpServers: createMcpServerRepository(context),
   };
 }

@@ -5,5 +5,7 @@
  */
 export const sealedColumns: ReadonlyArray<{ table: string; idColumn: string; column: string }> = [
   { table: "agent_secrets", idColumn: "id", column: "value_enc" },
+  { table: "providers", idColumn: "id", column: "api_key_enc" },
+  { table: "providers", idColumn: "id", column: "access_key_enc" },
   { table: "mcp_servers", idColumn: "id", column: "secrets_sealed" },
 ];

@@ -482,6 +482,22 @@ export interface AgentSecretsTable {
   updated_at: Timestamp;
 }
 
+/** An organization's own model provider; the keys are sealed envelopes, never clear text. */
+export interface ProvidersTable {
+  id: string;
+  /** The owning organization (see `tenancy.ts`). */
+  organization_id: string;
+  name: string;
+  provider_type: string;
+  api_key_enc: string | null;
+  base_url: string | null;
+  access_key_enc: string | null;
+  region: string | null;
+  api_version: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 /** Applied migrations, one row per migration name. */
 export interface MigrationsTable {
   name: string;
@@ -520,5 +536,6 @@ export interface Database {
   file_contents: FileContentsTable;
   files_agents: FilesAgentsTable;
   agent_secrets: AgentSecretsTable;
+  providers: ProvidersTable;
   reverie_migrations: MigrationsTable;
 }

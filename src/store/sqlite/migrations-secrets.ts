@@ -20,3 +20,27 @@ export const AGENT_SECRETS_MIGRATION: SqliteMigration = {
     )`,
   ],
 };
+
+/**
+ * Organizations' own model providers (Letta's BYOK providers); the API key is a sealed envelope. A name
+ * is unique in its organization (it is the handle prefix of the provider's models).
+ */
+export const PROVIDERS_MIGRATION: SqliteMigration = {
+  name: "0041_providers",
+  statements: [
+    `CREATE TABLE providers (
+      id TEXT PRIMARY KEY,
+      organization_id TEXT NOT NULL,
+      name TEXT NOT NULL,
+      provider_type TEXT NOT NULL,
+      api_key_enc TEXT,
+      base_url TEXT,
+      access_key_enc TEXT,
+      region TEXT,
+      api_version TEXT,
+      created_at TEXT NOT NULL,
+      updated_at TEXT NOT NULL,
+      UNIQUE (organization_id, name)
+    )`,
+  ],
+};

@@ -1,4 +1,4 @@
-import { AGENT_SECRETS_MIGRATION } from "./migrations-secrets.js";
+import { AGENT_SECRETS_MIGRATION, PROVIDERS_MIGRATION } from "./migrations-secrets.js";
 import { TENANCY_MIGRATION } from "./migrations-tenancy.js";
 
 /** A named schema change: its statements run in order, in the same write transaction as its record. */
@@ -322,6 +322,7 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
     statements: ["CREATE INDEX messages_otid ON messages (agent_id, otid) WHERE otid IS NOT NULL"],
   },
   AGENT_SECRETS_MIGRATION,
+  PROVIDERS_MIGRATION,
   {
     // MCP servers an organization connects to; their token, headers and env are one sealed string.
     name: "0050_mcp_servers",

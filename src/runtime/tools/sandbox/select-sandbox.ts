@@ -1,3 +1,5 @@
+import { join } from "node:path";
+import { type CustomToolRunner, createCustomToolRunner } from "../custom/custom-tool-runner.js";
 import { BubblewrapSandbox } from "./bubblewrap-sandbox.js";
 import { DEFAULT_DOCKER_IMAGES, DockerSandbox } from "./docker-sandbox.js";
 import { E2bSandbox } from "./e2b-sandbox.js";
@@ -5,6 +7,7 @@ import { findExecutable } from "./executables.js";
 import { findLocalRuntimes } from "./local-runtime.js";
 import { ProcessSandbox } from "./process-sandbox.js";
 import { type Sandbox, type SandboxRunResult, sandboxFailure } from "./sandbox.js";
+import { createToolEnvironments } from "./tool-environments.js";
 
 /** The sandbox backends an operator can choose with REVERIE_TOOL_SANDBOX. */
 export type SandboxMode = "auto" | "bubblewrap" | "docker" | "e2b" | "process" | "off";
@@ -126,4 +129,37 @@ export function createSandbox(
       if (config.e2b) return new E2bSandbox({ ...config.e2b, network: config.network });
       return new UnavailableSandbox(HOW_TO_ENABLE);
   }
+}
+
+/** Variables of the server's environment that pip and npm may read when installing requirements. */
+const INSTALLER_VARIABLE = /^(PIP_|npm_config_|NPM_CONFIG_)|^(HTTPS?_PROXY|NO_PROXY|https?_proxy|no_proxy)$/;
+
+/**
+ * Custom tools as the server runs them: the sandbox chosen by REVERIE_TOOL_SANDBOX, and requirements
+ * installed under `<home>/cache/tool-envs` with the index and proxy settings of pip and npm
+ * (PIP_INDEX_URL, PIP_FIND_LINKS, npm_config_registry, HTTPS_PROXY...).
+ */
+export function customToolsFromEnv(
+  env: Record<string, string | undefined>,
+  home: string,
+  warn: (message: string) => void,
+): CustomToolRunner {
+  const config = sandboxConfigFromEnv(env);
+  const sandbox = createSandbox(config, { warn, env });
+  const installerEnv: Record<string, string> = { PATH: env.PATH || "/usr/local/bin:/usr/bin:/bin" };
+  for (const [name, value] of Object.entries(env)) {
+    if (value && INSTALLER_VARIABLE.test(name)) installerEnv[name] = value;
+  }
+  const runtimes = findLocalRuntimes({
+    pythonPath: config.pythonPath,
+    nodePath: config.nodePath,
+    searchPath: env.PATH ?? "",
+  });
+  const environments = createToolEnvironments({
+    cacheDir: join(home, "cache", "tool-envs"),
+    python: runtimes.python?.path,
+    npm: findExecutable("npm", env.PATH ?? "/usr/local/bin:/usr/bin:/bin"),
+    installerEnv,
+  });
+  return createCustomToolRunner({ sandbox, environments });
 }
