@@ -17,6 +17,7 @@ import { type ConversationService, createConversationService } from "./conversat
 import { type CoreMemoryService, createCoreMemoryService } from "./core-memory-service.js";
 import { createFolderService, type FolderService } from "./files/folder-service.js";
 import { createFileProcessingHandler } from "./files/processing.js";
+import { createIdentityService, type IdentityService } from "./identity-service.js";
 import {
   createJobWorker,
   type JobHandler,
@@ -144,6 +145,8 @@ export interface Services {
   toolRuns: ToolRuns;
   /** Organizations' own model providers. */
   providers: ProviderService;
+  /** Identities (end users of one tenant) and their agents and blocks. */
+  identities: IdentityService;
   /** MCP servers, their tools, and the pooled connections to them (close it at shutdown). */
   mcpServers: McpServerService;
 }
@@ -261,6 +264,7 @@ export function createServices(given: ServiceDeps): Services {
     agentSecrets,
     toolRuns: createToolRuns({ ...deps, executor: customTools }),
     providers: createProviderService(deps),
+    identities: createIdentityService({ ...deps, agents: createAgentService(deps) }),
     mcpServers,
   };
 }

@@ -22,6 +22,7 @@ import { coreMemoryRoutes } from "./routes/core-memory.js";
 import { folderAndFileRoutes } from "./routes/folders.js";
 import { groupRoutes } from "./routes/groups.js";
 import { healthRoutes } from "./routes/health.js";
+import { identityRoutes } from "./routes/identities.js";
 import { mcpServerRoutes } from "./routes/mcp-servers.js";
 import { messageSearchRoutes } from "./routes/message-search.js";
 import { messageRoutes } from "./routes/messages.js";
@@ -86,6 +87,7 @@ export function appRoutes(deps: Pick<AppDeps, "services" | "registry" | "version
     ...conversationRoutes(deps.services),
     ...modelRoutes(deps.services.models),
     ...providerRoutes(deps.services),
+    ...identityRoutes(deps.services),
     ...tagRoutes(deps.services),
     ...groupRoutes(deps.services),
     ...sleeptimeRoutes(deps.services),
