@@ -9,7 +9,11 @@ import { createSecretBox, loadSecretKeys } from "./runtime/secrets/index.js";
 import { createServices, type Services } from "./runtime/services.js";
 import { upsertBaseTools } from "./runtime/tools/base-tools.js";
 import { multiAgentDepthFromEnv } from "./runtime/tools/multi-agent/multi-agent-tools.js";
-import { customToolsFromEnv } from "./runtime/tools/sandbox/select-sandbox.js";
+import {
+  createSandbox,
+  customToolsFromEnv,
+  sandboxConfigFromEnv,
+} from "./runtime/tools/sandbox/select-sandbox.js";
 import { createWebTools, webToolSettingsFromEnv } from "./runtime/tools/web/web-tools.js";
 import { createCpuPool } from "./runtime/workers/cpu-pool.js";
 import { databaseUrlFromEnv, openStore } from "./store/open-store.js";
@@ -114,6 +118,8 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
     web,
     customTools,
     multiAgentMaxDepth: multiAgentDepthFromEnv(env),
+    // run_code's sandbox: the same backend as custom tools' (whose runner already warned about it).
+    sandbox: createSandbox(sandboxConfigFromEnv(env), { warn: () => {}, env }),
     mcp: { stdioAllowed: env.REVERIE_MCP_STDIO === "on" },
   });
   if (options.worker !== false) services.jobs.start();

@@ -50,6 +50,8 @@ import { createToolService, type ToolService } from "./tool-service.js";
 import { type CustomToolRunner, createCustomToolRunner } from "./tools/custom/custom-tool-runner.js";
 import { createToolRuns, type ToolRuns } from "./tools/custom/tool-runs.js";
 import { createMultiAgentTools } from "./tools/multi-agent/multi-agent-tools.js";
+import { createRunCode } from "./tools/run-code/run-code.js";
+import type { Sandbox } from "./tools/sandbox/sandbox.js";
 import { UnavailableSandbox } from "./tools/sandbox/select-sandbox.js";
 import { DEFAULT_FETCH_LIMITS } from "./tools/web/guarded-fetch.js";
 import { createWebTools, type WebTools } from "./tools/web/web-tools.js";
@@ -92,6 +94,8 @@ export interface ServiceDeps {
   web?: WebTools | undefined;
   /** How deep agents may message each other (`REVERIE_MULTI_AGENT_MAX_DEPTH`, default 3). */
   multiAgentMaxDepth?: number | undefined;
+  /** Runs tool code (`run_code` here); without it `run_code` answers that no sandbox is set up. */
+  sandbox?: Sandbox | undefined;
   /** Worker threads for parsing, chunking and token counting of large inputs; in place without it. */
   cpu?: CpuPool | undefined;
   /** Runs custom tools in the sandbox; without it, custom tools answer that no sandbox is available. */
@@ -199,6 +203,7 @@ export function createServices(given: ServiceDeps): Services {
       return embedder && config ? (texts: string[]) => embedder.embed(texts, config) : undefined;
     },
     web: deps.web ?? createWebTools({ fetch: DEFAULT_FETCH_LIMITS, search: undefined }),
+    runCode: deps.sandbox && createRunCode(deps.sandbox),
     // Agent-to-agent messages are turns of the other agent, run like any request's (see `messages`).
     multiAgent: createMultiAgentTools({
       store: deps.store,

@@ -81,6 +81,8 @@ export interface TestAppOptions {
   web?: ServiceDeps["web"];
   /** How deep agents may message each other (default 3). */
   multiAgentMaxDepth?: number;
+  /** The tool sandbox (`run_code`); none by default. */
+  sandbox?: ServiceDeps["sandbox"];
   /** Checks API keys as `reverie server` does; `envKey` plays `REVERIE_API_KEY`. */
   auth?: { envKey?: string };
   /** Runs custom tools (default: none, so they answer that no sandbox is available). */
@@ -130,6 +132,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       }),
     },
     multiAgentMaxDepth: options.multiAgentMaxDepth,
+    sandbox: options.sandbox,
   });
   const logged: TestApp["logged"] = [];
   const keys =

@@ -31,6 +31,7 @@ import type { McpToolRunner } from "../tools/builtin-executor.js";
 import { MEMORY_EDITING_TOOLS } from "../tools/builtin-executor.js";
 import type { CustomToolExecutor } from "../tools/custom/custom-tool-call.js";
 import type { MultiAgentTools } from "../tools/multi-agent/multi-agent-tools.js";
+import type { RunCode } from "../tools/run-code/run-code.js";
 import type { EmbedTexts } from "../tools/search-tools.js";
 import { toolReturnText } from "../tools/tool-return-text.js";
 import type { WebTools } from "../tools/web/web-tools.js";
@@ -95,6 +96,8 @@ export interface AgentLoopDeps {
   customTools?: CustomToolExecutor | undefined;
   /** Letta's agent-to-agent tools. */
   multiAgent?: MultiAgentTools | undefined;
+  /** `run_code` in the tool sandbox. */
+  runCode?: RunCode | undefined;
   /** Runs `external_mcp` tools through the pooled MCP connections. */
   mcp?: McpToolRunner | undefined;
   /**
@@ -397,6 +400,7 @@ export function createAgentLoop(deps: AgentLoopDeps) {
               web: deps.web,
               customTools: deps.customTools,
               multiAgent: deps.multiAgent,
+              runCode: deps.runCode,
               mcp: deps.mcp,
             },
           }),
@@ -533,6 +537,7 @@ export function createAgentLoop(deps: AgentLoopDeps) {
               web: deps.web,
               customTools: deps.customTools,
               multiAgent: deps.multiAgent,
+              runCode: deps.runCode,
               mcp: deps.mcp,
             },
           }),

@@ -62,6 +62,7 @@ export async function upsertBaseTools(
             "semantic_search_files",
             "web_search",
             "fetch_webpage",
+            "run_code",
           ].includes(definition.name),
           pip_requirements: null,
           npm_requirements: null,

@@ -5,6 +5,7 @@ import { chunkPassageText } from "../search/passage-chunks.js";
 import type { CustomToolExecutor } from "./custom/custom-tool-call.js";
 import { runMemoryTool } from "./memory-tools.js";
 import { MULTI_AGENT_TOOLS, type MultiAgentTools } from "./multi-agent/multi-agent-tools.js";
+import type { RunCode } from "./run-code/run-code.js";
 import {
   archivalMemorySearch,
   conversationSearch,
@@ -32,6 +33,8 @@ export interface BuiltinToolContext {
   customTools?: CustomToolExecutor | undefined;
   /** Letta's agent-to-agent tools; without them those tools answer that they are not set up. */
   multiAgent?: MultiAgentTools | undefined;
+  /** `run_code` in the tool sandbox. */
+  runCode?: RunCode | undefined;
   /** The MCP client; without it `external_mcp` tools answer that MCP is not set up. */
   mcp?: McpToolRunner | undefined;
 }
@@ -141,6 +144,10 @@ export async function prepareBuiltinCall(
       if (!context.multiAgent)
         return settled({ ok: false, error: `Error: ${name} is not set up on this server` });
       return settled(await context.multiAgent.call(name, args, context.agent));
+    case "run_code":
+      if (!context.runCode)
+        return settled({ ok: false, error: "Error: run_code is not set up on this server" });
+      return settled(await context.runCode.run(args, { agentId: context.agent.id }));
     case "open_files":
       return (tx) => openFiles(args, { tx, agent: context.agent, now: now.toISOString() });
     case "grep_files":
@@ -187,5 +194,6 @@ export const BUILTIN_EXECUTABLE: ReadonlySet<string> = new Set([
   "semantic_search_files",
   "fetch_webpage",
   "web_search",
+  "run_code",
   ...MULTI_AGENT_TOOLS,
 ]);

@@ -283,6 +283,20 @@ export const BUILTIN_TOOLS: readonly BuiltinToolDefinition[] = [
     ["url"],
   ),
   define(
+    "run_code",
+    "letta_builtin",
+    "Run code in a sandbox and get its output: the value of the last expression, what it printed, and the error if it failed. Supports Python, JavaScript and TypeScript.",
+    {
+      code: string("The code to run."),
+      language: {
+        type: "string",
+        enum: ["python", "js", "ts", "r", "java"],
+        description: "The language of the code.",
+      },
+    },
+    ["code", "language"],
+  ),
+  define(
     "send_message_to_agent_and_wait_for_reply",
     "letta_multi_agent_core",
     "Send a message to another agent of your organization and wait for its reply. Your identity is included automatically, so no introduction is needed. Use it for two-way communication.",
