@@ -2,6 +2,7 @@ import { exportCommand, importCommand } from "./agent-file.js";
 import { benchCommand } from "./bench/bench-command.js";
 import { type Command, defineCommand } from "./command.js";
 import { keysCommand } from "./keys.js";
+import { mcpCommand } from "./mcp.js";
 import { modelsCommand } from "./models.js";
 import { openCommand } from "./open.js";
 import { reembedCommand } from "./reembed.js";
@@ -36,6 +37,7 @@ export const COMMANDS: Command[] = [
   exportCommand,
   reembedCommand,
   modelsCommand,
+  mcpCommand,
   secretsCommand,
   benchCommand,
   versionCommand,
