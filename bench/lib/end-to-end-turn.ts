@@ -9,6 +9,7 @@ import { createModelProvider } from "../../src/llm/providers/model-provider.js";
 import { createServices } from "../../src/runtime/services.js";
 import { upsertBaseTools } from "../../src/runtime/tools/base-tools.js";
 import { createApp } from "../../src/server/app.js";
+import { createApiKeyService } from "../../src/server/auth/api-keys.js";
 import { startServer } from "../../src/server/serve.js";
 import type { Store } from "../../src/store/store.js";
 import { startFakeOpenAI } from "../../test/fake-llm/openai-server.js";
@@ -23,8 +24,18 @@ export interface EndToEndOptions {
   windowTail: number;
 }
 
-/** Durations (ms) of `turns` one-step turns sent over HTTP, after `warmup` untimed ones. */
-export async function measureEndToEnd(options: EndToEndOptions): Promise<number[]> {
+/** Turn durations (ms) without API keys and, alternating with them, with one (`keyed`). */
+export interface EndToEndDurations {
+  plain: number[];
+  keyed: number[];
+}
+
+/**
+ * Durations (ms) of `turns` one-step turns sent over HTTP, after `warmup` untimed ones, to a server without
+ * API keys (`plain`) and, alternating turn by turn so that both see the same machine load, to the same
+ * services behind the API-key check with `Authorization: Bearer <key>` (`keyed`).
+ */
+export async function measureEndToEnd(options: EndToEndOptions): Promise<EndToEndDurations> {
   const { store } = options;
   const fake = await startFakeOpenAI({ models: ["gpt-4o-mini"] });
   const providers = { openai: { apiKey: "sk-bench", baseUrl: fake.url } };
@@ -37,12 +48,11 @@ export async function measureEndToEnd(options: EndToEndOptions): Promise<number[
     ids: randomIds,
     provider: createModelProvider({ providers }),
   });
-  const app = createApp({
-    services,
-    registry,
-    version: { letta: "0.16.8", reverie: "bench" },
-  });
-  const server = await startServer({ app, port: 0 });
+  const version = { letta: "0.16.8", reverie: "bench" };
+  const auth = createApiKeyService({ store });
+  const { key } = await auth.create({ name: "bench" });
+  const server = await startServer({ app: createApp({ services, registry, version }), port: 0 });
+  const keyedServer = await startServer({ app: createApp({ services, registry, version, auth }), port: 0 });
   try {
     const agent = await services.agents.create({
       name: `bench-e2e-${options.history}`,
@@ -55,9 +65,10 @@ export async function measureEndToEnd(options: EndToEndOptions): Promise<number[
     const ids = await seedHistory(store, agent.id, options.history);
     const system = agent.message_ids.slice(0, 1);
     await store.agents.update(agent.id, { message_ids: [...system, ...ids.slice(-options.windowTail)] });
-    const url = `${server.url}/v1/agents/${agent.id}/messages`;
-    const durations: number[] = [];
-    for (let index = 0; index < options.warmup + options.turns; index++) {
+    const durations: EndToEndDurations = { plain: [], keyed: [] };
+    for (let index = 0; index < 2 * (options.warmup + options.turns); index++) {
+      const keyed = index % 2 === 1;
+      const url = `${(keyed ? keyedServer : server).url}/v1/agents/${agent.id}/messages`;
       const current = await store.agents.get(agent.id);
       const window = current?.message_ids ?? [];
       if (window.length > options.windowTail + 1) {
@@ -69,7 +80,7 @@ export async function measureEndToEnd(options: EndToEndOptions): Promise<number[
       const started = performance.now();
       const response = await fetch(url, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: { "content-type": "application/json", ...(keyed ? { authorization: `Bearer ${key}` } : {}) },
         body: JSON.stringify({ messages: [{ role: "user", content: `Message ${index}: I like tea.` }] }),
       });
       const body = (await response.json()) as { stop_reason?: { stop_reason?: string } };
@@ -77,11 +88,12 @@ export async function measureEndToEnd(options: EndToEndOptions): Promise<number[
       if (response.status !== 200 || body.stop_reason?.stop_reason !== "end_turn") {
         throw new Error(`end-to-end turn ${index}: HTTP ${response.status} ${JSON.stringify(body)}`);
       }
-      if (index >= options.warmup) durations.push(elapsed);
+      if (index >= 2 * options.warmup) (keyed ? durations.keyed : durations.plain).push(elapsed);
     }
     return durations;
   } finally {
     await server.close();
+    await keyedServer.close();
     await fake.close();
   }
 }
