@@ -4,7 +4,7 @@ import { MetadataSchema, TimestampSchema } from "./common.js";
 import { GroupSchema } from "./group.js";
 import { IdentitySchema } from "./identity.js";
 import { EmbeddingConfigSchema, LlmConfigSchema } from "./llm-config.js";
-import { pageQuerySchema } from "./query-params.js";
+import { pageQuerySchema, queryArray, queryBoolean } from "./query-params.js";
 import { ToolSchema } from "./tool.js";
 import { ToolRuleSchema } from "./tool-rule.js";
 
@@ -179,3 +179,27 @@ export const ListTagsQuerySchema = pageQuerySchema({ order: "asc", limit: 50 }).
   name: z.string().optional().describe("Case-insensitive substring of the tag"),
   query_text: z.string().optional().describe("Deprecated spelling of name"),
 });
+
+/** `include` of the agent routes: accepted for compatibility; the full agent is always returned. */
+const AgentIncludeQuerySchema = queryArray()
+  .optional()
+  .describe("Accepted for compatibility (agent.tags, agent.tools...); the full agent is always returned");
+
+/** The filters of `GET /v1/agents/` and `/v1/agents/count`. */
+export const AgentFilterQuerySchema = z.object({
+  name: z.string().optional().describe("Exact agent name"),
+  tags: queryArray().optional().describe("Agents with any (or all, see match_all_tags) of these tags"),
+  match_all_tags: queryBoolean().default(false),
+  query_text: z.string().optional().describe("Case-insensitive substring of the name"),
+  project_id: z.string().optional(),
+  identity_id: z.string().optional(),
+  last_stop_reason: z.string().optional(),
+});
+
+/** `GET /v1/agents/` query. */
+export const ListAgentsQuerySchema = pageQuerySchema({ order: "desc", limit: 50 })
+  .extend(AgentFilterQuerySchema.shape)
+  .extend({ include: AgentIncludeQuerySchema });
+
+/** `GET /v1/agents/{id}` query. */
+export const RetrieveAgentQuerySchema = z.object({ include: AgentIncludeQuerySchema });

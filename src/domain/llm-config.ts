@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { queryArray } from "./query-params.js";
 
 /** Letta's LLMConfig: deprecated on AgentState but still read by the clients. */
 export const LlmConfigSchema = z
@@ -73,3 +74,10 @@ export const EmbeddingModelSchema = z.object({
   batch_size: z.number().int(),
 });
 export type EmbeddingModel = z.infer<typeof EmbeddingModelSchema>;
+
+/** `GET /v1/models/` query. */
+export const ListModelsQuerySchema = z.object({
+  provider_category: queryArray().optional().describe("base and/or byok"),
+  provider_name: z.string().optional(),
+  provider_type: z.string().optional(),
+});

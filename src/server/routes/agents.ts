@@ -1,29 +1,16 @@
 import { z } from "zod";
-import { AgentStateSchema, CreateAgentSchema, UpdateAgentSchema } from "../../domain/index.js";
+import {
+  AgentFilterQuerySchema,
+  AgentStateSchema,
+  CreateAgentSchema,
+  DeletedMessageSchema,
+  ListAgentsQuerySchema,
+  RetrieveAgentQuerySchema,
+  UpdateAgentSchema,
+} from "../../domain/index.js";
 import type { Services } from "../../runtime/services.js";
-import { pageOf, pageQuerySchema } from "../paging.js";
-import { queryArray, queryBoolean } from "../query.js";
+import { pageOf } from "../paging.js";
 import { type AnyRoute, defineRoute } from "../route.js";
-
-const includeParam = queryArray()
-  .optional()
-  .describe("Accepted for compatibility (agent.tags, agent.tools...); the full agent is always returned");
-
-const AgentFilterSchema = z.object({
-  name: z.string().optional().describe("Exact agent name"),
-  tags: queryArray().optional().describe("Agents with any (or all, see match_all_tags) of these tags"),
-  match_all_tags: queryBoolean().default(false),
-  query_text: z.string().optional().describe("Case-insensitive substring of the name"),
-  project_id: z.string().optional(),
-  identity_id: z.string().optional(),
-  last_stop_reason: z.string().optional(),
-});
-
-const AgentListQuerySchema = pageQuerySchema({ order: "desc", limit: 50 })
-  .extend(AgentFilterSchema.shape)
-  .extend({ include: includeParam });
-
-const DeleteAgentResponseSchema = z.object({ message: z.string() });
 
 /** `/v1/agents/`: create, list, count, retrieve, modify, delete. */
 export function agentRoutes(services: Services): AnyRoute[] {
@@ -35,7 +22,7 @@ export function agentRoutes(services: Services): AnyRoute[] {
       operationId: "count_agents",
       summary: "Count agents",
       tag: "agents",
-      query: AgentFilterSchema,
+      query: AgentFilterQuerySchema,
       response: z.number().int(),
       handle: ({ query }) => agents.count(query),
     }),
@@ -45,7 +32,7 @@ export function agentRoutes(services: Services): AnyRoute[] {
       operationId: "list_agents",
       summary: "List agents",
       tag: "agents",
-      query: AgentListQuerySchema,
+      query: ListAgentsQuerySchema,
       response: z.array(AgentStateSchema),
       handle: ({ query }) => agents.list({ ...query, ...pageOf(query) }),
     }),
@@ -65,7 +52,7 @@ export function agentRoutes(services: Services): AnyRoute[] {
       operationId: "retrieve_agent",
       summary: "Retrieve an agent",
       tag: "agents",
-      query: z.object({ include: includeParam }),
+      query: RetrieveAgentQuerySchema,
       response: AgentStateSchema,
       handle: ({ params }) => agents.get(params.agent_id),
     }),
@@ -85,7 +72,7 @@ export function agentRoutes(services: Services): AnyRoute[] {
       operationId: "delete_agent",
       summary: "Delete an agent (its blocks and tools stay: they may be shared)",
       tag: "agents",
-      response: DeleteAgentResponseSchema,
+      response: DeletedMessageSchema,
       handle: async ({ params }) => {
         await agents.delete(params.agent_id);
         return { message: `Agent id=${params.agent_id} successfully deleted` };

@@ -1,14 +1,7 @@
 import { z } from "zod";
-import { EmbeddingModelSchema, ModelSchema } from "../../domain/index.js";
+import { EmbeddingModelSchema, ListModelsQuerySchema, ModelSchema } from "../../domain/index.js";
 import type { ModelRegistry } from "../../llm/model-registry.js";
-import { queryArray } from "../query.js";
 import { type AnyRoute, defineRoute } from "../route.js";
-
-const ModelListQuerySchema = z.object({
-  provider_category: queryArray().optional().describe("base and/or byok"),
-  provider_name: z.string().optional(),
-  provider_type: z.string().optional(),
-});
 
 /** `/v1/models/`: the chat and embedding models of the configured providers. */
 export function modelRoutes(registry: ModelRegistry): AnyRoute[] {
@@ -28,7 +21,7 @@ export function modelRoutes(registry: ModelRegistry): AnyRoute[] {
       operationId: "list_models",
       summary: "List chat models",
       tag: "models",
-      query: ModelListQuerySchema,
+      query: ListModelsQuerySchema,
       response: z.array(ModelSchema),
       handle: ({ query }) => registry.listModels(query),
     }),
