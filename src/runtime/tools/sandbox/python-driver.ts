@@ -136,6 +136,8 @@ def _main():
     envelope = None
     try:
         module = {"__name__": "__tool__", "__builtins__": __builtins__}
+        # Letta ran tools with typing's names in scope: real tools annotate with List[str] unimported.
+        exec("from typing import *", module)
         exec(compile(_request["source"], "<tool>", "exec"), module)
         function = module.get(_request["function"])
         if not callable(function):
