@@ -43,6 +43,7 @@ import {
   sleeptimeJobHandler,
 } from "./sleeptime/sleeptime-jobs.js";
 import { createSleeptimeService, type SleeptimeService } from "./sleeptime/sleeptime-service.js";
+import { resumeAsyncRunHandler } from "./streaming/resume-async-run.js";
 import { createStreamingService, type StreamingService } from "./streaming/streaming-service.js";
 import type { CompactionThresholds } from "./summarizer/compactor.js";
 import { type ContextService, createContextService } from "./summarizer/context-service.js";
@@ -222,6 +223,7 @@ export function createServices(given: ServiceDeps): Services {
     customTools,
   });
   const streaming = createStreamingService({ ...deps, loop, locks, retentionMs: deps.streamRetentionMs });
+  jobHandlers.push(resumeAsyncRunHandler({ store: deps.store, streaming }));
   if (embedder) {
     // New messages are embedded in the background after each turn; model changes re-embed everything.
     afterTurn.push(messageEmbeddingHook({ ...deps, embedder }));

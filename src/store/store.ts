@@ -37,7 +37,7 @@ import type {
  * writes the organization on every row it creates, and reads, changes and deletes only that
  * organization's rows; another organization's id behaves as an unknown one (undefined, false, 404), and
  * links (attachments, identities, group members) only join rows of one organization. The few
- * operations that are cross-tenant by nature say so: `jobs.claim`, `runs.failUnfinished`,
+ * operations that are cross-tenant by nature say so: `jobs.claim`,
  * `runs.listUnfinishedInAllOrganizations`, the `organizations` repository and the `apiKeys` repository.
  */
 export interface Store {
@@ -493,12 +493,13 @@ export interface RunRepository {
   list(query: RunListQuery): Promise<Run[]>;
   update(id: string, patch: Partial<Omit<Run, "id" | "agent_id" | "created_at">>): Promise<Run | undefined>;
   /**
-   * Marks every run still `created`/`running`, in every organization, as failed (used at start-up after a
-   * crash: recovery is cross-tenant by nature); returns their ids.
+   * A page of the runs still `created`/`running` in every organization (recovery after a crash is
+   * cross-tenant by nature), oldest first, after the run `after` (by creation time, then id).
    */
-  failUnfinished(reason: string, completedAt: string): Promise<string[]>;
-  /** The runs still `created`/`running` in every organization, oldest first, with their organization (recovery). */
-  listUnfinishedInAllOrganizations(limit: number): Promise<Array<{ run: Run; organization_id: string }>>;
+  listUnfinishedInAllOrganizations(
+    limit: number,
+    after?: { created_at: string; id: string },
+  ): Promise<Array<{ run: Run; organization_id: string }>>;
 }
 
 export interface StepListQuery extends PageQuery {

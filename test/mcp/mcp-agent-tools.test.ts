@@ -130,6 +130,59 @@ describeOnEachStore("MCP tools in the agent loop", (storeKind) => {
     expect(lastToolMessage().message).toMatch(/timed out/);
   });
 
+  it("Agent Files: MCP tools bind to the configured server of the same name, or say it is missing", async () => {
+    const exported = await t.app.request(`/v1/agents/${agentId}/export`);
+    const text = await exported.text();
+    const importInto = async (app: TestApp) => {
+      const form = new FormData();
+      form.append("file", new File([text], "agent.af", { type: "application/json" }));
+      const response = await app.app.request("/v1/agents/import", { method: "POST", body: form });
+      return { status: response.status, body: (await response.json()) as JsonBody };
+    };
+
+    const here = await importInto(t);
+    expect(here.status).toBe(200);
+    expect(here.body.notes).toContainEqual(expect.stringMatching(/use the configured MCP server 'calc'/));
+    const serverTools = (await t.call("GET", "/v1/tools/?name=add")).body as JsonBody[];
+    expect(serverTools).toHaveLength(1);
+
+    const elsewhere = await createTestApp({
+      store: storeKind,
+      providers: { openai: { apiKey: "sk-test", baseUrl: openai.url } },
+    });
+    try {
+      const imported = await importInto(elsewhere);
+      expect(imported.status).toBe(200);
+      expect(imported.body.notes).toContainEqual(
+        expect.stringMatching(/need an MCP server named 'calc', which is not configured/),
+      );
+      const newAgent = imported.body.agent_ids[0];
+      const send = (text: string) =>
+        elsewhere.call("POST", `/v1/agents/${newAgent}/messages`, {
+          messages: [{ role: "user", content: text }],
+        });
+      openai.script.push({ toolCalls: [{ name: "add", arguments: { a: 40, b: 2 } }] });
+      openai.script.push({ text: "No calculator." });
+      const unbound = await send("Add them.");
+      expect(unbound.body.messages[1]).toMatchObject({ name: "add", status: "error" });
+      expect(lastToolMessage().message).toMatch(/no configured MCP server/);
+
+      // Adding the server by that name binds the imported tools.
+      const added = await elsewhere.call("POST", "/v1/mcp-servers/", {
+        server_name: "calc",
+        config: { mcp_server_type: "streamable_http", server_url: mcp.url },
+      });
+      expect(added.status).toBe(200);
+      openai.script.push({ toolCalls: [{ name: "add", arguments: { a: 40, b: 2 } }] });
+      openai.script.push({ text: "42." });
+      const bound = await send("Again.");
+      expect(bound.body.messages[1]).toMatchObject({ name: "add", status: "success" });
+      expect(lastToolMessage()).toMatchObject({ status: "OK", message: "42" });
+    } finally {
+      await elsewhere.close();
+    }
+  });
+
   it("a deleted server's tools are gone from the agent", async () => {
     const servers = (await t.call("GET", "/v1/mcp-servers/")).body as JsonBody[];
     expect((await t.call("DELETE", `/v1/mcp-servers/${servers[0].id}`)).status).toBe(200);

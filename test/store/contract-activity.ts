@@ -45,24 +45,27 @@ export function describeActivityContract(context: ContractContext): void {
       expect(ids(await store.runs.list({ limit: 1, after: elsewhere.id }))).toEqual([background.id]);
     });
 
-    it("fails every unfinished run at start-up and leaves finished ones alone", async () => {
+    it("pages through unfinished runs, oldest first, and leaves finished ones out", async () => {
       const { store, f } = context;
       const agent = await store.agents.create(f.agent());
-      const created = await store.runs.create(f.run(agent.id, { status: "created" }));
-      const running = await store.runs.create(f.run(agent.id, { status: "running", metadata: { keep: 1 } }));
-      const done = await store.runs.create(f.run(agent.id, { status: "completed", stop_reason: "end_turn" }));
-      const completedAt = f.now();
-
-      const failed = await store.runs.failUnfinished("error", completedAt);
-      expect(failed.sort()).toEqual([created.id, running.id].sort());
-      expect(await store.runs.get(running.id)).toMatchObject({
-        status: "failed",
-        stop_reason: "error",
-        completed_at: completedAt,
-        metadata: { keep: 1 },
-      });
-      expect(await store.runs.get(done.id)).toEqual(done);
-      expect(await store.runs.failUnfinished("error", completedAt)).toEqual([]);
+      const created = await store.runs.create(f.run(agent.id, { status: "created", created_at: f.at(1) }));
+      const running = await store.runs.create(f.run(agent.id, { status: "running", created_at: f.at(2) }));
+      await store.runs.create(
+        f.run(agent.id, { status: "completed", stop_reason: "end_turn", created_at: f.at(3) }),
+      );
+      const sameTime = await store.runs.create(f.run(agent.id, { status: "running", created_at: f.at(2) }));
+      const all = await store.runs.listUnfinishedInAllOrganizations(10);
+      const laterOfSameTime = [running.id, sameTime.id].sort();
+      expect(all.map((entry) => entry.run.id)).toEqual([created.id, ...laterOfSameTime]);
+      const pages: string[] = [];
+      let after: { created_at: string; id: string } | undefined;
+      for (;;) {
+        const page = await store.runs.listUnfinishedInAllOrganizations(1, after);
+        if (page.length === 0) break;
+        pages.push(page[0]!.run.id);
+        after = page[0]!.run;
+      }
+      expect(pages).toEqual(all.map((entry) => entry.run.id));
     });
 
     it("creates, updates and filters steps", async () => {

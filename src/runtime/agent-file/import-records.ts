@@ -15,6 +15,7 @@ import {
 } from "../../domain/index.js";
 import type { Store } from "../../store/store.js";
 import { newBlock } from "../block-records.js";
+import { serverIdOfTool, serverNameOfTool } from "../mcp/mcp-tool-rows.js";
 import { upsertBaseTools } from "../tools/base-tools.js";
 import { builtinTool } from "../tools/builtin-schemas.js";
 import { toolReturnText } from "../tools/tool-return-text.js";
@@ -95,6 +96,12 @@ export async function resolveTool(
   if (existing && (!options.override || existing.tool_type.startsWith("letta_"))) {
     return { tool: existing, outcome: "kept" };
   }
+  // An MCP tool is bound to this server's MCP server of the same name; a configured server's own tool
+  // row (listed from the server itself) is kept over the file's copy.
+  const mcp = tool.tool_type === "external_mcp" ? await mcpBinding(tx, tool) : undefined;
+  if (mcp?.server && existing && serverIdOfTool(existing) === mcp.server.id) {
+    return { tool: existing, outcome: "kept" };
+  }
   const type = ToolTypeSchema.safeParse(tool.tool_type ?? "custom");
   if (!type.success) {
     throw new ReverieError(
@@ -125,7 +132,7 @@ export async function resolveTool(
     enable_parallel_execution: tool.enable_parallel_execution ?? null,
     pip_requirements: tool.pip_requirements ?? null,
     npm_requirements: tool.npm_requirements ?? null,
-    metadata_: tool.metadata_ ?? null,
+    metadata_: mcp ? { ...(tool.metadata_ ?? {}), mcp: mcp.metadata } : (tool.metadata_ ?? null),
     project_id: tool.project_id ?? null,
     created_by_id: null,
     last_updated_by_id: null,
@@ -134,6 +141,15 @@ export async function resolveTool(
   };
   const stored = existing ? await tx.tools.upsertByName(record) : await tx.tools.create(record);
   return { tool: stored, outcome: existing ? "replaced" : "created" };
+}
+
+/** The configured MCP server an Agent File's MCP tool names (by server name), if any. */
+async function mcpBinding(tx: Store, tool: AgentFileTool) {
+  const serverName = serverNameOfTool({ metadata_: tool.metadata_ ?? null, tags: tool.tags ?? [] });
+  const server = serverName === undefined ? undefined : await tx.mcpServers.getByName(serverName);
+  const metadata: Record<string, unknown> = { server_name: serverName ?? null };
+  if (server) metadata.server_id = server.id;
+  return { server, metadata };
 }
 
 async function builtinFromStore(

@@ -18,6 +18,7 @@ import { loadContextWindow } from "../agent-loop/context-window.js";
 import { generateAgentName } from "../agent-names.js";
 import { USER_ACTOR } from "../block-records.js";
 import { FILE_TOOL_NAMES } from "../files/file-tools.js";
+import { serverNameOfTool } from "../mcp/mcp-tool-rows.js";
 import { chooseEmbeddingForCreate, chooseLlmForCreate } from "../model-selection.js";
 import { replaceAgentSecrets, validateSecrets } from "../secrets/agent-secrets.js";
 import type { SecretBox } from "../secrets/secret-box.js";
@@ -135,6 +136,7 @@ export async function importAgentFile(
       outcomes.push(resolved.outcome);
     }
     progress(file.tools?.length ?? 0);
+    notes.push(...(await mcpNotes(tx, [...toolIds.values()])));
 
     const folderIds = await importFolders(tx, file, { clock, ids }, notes);
     const agentIds = new Map(file.agents.map((agent) => [agent.id, ids.next("agent")]));
@@ -396,14 +398,34 @@ function importedSecrets(agent: AgentFileAgent, options: ImportOptions): Record<
   return { ...named, ...(options.secrets ?? {}) };
 }
 
+/**
+ * How the file's MCP tools were bound: to the configured MCP server of the same name, or to none (the
+ * tool then answers an error naming the server to add). MCP servers themselves are never imported:
+ * their connection details (and secrets) are this server's operator's to give.
+ */
+async function mcpNotes(tx: Store, tools: readonly Tool[]): Promise<string[]> {
+  const byServer = new Map<string, string[]>();
+  for (const tool of tools) {
+    if (tool.tool_type !== "external_mcp") continue;
+    const server = serverNameOfTool(tool) ?? "(unnamed)";
+    byServer.set(server, [...(byServer.get(server) ?? []), tool.name]);
+  }
+  const notes: string[] = [];
+  for (const [server, names] of byServer) {
+    const configured = server === "(unnamed)" ? undefined : await tx.mcpServers.getByName(server);
+    notes.push(
+      configured
+        ? `MCP tool(s) ${names.join(", ")} use the configured MCP server '${server}'`
+        : `MCP tool(s) ${names.join(", ")} need an MCP server named '${server}', which is not configured: they answer an error until one is added (POST /v1/mcp-servers/)`,
+    );
+  }
+  return notes;
+}
+
 /** What the file holds that this server does not import, said plainly rather than dropped silently. */
 function unsupportedNotes(file: AgentFile): string[] {
   const notes: string[] = [];
   const count = (list: readonly unknown[] | null | undefined) => list?.length ?? 0;
-  if (count(file.mcp_servers) > 0)
-    notes.push(
-      `${count(file.mcp_servers)} MCP server(s) were not imported: MCP servers are not supported yet`,
-    );
   if (count(file.skills) > 0) notes.push(`${count(file.skills)} skill(s) were not imported`);
   return notes;
 }

@@ -310,6 +310,14 @@ export function createAgentLoop(deps: AgentLoopDeps) {
     const now = clock.now().toISOString();
     return store.transaction(async (tx) => {
       const existing = request.runId ? await tx.runs.get(request.runId) : undefined;
+      // An accepted async run is started once: by its process, or by the job that resumes it after a
+      // crash. Both hold the turn lock here, so the second one sees the first's status.
+      if (existing && existing.status !== "created") {
+        throw new ReverieError(
+          "conflict",
+          `Run ${existing.id} has already started (it is ${existing.status})`,
+        );
+      }
       const run = existing
         ? ((await tx.runs.update(existing.id, { status: "running" })) as Run)
         : await tx.runs.create({
@@ -513,7 +521,7 @@ export function createAgentLoop(deps: AgentLoopDeps) {
         }
         const messages = [records.assistant(draft.assistantMessageId, content, null)];
         if (decision.notice) messages.push(records.notice(decision.notice));
-        emit(await commitStep(state, stepId, response, messages, []));
+        emit(await commitStep(state, stepId, response, messages, [], undefined, () => decision.stopReason));
         if (decision.stopReason) return decision.stopReason;
         continue;
       }
@@ -551,36 +559,44 @@ export function createAgentLoop(deps: AgentLoopDeps) {
       }
       const calledNames = serverCalls.map((call) => call.function.name);
       let decision: StepDecision = {};
-      const committed = await commitStep(state, stepId, response, before, planned, async (returns) => {
-        // The tools ran in this transaction: the policy decides with their results.
-        const outcome = callOutcome(
-          returns.map((item, index) => ({
-            name: calledNames[index] ?? "",
-            ok: item.ok,
-            requestHeartbeat: planned[index]?.requestHeartbeat === true,
-          })),
-          solver,
-        );
-        decision = afterToolCalls(rules, {
-          ...outcome,
-          step,
-          awaitingApproval: needsApproval.length > 0,
-          uncalledRequired: solver.uncalledRequiredTools({ calls: [...history, ...calledNames] }),
-        });
-        const after: NewMessage[] = [];
-        if (returns.length > 0) {
-          after.push(
-            records.toolReturns(
-              calledNames[0] ?? null,
-              returns.map((item) => item.toolReturn),
-            ),
+      const committed = await commitStep(
+        state,
+        stepId,
+        response,
+        before,
+        planned,
+        async (returns) => {
+          // The tools ran in this transaction: the policy decides with their results.
+          const outcome = callOutcome(
+            returns.map((item, index) => ({
+              name: calledNames[index] ?? "",
+              ok: item.ok,
+              requestHeartbeat: planned[index]?.requestHeartbeat === true,
+            })),
+            solver,
           );
-        }
-        if (needsApproval.length > 0)
-          after.push(records.approvalRequest(draft.approvalMessageId, needsApproval));
-        if (decision.notice) after.push(records.notice(decision.notice));
-        return after;
-      });
+          decision = afterToolCalls(rules, {
+            ...outcome,
+            step,
+            awaitingApproval: needsApproval.length > 0,
+            uncalledRequired: solver.uncalledRequiredTools({ calls: [...history, ...calledNames] }),
+          });
+          const after: NewMessage[] = [];
+          if (returns.length > 0) {
+            after.push(
+              records.toolReturns(
+                calledNames[0] ?? null,
+                returns.map((item) => item.toolReturn),
+              ),
+            );
+          }
+          if (needsApproval.length > 0)
+            after.push(records.approvalRequest(draft.approvalMessageId, needsApproval));
+          if (decision.notice) after.push(records.notice(decision.notice));
+          return after;
+        },
+        () => decision.stopReason,
+      );
       emit(committed);
       history.push(...calledNames);
       const lastReturn = committed.findLast((message) => message.role === "tool");
@@ -646,6 +662,7 @@ export function createAgentLoop(deps: AgentLoopDeps) {
     before: NewMessage[],
     planned: PlannedCall[],
     after?: (returns: Array<{ toolReturn: ToolReturn; ok: boolean }>) => Promise<NewMessage[]>,
+    endsTurn?: () => StopReason | undefined,
   ): Promise<Message[]> {
     const { agent } = state;
     return store.transaction(async (tx) => {
@@ -655,6 +672,10 @@ export function createAgentLoop(deps: AgentLoopDeps) {
       const returns: Array<{ toolReturn: ToolReturn; ok: boolean; editedMemory?: boolean }> = [];
       for (const call of planned) returns.push(await call.run(tx));
       const records = [...before, ...((await after?.(returns)) ?? [])];
+      // The step that ends the turn says so: a crash before the run is marked finished leaves a run
+      // whose steps all committed, which recovery then completes instead of failing.
+      const stopReason = endsTurn?.();
+      if (stopReason) await tx.steps.update(stepId, { stop_reason: stopReason });
       const stored = await tx.messages.append(records);
       state.window.messages.push(...stored);
       await saveWindowIds(

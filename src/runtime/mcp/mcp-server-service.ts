@@ -23,7 +23,7 @@ import type { Store } from "../../store/store.js";
 import { currentOrganization } from "../../store/tenancy.js";
 import type { SecretBox } from "../secrets/index.js";
 import { type McpClientPool, McpUnavailableError } from "./mcp-client-pool.js";
-import { canonicalJson, mcpToolFields, serverIdOfTool } from "./mcp-tool-rows.js";
+import { canonicalJson, mcpToolFields, serverIdOfTool, serverNameOfTool } from "./mcp-tool-rows.js";
 import type { McpConnectionConfig } from "./mcp-transport.js";
 
 /** What the MCP server service is built from. */
@@ -175,7 +175,14 @@ export function createMcpServerService(deps: McpServerServiceDeps) {
         result.tools_updated.push(mcpTool.name);
         continue;
       }
-      if (await store.tools.getByName(mcpTool.name)) {
+      const named = await store.tools.getByName(mcpTool.name);
+      if (named && isUnboundToolOf(named, server)) {
+        // An imported tool that named this server: it becomes the server's own.
+        await store.tools.update(named.id, { ...fields, updated_at: now });
+        result.tools_updated.push(mcpTool.name);
+        continue;
+      }
+      if (named) {
         // Tool names are unique in an organization: another tool (or server) has this one.
         skipped.push(mcpTool.name);
         continue;
@@ -383,8 +390,15 @@ export function createMcpServerService(deps: McpServerServiceDeps) {
       args: Record<string, unknown>,
       options: { signal?: AbortSignal } = {},
     ): Promise<{ isError: boolean; text: string }> {
+      // Bound by id once listed from the server; an imported tool may name its server only.
       const serverId = serverIdOfTool(tool);
-      const server = serverId === undefined ? undefined : await store.mcpServers.get(serverId);
+      const serverName = serverNameOfTool(tool);
+      const server =
+        serverId !== undefined
+          ? await store.mcpServers.get(serverId)
+          : serverName !== undefined
+            ? await store.mcpServers.getByName(serverName)
+            : undefined;
       if (!server) {
         return {
           isError: true,
@@ -480,6 +494,14 @@ export function maskSecret(value: string): string {
 function maskValues(values: Record<string, string> | null | undefined): Record<string, string> | null {
   if (!values) return null;
   return Object.fromEntries(Object.keys(values).map((key) => [key, maskSecret(values[key] ?? "")]));
+}
+
+function isUnboundToolOf(tool: Tool, server: McpServerRecord): boolean {
+  return (
+    tool.tool_type === "external_mcp" &&
+    serverIdOfTool(tool) === undefined &&
+    serverNameOfTool(tool) === server.server_name
+  );
 }
 
 function toComparable(tool: Tool) {

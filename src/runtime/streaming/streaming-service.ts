@@ -12,6 +12,7 @@ import type { Store } from "../../store/store.js";
 import type { AgentLoop, TurnRequest, TurnResult } from "../agent-loop/agent-loop.js";
 import { DEFAULT_MAX_STEPS } from "../agent-loop/agent-loop.js";
 import type { TurnLocks } from "../agent-loop/turn-locks.js";
+import { enqueueJob } from "../jobs/job-worker.js";
 import { toViews, turnOptionsOf } from "../messaging-service.js";
 import { errorChunk, type StreamChunk, stopReasonChunk, usageChunk } from "./chunks.js";
 import { repeatedRun, responseOfStream } from "./repeated-sends.js";
@@ -19,6 +20,12 @@ import { createRunCancellation, resolveConversationTarget } from "./run-cancella
 import { type LiveRun, RunStreams } from "./run-streams.js";
 import { storedRunChunks } from "./stored-run-chunks.js";
 import { createTokenRelay } from "./token-relay.js";
+
+/** The job that runs an accepted async send its process never started (it crashed or stopped). */
+export const RESUME_ASYNC_RUN_JOB = "resume_async_run";
+/** How long an accepted async run may stay `created` before its resume job takes it. */
+const RESUME_GRACE_MS = 10_000;
+const RESUME_ATTEMPTS = 5;
 
 /** Where a turn runs: the agent, and a conversation (`null` or `default`: the agent's own window). */
 export interface TurnTarget {
@@ -157,6 +164,20 @@ export function createStreamingService(deps: {
     streams.finish(runId);
   }
 
+  /** Records why an accepted run never started, if it is still waiting to start. */
+  async function failCreatedRun(runId: string, error: unknown): Promise<void> {
+    const current = await store.runs.get(runId);
+    if (current?.status !== "created") return;
+    const message = error instanceof Error ? error.message : String(error);
+    const failure = { error_type: "internal_error", message, detail: message, retryable: false };
+    await store.runs.update(runId, {
+      status: "failed",
+      stop_reason: "error",
+      completed_at: clock.now().toISOString(),
+      metadata: { error: failure },
+    });
+  }
+
   /** The chunks of a run after `startingAfter`: from memory while buffered, else rebuilt from the store. */
   async function follow(runId: string, options: FollowOptions = {}): Promise<AsyncIterable<StreamChunk>> {
     const startingAfter = options.startingAfter ?? 0;
@@ -236,39 +257,52 @@ export function createStreamingService(deps: {
       const earlier = await repeatedRun(store, windowOf(target), body);
       if (earlier) return earlier;
       const conversationId = target.conversationId === "default" ? null : (target.conversationId ?? null);
-      const run = await store.runs.create({
-        id: ids.next("run"),
-        agent_id: target.agentId,
-        conversation_id: conversationId,
-        status: "created",
-        stop_reason: null,
-        background: true,
-        run_type: "send_message",
-        request_config: { max_steps: body.max_steps ?? DEFAULT_MAX_STEPS },
-        metadata: null,
-        callback_url: callbackUrl ?? null,
-        created_at: clock.now().toISOString(),
-        completed_at: null,
-        total_duration_ns: null,
-        ttft_ns: null,
+      const now = clock.now();
+      // The run and a job that resumes it commit together before the answer: if this process dies
+      // before the turn records its input, the job (due after a grace period) runs the turn then.
+      const run = await store.transaction(async (tx) => {
+        const created = await tx.runs.create({
+          id: ids.next("run"),
+          agent_id: target.agentId,
+          conversation_id: conversationId,
+          status: "created",
+          stop_reason: null,
+          background: true,
+          run_type: "send_message",
+          request_config: { max_steps: body.max_steps ?? DEFAULT_MAX_STEPS },
+          metadata: null,
+          callback_url: callbackUrl ?? null,
+          created_at: now.toISOString(),
+          completed_at: null,
+          total_duration_ns: null,
+          ttft_ns: null,
+        });
+        await enqueueJob(
+          tx,
+          { clock, ids },
+          {
+            kind: RESUME_ASYNC_RUN_JOB,
+            payload: { run_id: created.id, agent_id: target.agentId, conversation_id: conversationId, body },
+            concurrency_key: `run:${created.id}`,
+            max_attempts: RESUME_ATTEMPTS,
+            run_after: new Date(now.getTime() + RESUME_GRACE_MS).toISOString(),
+          },
+        );
+        return created;
       });
       start(target, { ...body, background: true }, run.id).catch(async (error: unknown) => {
-        // Refused before it started (busy window, pending approval): the run records why.
-        const message = error instanceof Error ? error.message : String(error);
-        const failure = { error_type: "internal_error", message, detail: message, retryable: false };
-        await store.runs
-          .update(run.id, {
-            status: "failed",
-            stop_reason: "error",
-            completed_at: clock.now().toISOString(),
-            metadata: { error: failure },
-          })
-          .catch((cause: unknown) => console.error(`run ${run.id}: could not record its failure:`, cause));
+        // Refused before it started (busy window, pending approval): the run records why, unless its
+        // resume job started it meanwhile.
+        await failCreatedRun(run.id, error).catch((cause: unknown) =>
+          console.error(`run ${run.id}: could not record its failure:`, cause),
+        );
       });
       return run;
     },
 
     follow,
+
+    failCreatedRun,
 
     /** The run a conversation's client re-attaches to: by `run_id`, by its input's `otid`, else the active one. */
     async findConversationRun(

@@ -1,12 +1,11 @@
 import type { Insertable, Updateable } from "kysely";
-import { type Run, StopReasonSchema } from "../../domain/index.js";
+import type { Run } from "../../domain/index.js";
 import type { RunListQuery, RunRepository } from "../store.js";
 import { currentOrganization } from "../tenancy.js";
 import { byCreation, listPage } from "./paging.js";
 import { type ColumnKinds, decodeColumns, encodeColumns } from "./row-codec.js";
 import { matchesNothing, type SqlContext } from "./sql-context.js";
 import type { RunsTable } from "./tables.js";
-import { withTransaction } from "./with-transaction.js";
 
 const RUN_COLUMNS: ColumnKinds = {
   id: "plain",
@@ -97,51 +96,22 @@ export function createRunRepository(context: SqlContext): RunRepository {
       return row === undefined ? undefined : decode(row);
     },
 
-    async listUnfinishedInAllOrganizations(limit) {
-      const rows = await db
+    async listUnfinishedInAllOrganizations(limit, after) {
+      let select = db
         .selectFrom("runs")
         .selectAll()
-        .where("status", "in", [...UNFINISHED])
-        .orderBy("created_at")
-        .orderBy("id")
-        .limit(Math.max(0, limit))
-        .execute();
+        .where("status", "in", [...UNFINISHED]);
+      if (after !== undefined) {
+        const createdAt = dialect.encodeTimestamp(after.created_at);
+        select = select.where((eb) =>
+          eb.or([
+            eb("created_at", ">", createdAt),
+            eb.and([eb("created_at", "=", createdAt), eb("id", ">", after.id)]),
+          ]),
+        );
+      }
+      const rows = await select.orderBy("created_at").orderBy("id").limit(Math.max(0, limit)).execute();
       return rows.map((row) => ({ run: decode(row), organization_id: row.organization_id }));
-    },
-
-    /**
-     * `reason` becomes the stop reason when it is one of Letta's, else the stop reason is `error`; it is
-     * also kept in `metadata.error`.
-     */
-    async failUnfinished(reason, completedAt) {
-      const stopReason = StopReasonSchema.safeParse(reason).success ? reason : "error";
-      return withTransaction(db, async (tx) => {
-        const rows = await tx
-          .selectFrom("runs")
-          .selectAll()
-          .where("status", "in", [...UNFINISHED])
-          .execute();
-        for (const row of rows) {
-          const run = decode(row);
-          const values = encodeColumns(
-            RUN_COLUMNS,
-            {
-              status: "failed",
-              stop_reason: stopReason,
-              completed_at: completedAt,
-              metadata: { ...(run.metadata ?? {}), error: reason },
-            },
-            dialect,
-          );
-          await tx
-            .updateTable("runs")
-            .set(values as Updateable<RunsTable>)
-            .where("id", "=", run.id)
-            .where("status", "in", [...UNFINISHED])
-            .execute();
-        }
-        return rows.map((row) => row.id);
-      });
     },
   };
 }
