@@ -53,6 +53,11 @@ export const serverCommand = defineCommand({
     console.log(
       `Reverie ${server.version} listening on ${server.url} (database: ${redact(server.databaseUrl)})`,
     );
+    if (server.chatProviders.length === 0) {
+      console.warn(
+        "Warning: no model provider is configured, so agents cannot answer. Set OPENAI_API_KEY, ANTHROPIC_API_KEY, GOOGLE_GENERATIVE_AI_API_KEY or OLLAMA_BASE_URL (see Configuration in the README) and restart.",
+      );
+    }
     const reason = await new Promise<string>((resolve) => {
       process.once("SIGINT", () => resolve("SIGINT"));
       process.once("SIGTERM", () => resolve("SIGTERM"));
@@ -78,6 +83,8 @@ export interface LocalServer {
   url: string;
   version: string;
   databaseUrl: string;
+  /** The configured providers that serve chat models (local embeddings excluded). */
+  chatProviders: string[];
   close(): Promise<void>;
 }
 
@@ -143,6 +150,7 @@ export async function startReverieServer(options: {
       url: server.url,
       version: REVERIE_VERSION,
       databaseUrl: reverie.databaseUrl,
+      chatProviders: reverie.models.configuredProviders().filter((name) => name !== "local"),
       async close() {
         await server.close();
         await reverie.close();
