@@ -133,7 +133,7 @@ describe("reverie server API keys and bind policy", () => {
     const listed = JSON.parse(keysCli(env, ["list", "--json"]));
     expect(listed.find((entry: { name: string }) => entry.name === "laptop").revoked_at).not.toBeNull();
     expect(listed.find((entry: { name: string }) => entry.name === "laptop").last_used_at).not.toBeNull();
-  });
+  }, 120_000);
 
   it("`reverie keys` refuses bad input with a usage error", () => {
     const env = baseEnv();
@@ -146,5 +146,5 @@ describe("reverie server API keys and bind policy", () => {
     expect(() => keysCli(env, ["revoke", "rv-nothing"])).toThrow(/no API key/);
     expect(() => keysCli(env, ["create", "--organization", "org-missing"])).toThrow(/no organization/);
     expect(keysCli(env, ["list"])).toContain("No API keys");
-  });
+  }, 120_000);
 });
