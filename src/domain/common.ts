@@ -32,3 +32,6 @@ export function isoNow(clock: Clock): string {
 
 /** Letta's answer to a deletion that reports what it did (`{"message": "... successfully deleted"}`). */
 export const DeletedMessageSchema = z.object({ message: z.string() });
+
+/** A multipart form with no text fields (only its file). */
+export const NoFormFieldsSchema = z.object({});

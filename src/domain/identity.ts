@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { pageQuerySchema, queryArray } from "./query-params.js";
 
 export const IdentityPropertySchema = z.object({
   key: z.string(),
@@ -63,3 +64,19 @@ export type UpdateIdentity = z.infer<typeof UpdateIdentitySchema>;
 
 /** Body of `PUT /v1/identities/{identity_id}/properties`: the whole new list. */
 export const IdentityPropertiesSchema = z.array(CheckedIdentityPropertySchema).max(1000);
+
+/** `GET /v1/identities/` query. */
+export const ListIdentitiesQuerySchema = pageQuerySchema({ order: "desc", limit: 50 }).extend({
+  name: z.string().optional(),
+  project_id: z.string().optional(),
+  identifier_key: z.string().optional(),
+  identity_type: IdentityTypeSchema.optional(),
+});
+
+/** `GET /v1/identities/{id}/agents` query. */
+export const ListIdentityAgentsQuerySchema = pageQuerySchema({ order: "desc", limit: 50 }).extend({
+  include: queryArray().optional().describe("Accepted for compatibility; the full agent is always returned"),
+});
+
+/** `GET /v1/identities/{id}/blocks` query. */
+export const ListIdentityBlocksQuerySchema = pageQuerySchema({ order: "desc", limit: 50 });

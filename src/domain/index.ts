@@ -8,6 +8,7 @@ export * from "./context-window.js";
 export * from "./conversation.js";
 export * from "./errors.js";
 export * from "./group.js";
+export * from "./health.js";
 export * from "./home.js";
 export * from "./identity.js";
 export * from "./ids.js";

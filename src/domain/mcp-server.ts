@@ -171,3 +171,11 @@ export type McpRefreshResult = z.infer<typeof McpRefreshResultSchema>;
 export function mcpServerTag(serverName: string): string {
   return `mcp:${serverName}`;
 }
+
+/** `POST /v1/mcp-servers/{id}/tools/{tool_id}/run` body: the tool's arguments. */
+export const RunMcpToolRequestSchema = z
+  .strictObject({ args: z.record(z.string(), z.unknown()).default({}) })
+  .default({ args: {} });
+
+/** `PATCH /v1/mcp-servers/{id}/refresh` query (Letta's; the refresh is per server, so `agent_id` changes nothing). */
+export const RefreshMcpServerQuerySchema = z.object({ agent_id: z.string().nullable().optional() });

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { TimestampSchema } from "./common.js";
+import { pageQuerySchema } from "./query-params.js";
 
 /** Letta's provider types; {@link SUPPORTED_PROVIDER_TYPES} says which ones this server can call. */
 export const ProviderTypeSchema = z.enum([
@@ -85,3 +86,9 @@ export const ProviderCheckResultSchema = z.object({
   models: z.number().int(),
 });
 export type ProviderCheckResult = z.infer<typeof ProviderCheckResultSchema>;
+
+/** `GET /v1/providers/` query. */
+export const ListProvidersQuerySchema = pageQuerySchema({ order: "asc", limit: 50 }).extend({
+  name: z.string().optional(),
+  provider_type: z.string().optional(),
+});

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { MetadataSchema, TimestampSchema } from "./common.js";
+import { pageQuerySchema, queryArray, queryBoolean } from "./query-params.js";
 
 export const ToolTypeSchema = z.enum([
   "custom",
@@ -149,3 +150,37 @@ export const ToolExecutionResultSchema = z.object({
   sandbox_config_fingerprint: z.string().nullable().optional(),
 });
 export type ToolExecutionResult = z.infer<typeof ToolExecutionResultSchema>;
+
+/** The filters of `GET /v1/tools/` and `/v1/tools/count`. */
+export const ToolFilterQuerySchema = z.object({
+  name: z.string().optional(),
+  names: queryArray().optional(),
+  tool_ids: queryArray().optional(),
+  search: z.string().optional(),
+  tool_types: z.array(ToolTypeSchema).optional(),
+  exclude_tool_types: z.array(ToolTypeSchema).optional(),
+  tags: queryArray().optional(),
+});
+
+/** `GET /v1/tools/` query. */
+export const ListToolsQuerySchema = pageQuerySchema({ order: "desc", limit: 50 })
+  .extend(ToolFilterQuerySchema.shape)
+  .extend({ return_only_letta_tools: queryBoolean().optional() });
+
+/** `GET /v1/agents/{id}/tools` query. */
+export const ListAgentToolsQuerySchema = pageQuerySchema({ order: "asc", limit: 100 });
+
+/** `POST /v1/agents/{id}/tools/{name}/run` body: the tool's arguments. */
+export const RunAgentToolRequestSchema = z.object({ args: z.record(z.string(), z.unknown()).default({}) });
+
+/** `PATCH /v1/agents/{id}/tools/approval/{name}` query. */
+export const ToolApprovalQuerySchema = z.object({ requires_approval: queryBoolean().optional() });
+
+/**
+ * `PATCH /v1/agents/{id}/tools/approval/{name}` body. The SDK sends `{"body_requires_approval": …}` (a
+ * name-clash artefact); the old server read `requires_approval`.
+ */
+export const ToolApprovalRequestSchema = z
+  .object({ requires_approval: z.boolean().optional(), body_requires_approval: z.boolean().optional() })
+  .nullable()
+  .optional();

@@ -6,11 +6,12 @@ import {
   CreateApiKeyRequestSchema,
   CreatedApiKeySchema,
   CreateOrganizationRequestSchema,
+  ListOrganizationsQuerySchema,
   notFound,
   OrganizationSchema,
   ReverieError,
 } from "../../domain/index.js";
-import { pageOf, pageQuerySchema } from "../paging.js";
+import { pageOf } from "../paging.js";
 import { type AnyRoute, defineRoute } from "../route.js";
 import type { ApiKeyService, Principal } from "./api-keys.js";
 
@@ -39,7 +40,7 @@ export function adminRoutes(keys: ApiKeyService): AnyRoute[] {
       operationId: "admin_list_organizations",
       summary: "List organizations (admin key)",
       tag: "admin",
-      query: pageQuerySchema({ order: "asc", limit: 100 }),
+      query: ListOrganizationsQuerySchema,
       response: z.array(OrganizationSchema),
       handle: ({ query, context }) => {
         requireAdmin(context);

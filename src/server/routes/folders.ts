@@ -11,6 +11,7 @@ import {
   ListFilesQuerySchema,
   ListFolderAgentsQuerySchema,
   ListSourcesQuerySchema,
+  NoFormFieldsSchema,
   RetrieveFileQuerySchema,
   ReverieError,
   SourceSchema,
@@ -133,7 +134,7 @@ function folderRoutes(services: Services): AnyRoute[] {
       operationId: "upload_file_to_folder",
       summary: "Upload a file (multipart field 'file'); it is parsed, chunked and embedded in the background",
       tag: "folders",
-      multipart: { fields: z.object({}), files: ["file"] },
+      multipart: { fields: NoFormFieldsSchema, files: ["file"] },
       query: UploadFileQuerySchema,
       response: FileMetadataSchema,
       handle: async ({ params, query, context }) =>

@@ -1,13 +1,6 @@
-import { z } from "zod";
+import { HealthSchema } from "../../domain/index.js";
 import type { ModelRegistry } from "../../llm/model-registry.js";
 import { type AnyRoute, defineRoute } from "../route.js";
-
-export const HealthSchema = z.object({
-  status: z.string(),
-  version: z.string().describe("The Letta API version served (clients compare it)"),
-  reverie_version: z.string(),
-  providers: z.array(z.string()).describe("Configured model providers"),
-});
 
 /** `/v1/health/`: liveness, and the versions clients check. */
 export function healthRoutes(

@@ -5,24 +5,14 @@ import {
   CreateIdentitySchema,
   IdentityPropertiesSchema,
   IdentitySchema,
-  IdentityTypeSchema,
+  ListIdentitiesQuerySchema,
+  ListIdentityAgentsQuerySchema,
+  ListIdentityBlocksQuerySchema,
   UpdateIdentitySchema,
 } from "../../domain/index.js";
 import type { Services } from "../../runtime/services.js";
-import { pageOf, pageQuerySchema } from "../paging.js";
-import { queryArray } from "../query.js";
+import { pageOf } from "../paging.js";
 import { type AnyRoute, defineRoute } from "../route.js";
-
-const IdentityListQuerySchema = pageQuerySchema({ order: "desc", limit: 50 }).extend({
-  name: z.string().optional(),
-  project_id: z.string().optional(),
-  identifier_key: z.string().optional(),
-  identity_type: IdentityTypeSchema.optional(),
-});
-
-const PageSchema = pageQuerySchema({ order: "desc", limit: 50 }).extend({
-  include: queryArray().optional().describe("Accepted for compatibility; the full agent is always returned"),
-});
 
 /** `/v1/identities/` and the identity attach/detach routes of agents and blocks. */
 export function identityRoutes(services: Services): AnyRoute[] {
@@ -34,7 +24,7 @@ export function identityRoutes(services: Services): AnyRoute[] {
       operationId: "list_identities",
       summary: "List identities",
       tag: "identities",
-      query: IdentityListQuerySchema,
+      query: ListIdentitiesQuerySchema,
       response: z.array(IdentitySchema),
       handle: ({ query }) =>
         identities.list({
@@ -124,7 +114,7 @@ export function identityRoutes(services: Services): AnyRoute[] {
       operationId: "list_agents_for_identity",
       summary: "List an identity's agents",
       tag: "identities",
-      query: PageSchema,
+      query: ListIdentityAgentsQuerySchema,
       response: z.array(AgentStateSchema),
       handle: ({ params, query }) => identities.agentsOf(params.identity_id, pageOf(query)),
     }),
@@ -134,7 +124,7 @@ export function identityRoutes(services: Services): AnyRoute[] {
       operationId: "list_blocks_for_identity",
       summary: "List an identity's blocks",
       tag: "identities",
-      query: pageQuerySchema({ order: "desc", limit: 50 }),
+      query: ListIdentityBlocksQuerySchema,
       response: z.array(BlockSchema),
       handle: ({ params }) => identities.blocksOf(params.identity_id),
     }),

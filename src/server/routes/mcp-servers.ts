@@ -8,6 +8,8 @@ import {
   McpServerSchema,
   McpServerUpdateSchema,
   McpToolSchema,
+  RefreshMcpServerQuerySchema,
+  RunMcpToolRequestSchema,
   ToolExecutionResultSchema,
   ToolSchema,
 } from "../../domain/index.js";
@@ -24,10 +26,6 @@ function callerOf(context: Context): McpCaller {
   const principal = context.get("principal") as Principal | undefined;
   return { isAdmin: principal === undefined ? true : principal.is_admin };
 }
-
-const RunToolBodySchema = z
-  .strictObject({ args: z.record(z.string(), z.unknown()).default({}) })
-  .default({ args: {} });
 
 /** `/v1/mcp-servers/`: MCP servers of the organization, their tools, connection tests and tool runs. */
 export function mcpServerRoutes(services: Services): AnyRoute[] {
@@ -116,7 +114,7 @@ export function mcpServerRoutes(services: Services): AnyRoute[] {
       operationId: "mcp_run_tool",
       summary: "Run a tool of an MCP server with arguments",
       tag: "mcp-servers",
-      body: RunToolBodySchema,
+      body: RunMcpToolRequestSchema,
       response: ToolExecutionResultSchema,
       handle: ({ params, body }) => mcpServers.runTool(params.mcp_server_id, params.tool_id, body.args),
     }),
@@ -126,7 +124,7 @@ export function mcpServerRoutes(services: Services): AnyRoute[] {
       operationId: "mcp_refresh_mcp_server_tools",
       summary: "Re-read an MCP server's tools: add new ones, update changed ones, delete vanished ones",
       tag: "mcp-servers",
-      query: z.object({ agent_id: z.string().nullable().optional() }),
+      query: RefreshMcpServerQuerySchema,
       response: McpRefreshResultSchema,
       handle: ({ params }) => mcpServers.refresh(params.mcp_server_id),
     }),

@@ -2,18 +2,14 @@ import { z } from "zod";
 import {
   CheckProviderSchema,
   CreateProviderSchema,
+  ListProvidersQuerySchema,
   ProviderCheckResultSchema,
   ProviderSchema,
   UpdateProviderSchema,
 } from "../../domain/index.js";
 import type { Services } from "../../runtime/services.js";
-import { pageOf, pageQuerySchema } from "../paging.js";
+import { pageOf } from "../paging.js";
 import { type AnyRoute, defineRoute } from "../route.js";
-
-const ProviderListQuerySchema = pageQuerySchema({ order: "asc", limit: 50 }).extend({
-  name: z.string().optional(),
-  provider_type: z.string().optional(),
-});
 
 /** `/v1/providers/`: the organization's own model providers (keys sealed, shown masked). */
 export function providerRoutes(services: Services): AnyRoute[] {
@@ -25,7 +21,7 @@ export function providerRoutes(services: Services): AnyRoute[] {
       operationId: "list_providers",
       summary: "List the organization's providers",
       tag: "providers",
-      query: ProviderListQuerySchema,
+      query: ListProvidersQuerySchema,
       response: z.array(ProviderSchema),
       handle: ({ query }) =>
         providers.list({ ...pageOf(query), name: query.name, provider_type: query.provider_type }),

@@ -1,26 +1,24 @@
 import { z } from "zod";
 import {
   AgentStateSchema,
+  ListAgentToolsQuerySchema,
+  ListToolsQuerySchema,
   ReverieError,
+  RunAgentToolRequestSchema,
+  ToolApprovalQuerySchema,
+  ToolApprovalRequestSchema,
   ToolCreateSchema,
   ToolExecutionResultSchema,
+  ToolFilterQuerySchema,
   ToolRunFromSourceSchema,
   ToolRunResultSchema,
   ToolSchema,
-  ToolTypeSchema,
   ToolUpdateSchema,
 } from "../../domain/index.js";
 import { pageInMemory } from "../../runtime/in-memory-page.js";
 import type { Services } from "../../runtime/services.js";
-import { pageOf, pageQuerySchema } from "../paging.js";
-import { queryArray, queryBoolean } from "../query.js";
+import { pageOf } from "../paging.js";
 import { type AnyRoute, defineRoute } from "../route.js";
-
-// The SDK sends `{"body_requires_approval": …}` (a name-clash artefact); the old server read `requires_approval`.
-const ApprovalBodySchema = z
-  .object({ requires_approval: z.boolean().optional(), body_requires_approval: z.boolean().optional() })
-  .nullable()
-  .optional();
 
 /** `/v1/tools/` and an agent's tools. */
 export function toolRoutes(services: Services): AnyRoute[] {
@@ -32,16 +30,7 @@ export function toolRoutes(services: Services): AnyRoute[] {
       operationId: "list_tools",
       summary: "List tools",
       tag: "tools",
-      query: pageQuerySchema({ order: "desc", limit: 50 }).extend({
-        name: z.string().optional(),
-        names: queryArray().optional(),
-        tool_ids: queryArray().optional(),
-        search: z.string().optional(),
-        tool_types: z.array(ToolTypeSchema).optional(),
-        exclude_tool_types: z.array(ToolTypeSchema).optional(),
-        return_only_letta_tools: queryBoolean().optional(),
-        tags: queryArray().optional(),
-      }),
+      query: ListToolsQuerySchema,
       response: z.array(ToolSchema),
       handle: async ({ query }) => {
         const listed = await tools.list({ ...query, ids: query.tool_ids, ...pageOf(query) });
@@ -56,15 +45,7 @@ export function toolRoutes(services: Services): AnyRoute[] {
       operationId: "count_tools",
       summary: "Count tools",
       tag: "tools",
-      query: z.object({
-        name: z.string().optional(),
-        names: queryArray().optional(),
-        tool_ids: queryArray().optional(),
-        search: z.string().optional(),
-        tool_types: z.array(ToolTypeSchema).optional(),
-        exclude_tool_types: z.array(ToolTypeSchema).optional(),
-        tags: queryArray().optional(),
-      }),
+      query: ToolFilterQuerySchema,
       response: z.number().int(),
       handle: async ({ query }) => (await tools.list({ ...query, ids: query.tool_ids })).length,
     }),
@@ -135,7 +116,7 @@ export function toolRoutes(services: Services): AnyRoute[] {
       operationId: "run_tool_for_agent",
       summary: "Run one of an agent's custom tools with its secrets and memory",
       tag: "agents",
-      body: z.object({ args: z.record(z.string(), z.unknown()).default({}) }),
+      body: RunAgentToolRequestSchema,
       response: ToolExecutionResultSchema,
       handle: ({ params, body }) =>
         services.toolRuns.runForAgent(params.agent_id, params.tool_name, body.args),
@@ -155,7 +136,7 @@ export function toolRoutes(services: Services): AnyRoute[] {
       operationId: "list_agent_tools",
       summary: "List an agent's tools",
       tag: "agents",
-      query: pageQuerySchema({ order: "asc", limit: 100 }),
+      query: ListAgentToolsQuerySchema,
       response: z.array(ToolSchema),
       // Paged in memory: the SDK's `for await` re-asks with `after` until a page comes back empty.
       handle: async ({ params, query }) =>
@@ -185,8 +166,8 @@ export function toolRoutes(services: Services): AnyRoute[] {
       operationId: "modify_tool_approval",
       summary: "Require (or stop requiring) approval before the agent runs a tool",
       tag: "agents",
-      query: z.object({ requires_approval: queryBoolean().optional() }),
-      body: ApprovalBodySchema,
+      query: ToolApprovalQuerySchema,
+      body: ToolApprovalRequestSchema,
       response: AgentStateSchema,
       handle: ({ params, query, body }) => {
         const value = body?.body_requires_approval ?? body?.requires_approval ?? query.requires_approval;
