@@ -53,7 +53,7 @@ export type CreateArchive = z.output<typeof CreateArchiveSchema>;
 
 /** `PATCH /v1/archives/{id}` body. */
 export const UpdateArchiveSchema = z.object({
-  name: z.string().nullable().optional(),
+  name: z.string().min(1).nullable().optional(),
   description: z.string().nullable().optional(),
 });
 export type UpdateArchive = z.output<typeof UpdateArchiveSchema>;

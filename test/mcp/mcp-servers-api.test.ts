@@ -216,7 +216,7 @@ describeOnEachStore("/v1/mcp-servers over streamable HTTP and SSE", (storeKind) 
     const id = created.body.id;
     expect((await t.call("GET", `/v1/mcp-servers/${id}/tools`)).body).toEqual([]);
     const refresh = await t.call("PATCH", `/v1/mcp-servers/${id}/refresh`);
-    expect(refresh.status).toBe(503);
+    expect(refresh.status).toBe(400);
     expect(refresh.body.detail).toMatch(/Could not refresh the tools of MCP server 'down'.*unreachable/);
     const connect = await t.call("GET", `/v1/mcp-servers/connect/${id}`);
     expect(connect.status).toBe(400);

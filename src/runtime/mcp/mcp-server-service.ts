@@ -342,7 +342,7 @@ export function createMcpServerService(deps: McpServerServiceDeps) {
         return await syncTools(server);
       } catch (error) {
         throw new ReverieError(
-          "unavailable",
+          "invalid_argument",
           `Could not refresh the tools of MCP server '${server.server_name}': ${(error as Error).message}`,
           { cause: error },
         );
@@ -374,7 +374,7 @@ export function createMcpServerService(deps: McpServerServiceDeps) {
         return await pool.listTools(poolKey(server), connectionOf(server));
       } catch (error) {
         throw new ReverieError(
-          "unavailable",
+          "invalid_argument",
           `MCP server '${name}' did not list its tools: ${(error as Error).message}`,
           { cause: error },
         );

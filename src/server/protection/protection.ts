@@ -32,7 +32,9 @@ export function protectionFromEnvironment(
   };
 }
 
-const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+// Only the methods the API routes take a body with are checked; any other method (TRACE, QUERY...) goes
+// on to the router, which answers 405 for it.
+const BODY_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 const PREFLIGHT_METHODS = "GET, POST, PUT, PATCH, DELETE";
 const PREFLIGHT_HEADERS = ["Authorization", "Content-Type"];
 const HEADER_TOKEN = /^[!#$%&'*+.^_`|~0-9a-z-]+$/i;
@@ -81,7 +83,7 @@ export function protection(routes: readonly AnyRoute[], options: ProtectionOptio
       return new Response(null, { status: 204, headers: preflightHeaders(listedOrigin, c) });
     }
 
-    if (!SAFE_METHODS.has(method)) {
+    if (BODY_METHODS.has(method)) {
       if (origin !== undefined && listedOrigin === null && !isSameOrigin(origin, authority.text)) {
         return refuse(
           c,
