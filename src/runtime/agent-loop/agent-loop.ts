@@ -27,7 +27,7 @@ import { responseFormatOf } from "../../llm/response-format.js";
 import type { Store } from "../../store/store.js";
 import { renderAvailableSkills, skillEntries, withAvailableSkills } from "../memory/render-skills.js";
 import { ToolRuleSolver } from "../tool-rules/solver.js";
-import type { McpToolRunner } from "../tools/builtin-executor.js";
+import type { BuiltinToolContext, McpToolRunner } from "../tools/builtin-executor.js";
 import { MEMORY_EDITING_TOOLS } from "../tools/builtin-executor.js";
 import type { CustomToolExecutor } from "../tools/custom/custom-tool-call.js";
 import type { MultiAgentTools } from "../tools/multi-agent/multi-agent-tools.js";
@@ -192,6 +192,23 @@ function turnRules(agent: AgentRecord, request: Pick<TurnRequest, "maxSteps" | "
 /** The agent loop: one call runs one turn of one agent, step by step, each step one transaction. */
 export function createAgentLoop(deps: AgentLoopDeps) {
   const { store, clock, ids } = deps;
+
+  /** What a server-side tool call runs with: the store, the agent and run, and the loop's tool ports. */
+  function toolContext(agent: AgentRecord, runId: string): BuiltinToolContext {
+    return {
+      store,
+      agent,
+      runId,
+      clock,
+      ids,
+      embed: deps.embedderFor?.(agent),
+      web: deps.web,
+      customTools: deps.customTools,
+      multiAgent: deps.multiAgent,
+      runCode: deps.runCode,
+      mcp: deps.mcp,
+    };
+  }
 
   /** The stamp of every record a turn writes. */
   const recordContext = (agent: AgentRecord, owner: WindowOwner, runId: string): TurnRecordContext => ({
@@ -398,19 +415,7 @@ export function createAgentLoop(deps: AgentLoopDeps) {
             tools,
             allowed: [...tools.keys()],
             prefilled: new Map(),
-            context: {
-              store,
-              agent,
-              runId: state.runId,
-              clock,
-              ids,
-              embed: deps.embedderFor?.(agent),
-              web: deps.web,
-              customTools: deps.customTools,
-              multiAgent: deps.multiAgent,
-              runCode: deps.runCode,
-              mcp: deps.mcp,
-            },
+            context: toolContext(agent, state.runId),
           }),
         );
       }
@@ -535,19 +540,7 @@ export function createAgentLoop(deps: AgentLoopDeps) {
             tools: toolsByName,
             allowed: allowed.names,
             prefilled: allowed.prefilledArgs,
-            context: {
-              store,
-              agent,
-              runId: state.runId,
-              clock,
-              ids,
-              embed: deps.embedderFor?.(agent),
-              web: deps.web,
-              customTools: deps.customTools,
-              multiAgent: deps.multiAgent,
-              runCode: deps.runCode,
-              mcp: deps.mcp,
-            },
+            context: toolContext(agent, state.runId),
           }),
         );
       }
