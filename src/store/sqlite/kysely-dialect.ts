@@ -105,7 +105,7 @@ class ImmediateSqliteDriver extends SqliteDriver {
  * statement it runs, and preparing costs more than running most of ours (it was a sixth of a turn's
  * CPU time). The least recently used statement is dropped past `capacity`. Reuse is safe: the driver
  * runs one statement at a time on the single connection, and SQLite re-prepares a statement itself
- * when the schema changes. Statements with more than `MAX_CACHED_PARAMETERS` parameters are not kept.
+ * when the schema changes. Statements with more than {@link MAX_CACHED_PARAMETERS} parameters are not kept.
  */
 export function withStatementCache(database: SqliteDatabase, capacity: number): SqliteDatabase {
   const statements = new Map<string, SqliteStatement>();
