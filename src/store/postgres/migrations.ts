@@ -605,4 +605,9 @@ export const postgresMigrations: readonly PostgresMigration[] = [
   AGENT_SECRETS_MIGRATION,
   PROVIDERS_MIGRATION,
   { name: "0050_mcp_servers", statements: mcpServers },
+  // When a provider's model list was last re-read (`PATCH /v1/providers/{id}/refresh`).
+  {
+    name: "0030_provider_last_synced",
+    statements: ["ALTER TABLE providers ADD COLUMN last_synced TIMESTAMPTZ"],
+  },
 ];

@@ -20,6 +20,7 @@ export function createProviderRepository(context: SqlContext): ProviderRepositor
     api_version: row.api_version,
     created_at: dialect.decodeTimestamp(row.created_at),
     updated_at: dialect.decodeTimestamp(row.updated_at),
+    last_synced: row.last_synced === null ? null : dialect.decodeTimestamp(row.last_synced),
   });
   const getRow = (id: string) =>
     db
@@ -39,6 +40,7 @@ export function createProviderRepository(context: SqlContext): ProviderRepositor
             organization_id: currentOrganization(),
             created_at: dialect.encodeTimestamp(provider.created_at),
             updated_at: dialect.encodeTimestamp(provider.updated_at),
+            last_synced: provider.last_synced === null ? null : dialect.encodeTimestamp(provider.last_synced),
           })
           .execute();
       } catch (error) {
@@ -73,6 +75,8 @@ export function createProviderRepository(context: SqlContext): ProviderRepositor
     async update(id, patch) {
       const values: Record<string, unknown> = { ...patch, updated_at: patch.updated_at ?? nowIso(context) };
       values.updated_at = dialect.encodeTimestamp(values.updated_at as string);
+      if (typeof patch.last_synced === "string")
+        values.last_synced = dialect.encodeTimestamp(patch.last_synced);
       const row = await db
         .updateTable("providers")
         .set(values as Updateable<ProvidersTable>)

@@ -496,6 +496,7 @@ export interface ProvidersTable {
   api_version: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;
+  last_synced: Timestamp | null;
 }
 
 /** Applied migrations, one row per migration name. */

@@ -336,4 +336,9 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       "CREATE INDEX mcp_servers_created ON mcp_servers (organization_id, created_at, id)",
     ],
   },
+  {
+    // When a provider's model list was last re-read (`PATCH /v1/providers/{id}/refresh`).
+    name: "0030_provider_last_synced",
+    statements: ["ALTER TABLE providers ADD COLUMN last_synced TEXT"],
+  },
 ];
