@@ -16,7 +16,7 @@ import {
 } from "./runtime/tools/sandbox/select-sandbox.js";
 import { addressPolicyFromSetting } from "./runtime/tools/web/address-policy.js";
 import { createWebTools, webToolSettingsFromEnv } from "./runtime/tools/web/web-tools.js";
-import { createCpuPool } from "./runtime/workers/cpu-pool.js";
+import { type CpuPool, createCpuPool } from "./runtime/workers/cpu-pool.js";
 import { databaseUrlFromEnv, openStore } from "./store/open-store.js";
 import type { Store } from "./store/store.js";
 import { withOrganization } from "./store/tenancy.js";
@@ -50,6 +50,8 @@ export interface Reverie {
   readonly services: Services;
   /** Where the data lives (a SQLite path or a PostgreSQL URL). */
   readonly databaseUrl: string;
+  /** The worker threads for CPU-heavy work (the HTTP app parses large bodies there). */
+  readonly cpu: CpuPool;
   close(): Promise<void>;
 }
 
@@ -140,6 +142,7 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
     models,
     services,
     databaseUrl,
+    cpu,
     async close() {
       // Stopping the jobs aborts their CPU tasks, whose threads are terminated rather than waited for.
       await services.jobs.stop();
