@@ -15,7 +15,7 @@ import {
   sandboxConfigFromEnv,
 } from "./runtime/tools/sandbox/select-sandbox.js";
 import { createWebTools, webToolSettingsFromEnv } from "./runtime/tools/web/web-tools.js";
-import { createCpuPool } from "./runtime/workers/cpu-pool.js";
+import { type CpuPool, createCpuPool } from "./runtime/workers/cpu-pool.js";
 import { databaseUrlFromEnv, openStore } from "./store/open-store.js";
 import type { Store } from "./store/store.js";
 import { withOrganization } from "./store/tenancy.js";
@@ -49,6 +49,8 @@ export interface Reverie {
   readonly services: Services;
   /** Where the data lives (a SQLite path or a PostgreSQL URL). */
   readonly databaseUrl: string;
+  /** The worker threads for CPU-heavy work (the HTTP app parses large bodies there). */
+  readonly cpu: CpuPool;
   close(): Promise<void>;
 }
 
@@ -131,6 +133,7 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
     models,
     services,
     databaseUrl,
+    cpu,
     async close() {
       // Stopping the jobs aborts their CPU tasks, whose threads are terminated rather than waited for.
       await services.runRecovery.stop();

@@ -10,6 +10,7 @@ import { createModelProvider } from "../../src/llm/providers/model-provider.js";
 import type { RetryNotice, RetryPolicy } from "../../src/llm/providers/retry.js";
 import { createServices, type ServiceDeps, type Services } from "../../src/runtime/services.js";
 import { upsertBaseTools } from "../../src/runtime/tools/base-tools.js";
+import type { CpuPool } from "../../src/runtime/workers/cpu-pool.js";
 import { createApp } from "../../src/server/app.js";
 import { type ApiKeyService, createApiKeyService } from "../../src/server/auth/api-keys.js";
 import type { ProtectionOptions } from "../../src/server/protection/protection.js";
@@ -87,6 +88,8 @@ export interface TestAppOptions {
   auth?: { envKey?: string };
   /** Runs custom tools (default: none, so they answer that no sandbox is available). */
   customTools?: ServiceDeps["customTools"];
+  /** Worker threads for large bodies, uploads and chunking (default: everything in place). */
+  cpu?: CpuPool;
 }
 
 /** The app over a fresh store; OpenAI is configured with a key (no network). */
@@ -120,6 +123,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     mcp: options.mcp,
     web: options.web,
     customTools: options.customTools,
+    cpu: options.cpu,
     organizationModels: {
       baseConfig: providers,
       build: (config) => ({
@@ -144,6 +148,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     registry,
     version: { letta: "0.16.8", reverie: "0.0.0-test" },
     maxBodyBytes: options.maxBodyBytes,
+    cpu: options.cpu,
     validateResponses: true,
     logger: { error: (message, fields) => logged.push({ message, fields }) },
     webRoot: options.webRoot,
