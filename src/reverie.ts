@@ -14,8 +14,9 @@ import {
   customToolsFromEnv,
   sandboxConfigFromEnv,
 } from "./runtime/tools/sandbox/select-sandbox.js";
+import { addressPolicyFromSetting } from "./runtime/tools/web/address-policy.js";
 import { createWebTools, webToolSettingsFromEnv } from "./runtime/tools/web/web-tools.js";
-import { createCpuPool } from "./runtime/workers/cpu-pool.js";
+import { type CpuPool, createCpuPool } from "./runtime/workers/cpu-pool.js";
 import { databaseUrlFromEnv, openStore } from "./store/open-store.js";
 import type { Store } from "./store/store.js";
 import { withOrganization } from "./store/tenancy.js";
@@ -49,6 +50,8 @@ export interface Reverie {
   readonly services: Services;
   /** Where the data lives (a SQLite path or a PostgreSQL URL). */
   readonly databaseUrl: string;
+  /** The worker threads for CPU-heavy work (the HTTP app parses large bodies there). */
+  readonly cpu: CpuPool;
   close(): Promise<void>;
 }
 
@@ -62,6 +65,10 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
     process.stderr.write(`reverie: ${message}\n`),
   );
   multiAgentDepthFromEnv(env);
+  // Organizations' providers reach public addresses only, unless the operator allows more.
+  const providerNetwork = {
+    policy: addressPolicyFromSetting(env.REVERIE_PROVIDER_ALLOW_PRIVATE, "REVERIE_PROVIDER_ALLOW_PRIVATE"),
+  };
   const databaseUrl =
     options.databaseUrl ??
     databaseUrlFromEnv(
@@ -113,8 +120,15 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
         provider: lazyModelProvider(async () =>
           (await import("./llm/providers/model-provider.js")).createModelProvider({ providers: config }),
         ),
+        // Only the organization's own handles reach it (`local/` ones stay on the server's embedder).
+        embedder: lazyEmbedder(async () =>
+          (await import("./llm/providers/embeddings.js")).createEmbedder({
+            providers: { ...config, local: undefined },
+          }),
+        ),
       }),
     },
+    providerNetwork,
     web,
     customTools,
     multiAgentMaxDepth: multiAgentDepthFromEnv(env),
@@ -128,6 +142,7 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
     models,
     services,
     databaseUrl,
+    cpu,
     async close() {
       // Stopping the jobs aborts their CPU tasks, whose threads are terminated rather than waited for.
       await services.jobs.stop();
