@@ -60,7 +60,9 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
   const env = options.env ?? process.env;
   const background = backgroundSettingsFromEnv(env);
   // Read before the store opens, so a bad setting fails the start-up cleanly.
-  const web = createWebTools(webToolSettingsFromEnv(env));
+  // Threads start on first use: a start that fails below leaves none to stop.
+  const cpu = createCpuPool();
+  const web = createWebTools(webToolSettingsFromEnv(env), cpu);
   const customTools = customToolsFromEnv(env, options.home ?? reverieHome(env), (message) =>
     process.stderr.write(`reverie: ${message}\n`),
   );
@@ -98,7 +100,6 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
   const embedder = lazyEmbedder(async () =>
     (await import("./llm/providers/embeddings.js")).createEmbedder({ providers }),
   );
-  const cpu = createCpuPool();
   const services = createServices({
     ...background,
     cpu,
