@@ -70,7 +70,10 @@ describeOnEachStore("per-run state after runs finish", (storeKind) => {
     expect(locks.holder(key)).toBeUndefined();
 
     openai.script.push({ text: "streamed answer" });
-    const live = await services.streaming.start({ agentId: agent.id }, { ...say("two"), stream_tokens: true });
+    const live = await services.streaming.start(
+      { agentId: agent.id },
+      { ...say("two"), stream_tokens: true },
+    );
     const chunks: unknown[] = [];
     for await (const chunk of await services.streaming.follow(live.stream.runId)) chunks.push(chunk);
     await live.settled;
