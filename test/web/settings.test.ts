@@ -49,7 +49,7 @@ describe("the Settings page", () => {
     const page = await browser.newPage();
     await page.goto(`${server.url}/#/settings`);
     // Each login starts logged out (the profile keeps the last key in localStorage).
-    await page.evaluate(() => localStorage.clear());
+    await page.evaluate("localStorage.clear()");
     await page.reload();
     await page.getByLabel("API key", { exact: true }).fill(key);
     await page.getByRole("button", { name: "Log in" }).click();
