@@ -60,7 +60,9 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
   const env = options.env ?? process.env;
   const background = backgroundSettingsFromEnv(env);
   // Read before the store opens, so a bad setting fails the start-up cleanly.
-  const web = createWebTools(webToolSettingsFromEnv(env));
+  // Threads start on first use: a start that fails below leaves none to stop.
+  const cpu = createCpuPool();
+  const web = createWebTools(webToolSettingsFromEnv(env), cpu);
   const customTools = customToolsFromEnv(env, options.home ?? reverieHome(env), (message) =>
     process.stderr.write(`reverie: ${message}\n`),
   );
@@ -98,7 +100,6 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
   const embedder = lazyEmbedder(async () =>
     (await import("./llm/providers/embeddings.js")).createEmbedder({ providers }),
   );
-  const cpu = createCpuPool();
   const services = createServices({
     ...background,
     cpu,
@@ -136,7 +137,10 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
     sandbox: createSandbox(sandboxConfigFromEnv(env), { warn: () => {}, env }),
     mcp: { stdioAllowed: env.REVERIE_MCP_STDIO === "on" },
   });
-  if (options.worker !== false) services.jobs.start();
+  if (options.worker !== false) {
+    services.jobs.start();
+    services.runRecovery.start();
+  }
   return {
     store,
     models,
@@ -145,6 +149,7 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
     cpu,
     async close() {
       // Stopping the jobs aborts their CPU tasks, whose threads are terminated rather than waited for.
+      await services.runRecovery.stop();
       await services.jobs.stop();
       await cpu.close();
       await services.mcpServers.close();
