@@ -2,7 +2,7 @@ import type { Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
 import { stripNul } from "../domain/index.js";
-import { serializeJson } from "./json-response.js";
+import { jsonResponseBody } from "./json-response.js";
 import { rawQuery } from "./query.js";
 import { readJsonBody, validate } from "./validation.js";
 
@@ -93,7 +93,7 @@ export function mountRoutes(app: Hono, routes: readonly AnyRoute[], options: Mou
         }
       }
       c.header("content-type", "application/json");
-      return c.body(await serializeJson(result), 200 as ContentfulStatusCode);
+      return c.body(jsonResponseBody(result), 200 as ContentfulStatusCode);
     });
   }
 }

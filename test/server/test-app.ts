@@ -5,7 +5,7 @@ import type { Hono } from "hono";
 import type { Clock, IdGenerator } from "../../src/domain/index.js";
 import { createModelRegistry, type ModelRegistry } from "../../src/llm/model-registry.js";
 import type { ProviderConfig } from "../../src/llm/provider-config.js";
-import type { Embedder } from "../../src/llm/providers/embeddings.js";
+import { createEmbedder, type Embedder } from "../../src/llm/providers/embeddings.js";
 import { createModelProvider } from "../../src/llm/providers/model-provider.js";
 import type { RetryNotice, RetryPolicy } from "../../src/llm/providers/retry.js";
 import { createServices, type ServiceDeps, type Services } from "../../src/runtime/services.js";
@@ -84,6 +84,11 @@ export interface TestAppOptions {
   multiAgentMaxDepth?: number;
   /** The tool sandbox (`run_code`); none by default. */
   sandbox?: ServiceDeps["sandbox"];
+  /**
+   * Which addresses organizations' providers may reach (`REVERIE_PROVIDER_ALLOW_PRIVATE`); default, as
+   * in the server: public ones only, so a provider on the fake servers (127.0.0.1) needs it.
+   */
+  providerNetwork?: ServiceDeps["providerNetwork"];
   /** Checks API keys as `reverie server` does; `envKey` plays `REVERIE_API_KEY`. */
   auth?: { envKey?: string };
   /** Runs custom tools (default: none, so they answer that no sandbox is available). */
@@ -133,8 +138,13 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
           retry: { maxRetries: 0, ...options.retry },
           onRetry: options.onRetry,
         }),
+        // As the server does: the organization's own embedding handles, beside the given embedder.
+        embedder:
+          options.embedder &&
+          createEmbedder({ providers: { ...config, local: undefined }, retry: { maxRetries: 0 } }),
       }),
     },
+    providerNetwork: options.providerNetwork,
     multiAgentMaxDepth: options.multiAgentMaxDepth,
     sandbox: options.sandbox,
   });

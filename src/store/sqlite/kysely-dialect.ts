@@ -13,6 +13,21 @@ import {
 
 /** Distinct SQL texts kept prepared; the store runs far fewer, plus `IN (…)` lists of various lengths. */
 const STATEMENT_CACHE_SIZE = 500;
+/**
+ * Statements with more parameters than this are prepared for one use and not kept. They are the long
+ * `IN (…)` lists (a window's message ids: a new length every turn), and a prepared statement's native
+ * memory grows with its parameters: 500 of 1,000-3,000 parameters held 175 MB outside the JS heap.
+ */
+export const MAX_CACHED_PARAMETERS = 100;
+
+/** The `?` placeholders of a SQL text, counted up to `limit + 1`. */
+function placeholdersOver(sql: string, limit: number): boolean {
+  let count = 0;
+  for (let index = sql.indexOf("?"); index !== -1; index = sql.indexOf("?", index + 1)) {
+    if (++count > limit) return true;
+  }
+  return false;
+}
 
 /** How long statements may run back to back before the event loop gets a turn. */
 const SLICE_MS = 8;
@@ -90,9 +105,9 @@ class ImmediateSqliteDriver extends SqliteDriver {
  * statement it runs, and preparing costs more than running most of ours (it was a sixth of a turn's
  * CPU time). The least recently used statement is dropped past `capacity`. Reuse is safe: the driver
  * runs one statement at a time on the single connection, and SQLite re-prepares a statement itself
- * when the schema changes.
+ * when the schema changes. Statements with more than {@link MAX_CACHED_PARAMETERS} parameters are not kept.
  */
-function withStatementCache(database: SqliteDatabase, capacity: number): SqliteDatabase {
+export function withStatementCache(database: SqliteDatabase, capacity: number): SqliteDatabase {
   const statements = new Map<string, SqliteStatement>();
   return {
     close: () => database.close(),
@@ -104,6 +119,7 @@ function withStatementCache(database: SqliteDatabase, capacity: number): SqliteD
         return cached;
       }
       const statement = database.prepare(sql);
+      if (placeholdersOver(sql, MAX_CACHED_PARAMETERS)) return statement;
       statements.set(sql, statement);
       if (statements.size > capacity) {
         const oldest = statements.keys().next();
