@@ -5,8 +5,8 @@
 // the provider's latency, so that concurrency matters as it does with a real model).
 //
 // The client keeps `--agents` turns in flight: one loop per agent sends a turn, waits for its answer and
-// sends the next; with two replicas, agent i talks to replica i % 2. Turns are counted over `--seconds`
-// after `--warmup` seconds. Besides throughput, the table shows turn latency and the CPU the server
+// sends the next; with two replicas, agent i talks to replica i % 2. The turns that end within
+// `--seconds`, after `--warmup` seconds, are counted. Besides throughput, the table shows turn latency and the CPU the server
 // processes used per turn (from /proc), which the machine's other load does not inflate as much.
 //
 // Usage: npx tsx bench/replicas.ts [--agents 200] [--seconds 20] [--warmup 5] [--model-ms 100]
@@ -137,7 +137,8 @@ async function measure(replicaCount: number): Promise<Row> {
             messages: [{ role: "user", content: `Turn ${turn}: I like tea.` }],
           }).catch((error: unknown) => ({ status: 0, body: String(error) }));
           const done = performance.now();
-          if (sent < measureFrom || done > measureTo) continue;
+          // Throughput counts the turns that end inside the window, whenever they were sent.
+          if (done < measureFrom || done > measureTo) continue;
           if (answer.status === 200) durations.push(done - sent);
           else failed += 1;
         }
