@@ -1,7 +1,17 @@
-import { type Clock, type IdGenerator, randomIds, reverieHome, systemClock } from "./domain/index.js";
+import {
+  type Clock,
+  consoleLog,
+  type IdGenerator,
+  type Log,
+  randomIds,
+  reverieHome,
+  systemClock,
+} from "./domain/index.js";
 import { createModelRegistry, type ModelRegistry } from "./llm/model-registry.js";
 import { type ProviderConfig, providerConfigFromEnv } from "./llm/provider-config.js";
 import { lazyEmbedder, lazyModelProvider } from "./llm/providers/lazy.js";
+import type { RetryNotice } from "./llm/providers/retry.js";
+import { logRetry } from "./llm/providers/retry-log.js";
 import type { ModelProvider } from "./llm/providers/types.js";
 import { recoverInterruptedRuns } from "./runtime/agent-loop/recovery.js";
 import { backgroundSettingsFromEnv } from "./runtime/jobs/settings-from-env.js";
@@ -33,6 +43,8 @@ export interface ReverieOptions {
   env?: Record<string, string | undefined>;
   clock?: Clock;
   ids?: IdGenerator;
+  /** Where failed runs and LLM retries are reported (default: warnings and errors to the console). */
+  log?: Log;
   /** Whether this process runs background jobs (sleep-time, re-embedding, files). Default true. */
   worker?: boolean;
   /**
@@ -92,6 +104,8 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
     (await import("./llm/providers/embeddings.js")).createEmbedder({ providers }),
   );
   const cpu = createCpuPool();
+  const log = options.log ?? consoleLog;
+  const onRetry = (notice: RetryNotice) => logRetry(log, notice);
   const services = createServices({
     ...background,
     cpu,
@@ -99,10 +113,11 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
     models,
     clock,
     ids,
+    log,
     provider:
       options.provider ??
       lazyModelProvider(async () =>
-        (await import("./llm/providers/model-provider.js")).createModelProvider({ providers }),
+        (await import("./llm/providers/model-provider.js")).createModelProvider({ providers, onRetry }),
       ),
     embedder,
     secretBox,
@@ -111,7 +126,10 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
       build: (config) => ({
         models: createModelRegistry(config),
         provider: lazyModelProvider(async () =>
-          (await import("./llm/providers/model-provider.js")).createModelProvider({ providers: config }),
+          (await import("./llm/providers/model-provider.js")).createModelProvider({
+            providers: config,
+            onRetry,
+          }),
         ),
       }),
     },

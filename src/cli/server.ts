@@ -105,6 +105,7 @@ export async function startReverieServer(options: {
     { protectionFromEnvironment },
     keysModule,
     bindModule,
+    logging,
   ] = await Promise.all([
     import("../reverie.js"),
     import("../server/app.js"),
@@ -113,14 +114,17 @@ export async function startReverieServer(options: {
     import("../server/protection/protection.js"),
     import("../server/auth/api-keys.js"),
     import("../server/auth/bind-policy.js"),
+    import("../server/logging/create-log.js"),
   ]);
   let protection: ReturnType<typeof protectionFromEnvironment>;
+  let log: ReturnType<typeof logging.createLog>;
   try {
     protection = protectionFromEnvironment(process.env, options.host);
+    log = logging.createLog({ level: logging.logLevelFromEnv(process.env) });
   } catch (error) {
     throw new CliError((error as Error).message);
   }
-  const reverie = await openReverie();
+  const reverie = await openReverie({ log });
   try {
     const auth = keysModule.createApiKeyService({
       store: reverie.store,
@@ -139,6 +143,7 @@ export async function startReverieServer(options: {
       version: { letta: "0.16.8", reverie: REVERIE_VERSION },
       protection,
       auth,
+      log,
     });
     const server = await startServer({ app, port: options.port, host: options.host });
     // The tokenizers' rank tables load a slice at a time in the background: loaded by the first count

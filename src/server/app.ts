@@ -1,12 +1,15 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import type { Log } from "../domain/index.js";
 import type { ModelRegistry } from "../llm/model-registry.js";
 import type { Services } from "../runtime/services.js";
 import { allowedMethodsOf } from "./allowed-methods.js";
 import { adminRoutes } from "./auth/admin-routes.js";
 import type { ApiKeyService } from "./auth/api-keys.js";
 import { apiKeyAuth } from "./auth/middleware.js";
-import { consoleLogger, errorResponse, type ServerLogger } from "./errors.js";
+import { errorResponse } from "./errors.js";
+import { createLog } from "./logging/create-log.js";
+import { requestLog } from "./logging/request-log.js";
 import { mountMcpEndpoint } from "./mcp/mcp-endpoint.js";
 import { buildOpenApiDocument } from "./openapi.js";
 import { type ProtectionOptions, protection } from "./protection/protection.js";
@@ -55,7 +58,8 @@ export interface AppDeps {
   maxBodyBytes?: number;
   /** Largest accepted Agent File import (default 100 MB, never below `maxBodyBytes`). */
   maxImportBytes?: number;
-  logger?: ServerLogger;
+  /** The structured log: a line per request, and internal errors (default: warnings and errors to stderr). */
+  log?: Log;
   /** Check every response against its schema (for tests: keeps the OpenAPI document honest). */
   validateResponses?: boolean;
   /** SSE settings (the ping interval). */
@@ -99,11 +103,13 @@ export function appRoutes(deps: Pick<AppDeps, "services" | "registry" | "version
 
 /** The Letta-compatible HTTP API as a Hono app (serve it with `startServer`, or call `app.request`). */
 export function createApp(deps: AppDeps): Hono {
-  const logger = deps.logger ?? consoleLogger;
+  const log = deps.log ?? createLog({ level: "warn" });
   // strict: false serves `/v1/agents` and `/v1/agents/` alike (the SDK and letta-code differ).
   const app = new Hono({ strict: false });
   const routes = appRoutes(deps);
   const maxBodyBytes = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  // Outermost: every request gets its trace id and its log line, refused ones included.
+  app.use("*", requestLog(log));
   // First of all: a request refused here (foreign Host or Origin, form body) reaches no handler.
   app.use("*", protection(routes, deps.protection));
   if (deps.auth) app.use("*", apiKeyAuth(deps.auth));
@@ -148,6 +154,6 @@ export function createApp(deps: AppDeps): Hono {
     }
     return c.json({ detail: "Not Found" }, 404);
   });
-  app.onError((error, c) => errorResponse(c, error, logger));
+  app.onError((error, c) => errorResponse(c, error, log));
   return app;
 }

@@ -41,6 +41,8 @@ export interface TestApp {
   registry: ModelRegistry;
   /** Internal errors the app logged. */
   logged: Array<{ message: string; fields: Record<string, unknown> }>;
+  /** Every line of the app's log, all levels, in order. */
+  logLines: Array<{ level: string; message: string; fields: Record<string, unknown> }>;
   /** The API keys, when created with `auth` (requests then need a key once one exists). */
   keys: ApiKeyService | undefined;
   /** JSON request helper: returns status, parsed body and headers. */
@@ -109,7 +111,27 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     retry: { maxRetries: 0, ...options.retry },
     onRetry: options.onRetry,
   });
+  const logged: TestApp["logged"] = [];
+  const logLines: TestApp["logLines"] = [];
+  const line =
+    (level: string) =>
+    (fields: Record<string, unknown>, message: string): void => {
+      logLines.push({ level, message, fields });
+      if (level === "error") logged.push({ message, fields });
+    };
+  // The services' lines (failed runs) go to `logLines` only; `logged` keeps the app's internal errors.
+  const serviceLine =
+    (level: string) =>
+    (fields: Record<string, unknown>, message: string): void => {
+      logLines.push({ level, message, fields });
+    };
   const services = createServices({
+    log: {
+      debug: serviceLine("debug"),
+      info: serviceLine("info"),
+      warn: serviceLine("warn"),
+      error: serviceLine("error"),
+    },
     store,
     models: registry,
     clock,
@@ -134,7 +156,6 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     multiAgentMaxDepth: options.multiAgentMaxDepth,
     sandbox: options.sandbox,
   });
-  const logged: TestApp["logged"] = [];
   const keys =
     options.auth === undefined
       ? undefined
@@ -145,7 +166,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     version: { letta: "0.16.8", reverie: "0.0.0-test" },
     maxBodyBytes: options.maxBodyBytes,
     validateResponses: true,
-    logger: { error: (message, fields) => logged.push({ message, fields }) },
+    log: { debug: line("debug"), info: line("info"), warn: line("warn"), error: line("error") },
     webRoot: options.webRoot,
     protection: options.protection,
     auth: keys,
@@ -156,6 +177,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     services,
     registry,
     logged,
+    logLines,
     keys,
     async call(method, path, body, headers = {}) {
       const init: RequestInit = { method, headers };
