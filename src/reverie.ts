@@ -9,6 +9,7 @@ import {
 } from "./domain/index.js";
 import { createModelRegistry, type ModelRegistry } from "./llm/model-registry.js";
 import { type ProviderConfig, providerConfigFromEnv } from "./llm/provider-config.js";
+import { createProviderHealth, type ProviderHealth } from "./llm/provider-health.js";
 import { lazyEmbedder, lazyModelProvider } from "./llm/providers/lazy.js";
 import type { RetryNotice } from "./llm/providers/retry.js";
 import { logRetry } from "./llm/providers/retry-log.js";
@@ -61,6 +62,8 @@ export interface Reverie {
   readonly services: Services;
   /** Where the data lives (a SQLite path or a PostgreSQL URL). */
   readonly databaseUrl: string;
+  /** Which configured providers answer (for `/v1/health`); probed on demand, never at open. */
+  readonly providerHealth: ProviderHealth;
   close(): Promise<void>;
 }
 
@@ -146,6 +149,7 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
     models,
     services,
     databaseUrl,
+    providerHealth: createProviderHealth({ config: providers }),
     async close() {
       // Stopping the jobs aborts their CPU tasks, whose threads are terminated rather than waited for.
       await services.jobs.stop();

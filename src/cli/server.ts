@@ -144,8 +144,25 @@ export async function startReverieServer(options: {
       protection,
       auth,
       log,
+      providerHealth: reverie.providerHealth,
     });
     const server = await startServer({ app, port: options.port, host: options.host });
+    // A first round of provider probes, in the background: a dead or refusing provider is named in the
+    // log at once rather than at the first failed turn.
+    void reverie.providerHealth.refresh().then(() => {
+      for (const probe of reverie.providerHealth.snapshot()) {
+        if (probe.status === "ok") continue;
+        log.warn(
+          {
+            provider: probe.name,
+            status: probe.status,
+            http_status: probe.http_status,
+            detail: probe.detail,
+          },
+          "provider did not answer its probe",
+        );
+      }
+    });
     // The tokenizers' rank tables load a slice at a time in the background: loaded by the first count
     // instead, they stalled every request for seconds.
     void import("../llm/tokens/index.js")

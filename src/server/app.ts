@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Log } from "../domain/index.js";
 import type { ModelRegistry } from "../llm/model-registry.js";
+import type { ProviderHealth } from "../llm/provider-health.js";
 import type { Services } from "../runtime/services.js";
 import { allowedMethodsOf } from "./allowed-methods.js";
 import { adminRoutes } from "./auth/admin-routes.js";
@@ -52,6 +53,8 @@ const IMPORT_PATH = /^\/v1\/agents\/import\/?$/;
 export interface AppDeps {
   services: Services;
   registry: ModelRegistry;
+  /** Probes the configured providers for `/v1/health` (without it, health lists no probe results). */
+  providerHealth?: ProviderHealth;
   /** `letta` is the API version reported by `/v1/health` (clients compare it); `reverie` our own. */
   version: { letta: string; reverie: string };
   /** Largest accepted request body in bytes (default 10 MB); larger ones get a 413. */
@@ -73,9 +76,11 @@ export interface AppDeps {
 }
 
 /** Every route the app serves, in matching order (fixed paths before parameterised ones). */
-export function appRoutes(deps: Pick<AppDeps, "services" | "registry" | "version" | "auth">): AnyRoute[] {
+export function appRoutes(
+  deps: Pick<AppDeps, "services" | "registry" | "version" | "auth" | "providerHealth">,
+): AnyRoute[] {
   return [
-    ...healthRoutes(deps.version, deps.registry),
+    ...healthRoutes(deps.version, deps.registry, deps.providerHealth),
     ...agentFileRoutes(deps.services),
     ...agentRoutes(deps.services),
     ...coreMemoryRoutes(deps.services),

@@ -5,6 +5,7 @@ import type { Hono } from "hono";
 import type { Clock, IdGenerator } from "../../src/domain/index.js";
 import { createModelRegistry, type ModelRegistry } from "../../src/llm/model-registry.js";
 import type { ProviderConfig } from "../../src/llm/provider-config.js";
+import type { ProviderHealth } from "../../src/llm/provider-health.js";
 import type { Embedder } from "../../src/llm/providers/embeddings.js";
 import { createModelProvider } from "../../src/llm/providers/model-provider.js";
 import type { RetryNotice, RetryPolicy } from "../../src/llm/providers/retry.js";
@@ -87,6 +88,8 @@ export interface TestAppOptions {
   sandbox?: ServiceDeps["sandbox"];
   /** Checks API keys as `reverie server` does; `envKey` plays `REVERIE_API_KEY`. */
   auth?: { envKey?: string };
+  /** Probes the providers for `/v1/health` (default: none). */
+  providerHealth?: ProviderHealth;
   /** Runs custom tools (default: none, so they answer that no sandbox is available). */
   customTools?: ServiceDeps["customTools"];
 }
@@ -170,6 +173,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     webRoot: options.webRoot,
     protection: options.protection,
     auth: keys,
+    providerHealth: options.providerHealth,
   });
   return {
     app,
