@@ -4,19 +4,21 @@
 // plain turn, a token-streamed turn, a turn with a tool call (conversation_search or
 // archival_memory_insert, then the answer) and an async turn polled until its run ends. Every 10 s the
 // server's memory is sampled: RSS, anonymous and file-backed RSS and its thread count from /proc, and the
-// V8 heap, external memory and malloc'd memory from a probe loaded into the server (bench/lib/memory-probe.mjs).
+// V8 heap, external memory and malloc'd memory from a probe loaded into the server (bench/soak-memory-probe.mjs, loaded with --import).
 // After the load the server idles (1 min by default) and is sampled again.
 //
 // It prints the samples as a table and RSS after the first minute, at the end of the load, their ratio
 // (target: at most 1.5) and after the idle time, and writes everything to bench/results/soak[-label].json.
 //
 // Usage: npm run bench:soak [-- --minutes=10 --clients=4 --idle-minutes=1 --sample-seconds=10
-//          --kinds=plain,stream,tool,async --malloc-arena-max=2 --node-options="--max-semi-space-size=16"
-//          --heap-snapshots=1,5 --label=name]
+//          --kinds=plain,stream,tool,async --malloc-arena-max=2 --node-flags="--heap-growing-percent=50"
+//          --heap-snapshots=1,5 --live-heap --label=name]
 //        (needs `npm run build` first: the server is started from bin/reverie.js). Linux only (/proc).
 // --heap-snapshots writes V8 heap snapshots of the server at those minutes (--heapsnapshot-signal) into
 // bench/results/soak-snapshots; a snapshot stops the server for seconds and raises RSS itself, so runs
-// that take snapshots are for finding holders, not for the RSS numbers.
+// that take snapshots are for finding holders, not for the RSS numbers. --live-heap has the server run a
+// full garbage collection before each sample (--expose-gc) and reports the heap left, what is really held.
+import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
@@ -25,7 +27,7 @@ import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { lastUserText, type RecordedRequest, startFakeOpenAI } from "../test/fake-llm/index.js";
 import type { JsonBody } from "../test/helpers/agent-turns.js";
-import { startServerProcess } from "../test/helpers/server-process.js";
+import { REVERIE_BIN } from "../test/helpers/server-process.js";
 
 const TARGET_RATIO = 1.5;
 
@@ -37,9 +39,10 @@ const { values: args } = parseArgs({
     "sample-seconds": { type: "string", default: "10" },
     kinds: { type: "string", default: "plain,stream,tool,async" },
     "malloc-arena-max": { type: "string" },
-    "node-options": { type: "string", default: "" },
+    "node-flags": { type: "string", default: "" },
     "heap-snapshots": { type: "string", default: "" },
     label: { type: "string", default: "" },
+    "live-heap": { type: "boolean", default: false },
   },
 });
 
@@ -62,7 +65,53 @@ if (clientCount < 1 || sampleMs <= 0) throw new Error("--clients and --sample-se
 
 const results = join(import.meta.dirname, "results");
 const snapshotDir = join(results, "soak-snapshots");
-const probeUrl = pathToFileURL(join(import.meta.dirname, "lib", "memory-probe.mjs")).href;
+const probeUrl = pathToFileURL(join(import.meta.dirname, "soak-memory-probe.mjs")).href;
+
+/**
+ * Spawns `reverie server --port 0` as a user does and resolves once it listens. On a loaded machine the
+ * start can take long: it may take 2 minutes, and a server that does not start in time is killed.
+ */
+async function startServer(nodeFlags: string[], env: Record<string, string>) {
+  const child = spawn(process.execPath, [...nodeFlags, REVERIE_BIN, "server", "--port", "0"], {
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, REVERIE_MODELS_HUB: "off", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  const collect = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-20_000);
+  };
+  child.stdout.on("data", collect);
+  child.stderr.on("data", collect);
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`the server did not start within 2 minutes:\n${output}`));
+    }, 120_000);
+    const check = () => {
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        child.stdout.off("data", check);
+        resolve(match[1]);
+      }
+    };
+    child.stdout.on("data", check);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the server exited with ${code}:\n${output}`));
+    });
+  });
+  return {
+    url,
+    child,
+    output: () => output,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
 
 /** The fake model: a tool call when the user asks for one, an answer otherwise and after a tool's return. */
 function reply(request: RecordedRequest) {
@@ -94,18 +143,23 @@ const forgetRequests = setInterval(() => openai.requests.splice(0), 1000);
 
 const home = mkdtempSync(join(tmpdir(), "reverie-bench-soak-"));
 const probeFile = join(home, "memory-probe.json");
-const nodeOptions = [`--import=${probeUrl}`, args["node-options"]];
+const nodeFlags = [`--import=${probeUrl}`, ...args["node-flags"].split(" ").filter(Boolean)];
+if (args["live-heap"]) nodeFlags.push("--expose-gc");
 if (snapshotMinutes.length > 0) {
   mkdirSync(snapshotDir, { recursive: true });
-  nodeOptions.push("--heapsnapshot-signal=SIGUSR2", `--diagnostic-dir=${snapshotDir}`);
+  nodeFlags.push("--heapsnapshot-signal=SIGUSR2", `--diagnostic-dir=${snapshotDir}`);
 }
-const server = await startServerProcess({
+const server = await startServer(nodeFlags, {
   REVERIE_HOME: home,
   OPENAI_API_KEY: "sk-bench",
   OPENAI_BASE_URL: openai.url,
-  NODE_OPTIONS: nodeOptions.join(" ").trim(),
   REVERIE_SOAK_PROBE_FILE: probeFile,
+  ...(args["live-heap"] ? { REVERIE_SOAK_PROBE_GC_MS: String(sampleMs) } : {}),
   ...(args["malloc-arena-max"] ? { MALLOC_ARENA_MAX: args["malloc-arena-max"] } : {}),
+});
+// A bench that dies halfway leaves no server behind.
+process.once("exit", () => {
+  if (server.child.exitCode === null) server.child.kill("SIGKILL");
 });
 const url = server.url;
 const pid = server.child.pid;
@@ -121,6 +175,8 @@ interface Sample {
   threads: number;
   heap_used_mb: number;
   heap_total_mb: number;
+  /** The heap after a full collection (--live-heap), else null. */
+  live_heap_mb: number | null;
   external_mb: number;
   array_buffers_mb: number;
   malloced_mb: number;
@@ -138,9 +194,9 @@ function procStatus(): Record<string, number> {
   return fields;
 }
 
-function readProbe(): Record<string, number> {
+function readProbe(): Record<string, number | null> {
   try {
-    return JSON.parse(readFileSync(probeFile, "utf8")) as Record<string, number>;
+    return JSON.parse(readFileSync(probeFile, "utf8")) as Record<string, number | null>;
   } catch {
     return {};
   }
@@ -247,6 +303,7 @@ function sample(): void {
     threads: proc.Threads ?? 0,
     heap_used_mb: mb(probe.heap_used ?? 0),
     heap_total_mb: mb(probe.heap_total ?? 0),
+    live_heap_mb: typeof probe.live_heap === "number" ? mb(probe.live_heap) : null,
     external_mb: mb(probe.external ?? 0),
     array_buffers_mb: mb(probe.array_buffers ?? 0),
     malloced_mb: mb(probe.malloced ?? 0),
@@ -254,7 +311,8 @@ function sample(): void {
   samples.push(row);
   console.error(
     `${String(row.t_s).padStart(5)} s ${phase.padEnd(4)} ${String(row.turns).padStart(6)} turns  rss ${row.rss_mb} MB` +
-      ` (anon ${row.rss_anon_mb})  heap ${row.heap_used_mb}/${row.heap_total_mb} MB  external ${row.external_mb} MB` +
+      ` (anon ${row.rss_anon_mb})  heap ${row.heap_used_mb}/${row.heap_total_mb} MB` +
+      `${row.live_heap_mb === null ? "" : ` (live ${row.live_heap_mb})`}  external ${row.external_mb} MB` +
       `  failed ${counts.failed}`,
   );
 }
@@ -320,8 +378,11 @@ const summary = {
   heap_used_1min_mb: firstMinute.heap_used_mb,
   heap_used_end_mb: endOfLoad.heap_used_mb,
   heap_used_after_idle_mb: afterIdle.heap_used_mb,
+  live_heap_1min_mb: firstMinute.live_heap_mb,
+  live_heap_end_mb: endOfLoad.live_heap_mb,
+  live_heap_after_idle_mb: afterIdle.live_heap_mb,
   malloc_arena_max: args["malloc-arena-max"] ?? null,
-  node_options: args["node-options"] || null,
+  node_flags: args["node-flags"] || null,
   server_alive_at_end: serverAlive,
 };
 console.log(

@@ -25,8 +25,9 @@ import {
   customToolsFromEnv,
   sandboxConfigFromEnv,
 } from "./runtime/tools/sandbox/select-sandbox.js";
+import { addressPolicyFromSetting } from "./runtime/tools/web/address-policy.js";
 import { createWebTools, webToolSettingsFromEnv } from "./runtime/tools/web/web-tools.js";
-import { createCpuPool } from "./runtime/workers/cpu-pool.js";
+import { type CpuPool, createCpuPool } from "./runtime/workers/cpu-pool.js";
 import { databaseUrlFromEnv, openStore } from "./store/open-store.js";
 import type { Store } from "./store/store.js";
 import { withOrganization } from "./store/tenancy.js";
@@ -64,6 +65,8 @@ export interface Reverie {
   readonly databaseUrl: string;
   /** Which configured providers answer (for `/v1/health`); probed on demand, never at open. */
   readonly providerHealth: ProviderHealth;
+  /** The worker threads for CPU-heavy work (the HTTP app parses large bodies there). */
+  readonly cpu: CpuPool;
   close(): Promise<void>;
 }
 
@@ -72,11 +75,17 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
   const env = options.env ?? process.env;
   const background = backgroundSettingsFromEnv(env);
   // Read before the store opens, so a bad setting fails the start-up cleanly.
-  const web = createWebTools(webToolSettingsFromEnv(env));
+  // Threads start on first use: a start that fails below leaves none to stop.
+  const cpu = createCpuPool();
+  const web = createWebTools(webToolSettingsFromEnv(env), cpu);
   const customTools = customToolsFromEnv(env, options.home ?? reverieHome(env), (message) =>
     process.stderr.write(`reverie: ${message}\n`),
   );
   multiAgentDepthFromEnv(env);
+  // Organizations' providers reach public addresses only, unless the operator allows more.
+  const providerNetwork = {
+    policy: addressPolicyFromSetting(env.REVERIE_PROVIDER_ALLOW_PRIVATE, "REVERIE_PROVIDER_ALLOW_PRIVATE"),
+  };
   const databaseUrl =
     options.databaseUrl ??
     databaseUrlFromEnv(
@@ -106,7 +115,6 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
   const embedder = lazyEmbedder(async () =>
     (await import("./llm/providers/embeddings.js")).createEmbedder({ providers }),
   );
-  const cpu = createCpuPool();
   const log = options.log ?? consoleLog;
   const onRetry = (notice: RetryNotice) => logRetry(log, notice);
   const services = createServices({
@@ -134,8 +142,15 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
             onRetry,
           }),
         ),
+        // Only the organization's own handles reach it (`local/` ones stay on the server's embedder).
+        embedder: lazyEmbedder(async () =>
+          (await import("./llm/providers/embeddings.js")).createEmbedder({
+            providers: { ...config, local: undefined },
+          }),
+        ),
       }),
     },
+    providerNetwork,
     web,
     customTools,
     multiAgentMaxDepth: multiAgentDepthFromEnv(env),
@@ -143,15 +158,20 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
     sandbox: createSandbox(sandboxConfigFromEnv(env), { warn: () => {}, env }),
     mcp: { stdioAllowed: env.REVERIE_MCP_STDIO === "on" },
   });
-  if (options.worker !== false) services.jobs.start();
+  if (options.worker !== false) {
+    services.jobs.start();
+    services.runRecovery.start();
+  }
   return {
     store,
     models,
     services,
     databaseUrl,
     providerHealth: createProviderHealth({ config: providers }),
+    cpu,
     async close() {
       // Stopping the jobs aborts their CPU tasks, whose threads are terminated rather than waited for.
+      await services.runRecovery.stop();
       await services.jobs.stop();
       await cpu.close();
       await services.mcpServers.close();

@@ -24,15 +24,17 @@ import {
   type JobWorker,
   type JobWorkerOptions,
 } from "./jobs/job-worker.js";
+import { createRunRecovery, type RunRecovery } from "./jobs/run-recovery.js";
 import { createMcpClientPool, type McpPoolSettings } from "./mcp/mcp-client-pool.js";
 import { createMcpServerService, type McpServerService } from "./mcp/mcp-server-service.js";
 import { createMessagingService, type MessagingService } from "./messaging-service.js";
 import { createOrganizationModels, type OrganizationModelsDeps } from "./providers/organization-models.js";
+import type { ProviderNetwork } from "./providers/provider-fetch.js";
 import { createProviderService, type ProviderService } from "./providers/provider-service.js";
 import { embedMessagesHandler, messageEmbeddingHook } from "./recall/message-embedding.js";
 import { createRecallService, type RecallService } from "./recall/recall-service.js";
 import { reembedHandler } from "./reembed/reembed-job.js";
-import { createRunService, type RunService } from "./run-service.js";
+import { createRunService, type RunService, runningRunOfWindow } from "./run-service.js";
 import type { Reranker } from "./search/rerank.js";
 import { type AgentSecretsPort, createAgentSecretsPort } from "./secrets/agent-secrets.js";
 import { createSecretBox, randomSecretKey, type SecretBox } from "./secrets/secret-box.js";
@@ -79,7 +81,10 @@ export interface ServiceDeps {
   /** How long a finished run's stream stays replayable from memory (default 5 minutes). */
   streamRetentionMs?: number | undefined;
   /** Settings of the background job worker (lease, poll interval, concurrency, backoff). */
-  worker?: Partial<Pick<JobWorkerOptions, "owner" | "concurrency" | "leaseMs" | "pollMs" | "backoffMs">>;
+  worker?: Partial<Pick<JobWorkerOptions, "owner" | "concurrency" | "leaseMs" | "pollMs" | "backoffMs">> & {
+    /** Pause between two looks for runs a dead replica left unfinished (default 10 s). */
+    runRecoveryMs?: number | undefined;
+  };
   /** Sleep-time triggers and budgets (idle delay, steps and tokens per run). */
   sleeptime?: Partial<SleeptimeSettings> | undefined;
   /**
@@ -93,6 +98,11 @@ export interface ServiceDeps {
    * uses `models` and `provider` as given.
    */
   organizationModels?: Pick<OrganizationModelsDeps, "baseConfig" | "build"> | undefined;
+  /**
+   * Which addresses organizations' providers may reach (`REVERIE_PROVIDER_ALLOW_PRIVATE`); default:
+   * public addresses only. The server's own providers (environment) are not limited.
+   */
+  providerNetwork?: ProviderNetwork | undefined;
   /** `fetch_webpage` and `web_search` (default: public pages only, no search provider). */
   web?: WebTools | undefined;
   /** How deep agents may message each other (`REVERIE_MULTI_AGENT_MAX_DEPTH`, default 3). */
@@ -138,6 +148,8 @@ export interface Services {
   archives: ArchiveService;
   /** Runs durable background jobs (sleep-time, re-embedding, file processing); started by the host. */
   jobs: JobWorker;
+  /** Settles the runs a dead replica left unfinished (PostgreSQL); started by the host with the jobs. */
+  runRecovery: RunRecovery;
   /** Folders, their files (upload, processing) and agents' open files. */
   folders: FolderService;
   /** Recall memory search (hybrid, over every agent's or one agent's messages). */
@@ -165,15 +177,26 @@ export function createServices(given: ServiceDeps): Services {
   const stack = given.organizationModels
     ? createOrganizationModels({
         ...given.organizationModels,
-        base: { models: given.models, provider: given.provider },
+        base: { models: given.models, provider: given.provider, embedder: given.embedder },
         store: given.store,
+        network: given.providerNetwork,
         secretBox,
       })
-    : { models: given.models, provider: given.provider };
-  const deps = { ...given, secretBox, models: stack.models, provider: stack.provider };
+    : { models: given.models, provider: given.provider, embedder: given.embedder };
+  const deps = {
+    ...given,
+    secretBox,
+    models: stack.models,
+    provider: stack.provider,
+    embedder: stack.embedder,
+  };
   const embedder = deps.embedder;
   const locks =
-    deps.locks ?? createTurnLocks(deps.store.locks && ((key) => deps.store.locks!.tryAcquire(key)));
+    deps.locks ??
+    createTurnLocks(
+      deps.store.locks && ((key) => deps.store.locks!.tryAcquire(key)),
+      runningRunOfWindow(deps.store),
+    );
   // Features add the work they enqueue after each turn, and the handlers of their background jobs.
   const afterTurn: AfterTurnHook[] = [];
   const jobHandlers: JobHandler[] = [];
@@ -270,6 +293,12 @@ export function createServices(given: ServiceDeps): Services {
     models: deps.models,
     recall: createRecallService({ store: deps.store, embedder, reranker: deps.reranker }),
     jobs,
+    runRecovery: createRunRecovery({
+      store: deps.store,
+      clock: deps.clock,
+      locks,
+      intervalMs: deps.worker?.runRecoveryMs,
+    }),
     folders: createFolderService({ ...deps, wakeJobs: () => jobs.wake() }),
     sleeptime: createSleeptimeService({ ...deps, settings: sleeptimeSettings }),
     secretBox,
