@@ -128,7 +128,7 @@ it("refuses an unknown REVERIE_LOG_LEVEL at start, naming the variable, without 
   const result = spawnSync(process.execPath, [REVERIE_BIN, "server", "--port", "0"], {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, REVERIE_HOME: home, REVERIE_LOG_LEVEL: "loud" },
     encoding: "utf8",
-    timeout: 20_000,
+    timeout: 90_000,
   });
   expect(result.status).not.toBe(0);
   expect(result.stderr).toMatch(/REVERIE_LOG_LEVEL must be one of trace, debug, info.*got "loud"/);

@@ -44,7 +44,7 @@ it("reports which providers answered a probe, without waiting for the slow ones"
       { name: "wrongkey", baseUrl: lockedOut.url, apiKey: "a-wrong-key" },
     ],
   };
-  const providerHealth = createProviderHealth({ config, timeoutMs: 1_000 });
+  const providerHealth = createProviderHealth({ config, timeoutMs: 4_000 });
   const t = await createTestApp({ providers: config, providerHealth });
   try {
     // The first read starts a round of probes and answers at once from what is known: nothing yet.
@@ -68,7 +68,7 @@ it("reports which providers answered a probe, without waiting for the slow ones"
     expect(byName.anthropic).toMatchObject({ status: "ok", http_status: 200 });
     expect(byName.down).toMatchObject({ status: "unreachable", http_status: null });
     expect(byName.down.detail).toMatch(/could not connect/);
-    expect(byName.hanging).toMatchObject({ status: "unreachable", detail: "no answer within 1000 ms" });
+    expect(byName.hanging).toMatchObject({ status: "unreachable", detail: "no answer within 4000 ms" });
     expect(byName.wrongkey).toMatchObject({ status: "error", http_status: 401 });
     expect(byName.openai.latency_ms).toBeGreaterThanOrEqual(0);
     expect(Date.parse(byName.openai.checked_at)).not.toBeNaN();
@@ -86,7 +86,7 @@ it("reports which providers answered a probe, without waiting for the slow ones"
   } finally {
     await t.close();
   }
-}, 30_000);
+}, 60_000);
 
 it("probes again from a read once the results are stale, one round at a time", async () => {
   let clock = 0;
