@@ -12,7 +12,7 @@
 //
 // Usage: npm run bench:soak [-- --minutes=10 --clients=4 --idle-minutes=1 --sample-seconds=10
 //          --kinds=plain,stream,tool,async --malloc-arena-max=2 --node-flags="--heap-growing-percent=50"
-//          --heap-snapshots=1,5 --live-heap --label=name]
+//          --heap-snapshots=1,5 --live-heap --env=REVERIE_HEAP_GROWING_PERCENT=0 --label=name]
 //        (needs `npm run build` first: the server is started from bin/reverie.js). Linux only (/proc).
 // --heap-snapshots writes V8 heap snapshots of the server at those minutes (--heapsnapshot-signal) into
 // bench/results/soak-snapshots; a snapshot stops the server for seconds and raises RSS itself, so runs
@@ -43,6 +43,7 @@ const { values: args } = parseArgs({
     "heap-snapshots": { type: "string", default: "" },
     label: { type: "string", default: "" },
     "live-heap": { type: "boolean", default: false },
+    env: { type: "string", multiple: true, default: [] },
   },
 });
 
@@ -156,6 +157,13 @@ const server = await startServer(nodeFlags, {
   REVERIE_SOAK_PROBE_FILE: probeFile,
   ...(args["live-heap"] ? { REVERIE_SOAK_PROBE_GC_MS: String(sampleMs) } : {}),
   ...(args["malloc-arena-max"] ? { MALLOC_ARENA_MAX: args["malloc-arena-max"] } : {}),
+  ...Object.fromEntries(
+    args.env.map((pair) => {
+      const at = pair.indexOf("=");
+      if (at <= 0) throw new Error(`--env ${pair}: expected NAME=value`);
+      return [pair.slice(0, at), pair.slice(at + 1)];
+    }),
+  ),
 });
 // A bench that dies halfway leaves no server behind.
 process.once("exit", () => {
@@ -383,6 +391,7 @@ const summary = {
   live_heap_after_idle_mb: afterIdle.live_heap_mb,
   malloc_arena_max: args["malloc-arena-max"] ?? null,
   node_flags: args["node-flags"] || null,
+  server_env: args.env,
   server_alive_at_end: serverAlive,
 };
 console.log(

@@ -1,4 +1,5 @@
 import { CliError, defineCommand, UsageError } from "./command.js";
+import { applyHeapGrowth } from "./heap-growth.js";
 import { startedByNpm, watchParent } from "./parent-watch.js";
 
 /** Letta's port, kept so that clients configured for Letta find Reverie. */
@@ -36,6 +37,7 @@ export const serverCommand = defineCommand({
     },
   },
   async run({ flags }) {
+    applyHeapGrowth(process.env.REVERIE_HEAP_GROWING_PERCENT);
     const port = parsePort(flags.port ?? process.env.REVERIE_PORT ?? String(DEFAULT_PORT));
     const host = flags.host ?? process.env.REVERIE_HOST ?? "127.0.0.1";
     const insecureNoAuth = flags["insecure-no-auth"] === true;
