@@ -6,6 +6,7 @@ import {
   type IdGenerator,
   type LettaUsage,
   type LlmConfig,
+  type Log,
   type Message,
   type MessageInput,
   type NewMessage,
@@ -13,6 +14,7 @@ import {
   ReverieError,
   type Run,
   type StopReason,
+  silentLog,
   type ToolReturn,
 } from "../../domain/index.js";
 import { LlmError } from "../../llm/providers/llm-error.js";
@@ -26,6 +28,7 @@ import type {
 import { responseFormatOf } from "../../llm/response-format.js";
 import type { Store } from "../../store/store.js";
 import { renderAvailableSkills, skillEntries, withAvailableSkills } from "../memory/render-skills.js";
+import { logRunFailure } from "../run-failure-log.js";
 import { ToolRuleSolver } from "../tool-rules/solver.js";
 import type { BuiltinToolContext, McpToolRunner } from "../tools/builtin-executor.js";
 import { MEMORY_EDITING_TOOLS } from "../tools/builtin-executor.js";
@@ -88,6 +91,8 @@ export interface AgentLoopDeps {
   clock: Clock;
   ids: IdGenerator;
   locks: TurnLocks;
+  /** Where a failed run is reported (the LLM's own message for provider failures). */
+  log?: Log | undefined;
   /** The agent's embedder for archival tools; absent means text search only. */
   embedderFor?: ((agent: AgentRecord) => EmbedTexts | undefined) | undefined;
   /** The web tools (`fetch_webpage`, `web_search`). */
@@ -728,8 +733,9 @@ export function createAgentLoop(deps: AgentLoopDeps) {
             detail: failure instanceof LlmError ? failure.detail : undefined,
             retryable: failure instanceof LlmError ? failure.retryable : false,
           };
-    if (failure !== undefined && !(failure instanceof LlmError))
-      console.error(`run ${run.id} failed:`, failure);
+    if (failure !== undefined) {
+      logRunFailure(deps.log ?? silentLog, { agentId: agent.id, runId: run.id, stopReason, failure });
+    }
     return store.transaction(async (tx) => {
       const updated = await tx.runs.update(run.id, {
         status,
