@@ -172,7 +172,7 @@ export function createMessageRepository(context: SqlContext): MessageRepository 
           db
             .selectFrom("messages")
             .select(READ_COLUMNS)
-            .where("id", "in", keys)
+            .where("id", "in", keys as string[])
             .where("organization_id", "=", org as string),
       );
       const byId = new Map(rows.map((row) => [row.id, decode(row)]));

@@ -18,7 +18,12 @@ interface CompiledShape {
 }
 
 /** Shapes kept; past this many (many distinct `IN` list lengths) the cache starts over. */
-const CAPACITY = 2000;
+const CAPACITY = 500;
+/**
+ * Queries with more values are compiled each time and not kept: long `IN` lists (a window of
+ * thousands of messages) come in many lengths, and their SQL would only fill the cache.
+ */
+const MAX_CACHED_VALUES = 100;
 const shapes = new Map<string, CompiledShape>();
 
 /** The marker standing for value `index` while a shape is compiled (a string no value of ours is). */
@@ -26,8 +31,8 @@ const marker = (index: number) => `\u0000reverie-parameter-${index}\u0000`;
 
 /**
  * Runs the query `build` makes from `values`, compiling it only the first time this dialect sees
- * `shape`. `build` is called with markers in place of the values and must pass every value it uses as
- * a parameter; the SQL it builds must depend on `shape` alone (the caller puts in `shape` whatever
+ * `shape`. `build` is called with markers in place of the values (with the values themselves past
+ * {@link MAX_CACHED_VALUES}) and must pass every value it uses as a parameter; the SQL it builds must depend on `shape` alone (the caller puts in `shape` whatever
  * changes the SQL: the columns, the length of an `IN` list).
  */
 export async function runCached<Row>(
@@ -35,8 +40,9 @@ export async function runCached<Row>(
   dialect: SqlDialect,
   shape: string,
   values: readonly unknown[],
-  build: (parameters: readonly string[]) => Compilable<Row>,
+  build: (parameters: readonly unknown[]) => Compilable<Row>,
 ): Promise<Row[]> {
+  if (values.length > MAX_CACHED_VALUES) return (await db.executeQuery(build(values).compile())).rows;
   const key = `${dialect.name}\u0000${shape}`;
   let compiled = shapes.get(key);
   if (compiled === undefined) {
@@ -52,7 +58,7 @@ export async function runCached<Row>(
 function compileShape(
   shape: string,
   count: number,
-  build: (parameters: readonly string[]) => Compilable<unknown>,
+  build: (parameters: readonly unknown[]) => Compilable<unknown>,
 ): CompiledShape {
   const markers = Array.from({ length: count }, (_, index) => marker(index));
   const query = build(markers).compile();
