@@ -113,7 +113,11 @@ async function benchBackend(
   await upsertBaseTools(store, { clock: systemClock, ids: randomIds });
   const services = createServices({
     store,
-    models: createModelRegistry({ openai: { apiKey: "sk-bench-not-used" } }),
+    // The agents' chat model is never called; their embedding model (e.g. local/...) must be known.
+    models: createModelRegistry({
+      ...providerConfigFromEnv(process.env),
+      openai: { apiKey: "sk-bench-not-used" },
+    }),
     clock: systemClock,
     ids: randomIds,
     provider: createScriptedProvider(),

@@ -47,7 +47,8 @@ async function collect(split: "dev" | "test" | "all"): Promise<Case[]> {
   await upsertBaseTools(store, { clock: systemClock, ids: randomIds });
   const services = createServices({
     store,
-    models: createModelRegistry({ openai: { apiKey: "sk-bench-not-used" } }),
+    // The agents' chat model is never called; their embedding model (e.g. local/...) must be known.
+    models: createModelRegistry({ ...providers, openai: { apiKey: "sk-bench-not-used" } }),
     clock: systemClock,
     ids: randomIds,
     provider: createScriptedProvider(),

@@ -14,8 +14,9 @@ import {
   customToolsFromEnv,
   sandboxConfigFromEnv,
 } from "./runtime/tools/sandbox/select-sandbox.js";
+import { addressPolicyFromSetting } from "./runtime/tools/web/address-policy.js";
 import { createWebTools, webToolSettingsFromEnv } from "./runtime/tools/web/web-tools.js";
-import { createCpuPool } from "./runtime/workers/cpu-pool.js";
+import { type CpuPool, createCpuPool } from "./runtime/workers/cpu-pool.js";
 import { databaseUrlFromEnv, openStore } from "./store/open-store.js";
 import type { Store } from "./store/store.js";
 import { withOrganization } from "./store/tenancy.js";
@@ -49,6 +50,8 @@ export interface Reverie {
   readonly services: Services;
   /** Where the data lives (a SQLite path or a PostgreSQL URL). */
   readonly databaseUrl: string;
+  /** The worker threads for CPU-heavy work (the HTTP app parses large bodies there). */
+  readonly cpu: CpuPool;
   close(): Promise<void>;
 }
 
@@ -57,11 +60,17 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
   const env = options.env ?? process.env;
   const background = backgroundSettingsFromEnv(env);
   // Read before the store opens, so a bad setting fails the start-up cleanly.
-  const web = createWebTools(webToolSettingsFromEnv(env));
+  // Threads start on first use: a start that fails below leaves none to stop.
+  const cpu = createCpuPool();
+  const web = createWebTools(webToolSettingsFromEnv(env), cpu);
   const customTools = customToolsFromEnv(env, options.home ?? reverieHome(env), (message) =>
     process.stderr.write(`reverie: ${message}\n`),
   );
   multiAgentDepthFromEnv(env);
+  // Organizations' providers reach public addresses only, unless the operator allows more.
+  const providerNetwork = {
+    policy: addressPolicyFromSetting(env.REVERIE_PROVIDER_ALLOW_PRIVATE, "REVERIE_PROVIDER_ALLOW_PRIVATE"),
+  };
   const databaseUrl =
     options.databaseUrl ??
     databaseUrlFromEnv(
@@ -91,7 +100,6 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
   const embedder = lazyEmbedder(async () =>
     (await import("./llm/providers/embeddings.js")).createEmbedder({ providers }),
   );
-  const cpu = createCpuPool();
   const services = createServices({
     ...background,
     cpu,
@@ -113,8 +121,15 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
         provider: lazyModelProvider(async () =>
           (await import("./llm/providers/model-provider.js")).createModelProvider({ providers: config }),
         ),
+        // Only the organization's own handles reach it (`local/` ones stay on the server's embedder).
+        embedder: lazyEmbedder(async () =>
+          (await import("./llm/providers/embeddings.js")).createEmbedder({
+            providers: { ...config, local: undefined },
+          }),
+        ),
       }),
     },
+    providerNetwork,
     web,
     customTools,
     multiAgentMaxDepth: multiAgentDepthFromEnv(env),
@@ -128,6 +143,7 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
     models,
     services,
     databaseUrl,
+    cpu,
     async close() {
       // Stopping the jobs aborts their CPU tasks, whose threads are terminated rather than waited for.
       await services.jobs.stop();

@@ -136,6 +136,7 @@ export async function startReverieServer(options: {
     const app = createApp({
       services: reverie.services,
       registry: reverie.models,
+      cpu: reverie.cpu,
       version: { letta: "0.16.8", reverie: REVERIE_VERSION },
       protection,
       auth,

@@ -7,6 +7,11 @@ describe("jsonNestingDepth", () => {
     expect(jsonNestingDepth('{"a": [1, {"b": []}]}')).toBe(4);
     expect(jsonNestingDepth('{"a": "[[[{{{", "b": "\\"[[["}')).toBe(1);
     expect(jsonNestingDepth('["\\\\", [[]]]')).toBe(3);
+    // An escaped backslash, then an escaped quote: the string ends only at the next quote.
+    expect(jsonNestingDepth('["a\\\\\\"[", [[]]]')).toBe(3);
+    expect(jsonNestingDepth(`{"text": "${"[".repeat(1_000)}\\\\"}`)).toBe(1);
+    // An unterminated string hides what follows it; the parser reports the error.
+    expect(jsonNestingDepth('[["abc')).toBe(2);
   });
 
   it("stops early past the limit and needs no stack for any depth", () => {

@@ -3,6 +3,8 @@ export interface ProbedEndpoint {
   /** The OpenAI-style base URL (usually ending in `/v1`). */
   baseUrl: string;
   apiKey?: string | undefined;
+  /** How the endpoint is reached (default: the probes' own fetch). */
+  fetch?: typeof fetch | undefined;
   /** `ollama` is asked through `/api/show` first; `compatible` servers through `/props`, then `/api/show`. */
   kind: "ollama" | "compatible";
 }
@@ -51,8 +53,13 @@ export function createEndpointProbes(options: EndpointProbeOptions = {}): Endpoi
     return entry.value;
   };
 
-  const request = async (url: string, apiKey: string | undefined, body?: unknown): Promise<unknown> => {
-    const response = await fetchImpl(url, {
+  const request = async (
+    url: string,
+    endpoint: Omit<ProbedEndpoint, "kind">,
+    body?: unknown,
+  ): Promise<unknown> => {
+    const apiKey = endpoint.apiKey;
+    const response = await (endpoint.fetch ?? fetchImpl)(url, {
       method: body === undefined ? "GET" : "POST",
       headers: {
         ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}),
@@ -69,14 +76,14 @@ export function createEndpointProbes(options: EndpointProbeOptions = {}): Endpoi
   };
 
   const llamaCppContext = async (endpoint: ProbedEndpoint): Promise<number | undefined> => {
-    const props = (await request(`${serverRoot(endpoint.baseUrl)}/props`, endpoint.apiKey)) as
+    const props = (await request(`${serverRoot(endpoint.baseUrl)}/props`, endpoint)) as
       | { default_generation_settings?: { n_ctx?: unknown }; n_ctx?: unknown }
       | undefined;
     return positiveInteger(props?.default_generation_settings?.n_ctx ?? props?.n_ctx);
   };
 
   const ollamaContext = async (endpoint: ProbedEndpoint, model: string): Promise<number | undefined> => {
-    const shown = (await request(`${serverRoot(endpoint.baseUrl)}/api/show`, endpoint.apiKey, { model })) as
+    const shown = (await request(`${serverRoot(endpoint.baseUrl)}/api/show`, endpoint, { model })) as
       | { parameters?: unknown; model_info?: Record<string, unknown> }
       | undefined;
     if (shown === undefined) return undefined;
@@ -93,7 +100,7 @@ export function createEndpointProbes(options: EndpointProbeOptions = {}): Endpoi
   return {
     embeddingDim(endpoint, model) {
       return cached(`dim\u0000${endpoint.baseUrl}\u0000${model}`, async () => {
-        const body = (await request(`${endpoint.baseUrl.replace(/\/+$/, "")}/embeddings`, endpoint.apiKey, {
+        const body = (await request(`${endpoint.baseUrl.replace(/\/+$/, "")}/embeddings`, endpoint, {
           model,
           input: ["dimension probe"],
         })) as { data?: Array<{ embedding?: unknown }> } | undefined;

@@ -18,7 +18,12 @@ export interface DiscoveredModel {
 
 /** The models an OpenAI-style endpoint serves, or `undefined` when it could not be asked. */
 export interface ModelDiscovery {
-  list(endpoint: { baseUrl: string; apiKey?: string | undefined }): Promise<DiscoveredModel[] | undefined>;
+  /** `fetch` is how this endpoint is reached (default: the discovery's own). */
+  list(endpoint: {
+    baseUrl: string;
+    apiKey?: string | undefined;
+    fetch?: typeof fetch | undefined;
+  }): Promise<DiscoveredModel[] | undefined>;
 }
 
 interface CacheEntry {
@@ -50,9 +55,10 @@ export function createModelDiscovery(options: ModelDiscoveryOptions = {}): Model
   async function fetchIds(
     baseUrl: string,
     apiKey: string | undefined,
+    endpointFetch: typeof fetch,
   ): Promise<DiscoveredModel[] | undefined> {
     try {
-      const response = await fetchImpl(`${baseUrl.replace(/\/+$/, "")}/models`, {
+      const response = await endpointFetch(`${baseUrl.replace(/\/+$/, "")}/models`, {
         headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {},
         signal: AbortSignal.timeout(timeoutMs),
       });
@@ -77,11 +83,14 @@ export function createModelDiscovery(options: ModelDiscoveryOptions = {}): Model
   }
 
   return {
-    list({ baseUrl, apiKey }) {
+    list({ baseUrl, apiKey, fetch: endpointFetch }) {
       const key = `${baseUrl}\u0000${apiKey ?? ""}`;
       const cached = cache.get(key);
       if (cached && cached.expires > now()) return cached.ids;
-      const entry: CacheEntry = { expires: Number.POSITIVE_INFINITY, ids: fetchIds(baseUrl, apiKey) };
+      const entry: CacheEntry = {
+        expires: Number.POSITIVE_INFINITY,
+        ids: fetchIds(baseUrl, apiKey, endpointFetch ?? fetchImpl),
+      };
       cache.set(key, entry);
       void entry.ids.then((ids) => {
         entry.expires = now() + (ids === undefined ? failureTtlMs : ttlMs);

@@ -91,7 +91,9 @@ export function createModelRegistry(
 
   /** Discovered models, or undefined when the provider is not discovered or did not answer. */
   const discovered = async (provider: ProviderEntry): Promise<DiscoveredModel[] | undefined> =>
-    provider.discover ? discovery.list({ baseUrl: provider.endpoint, apiKey: provider.apiKey }) : undefined;
+    provider.discover
+      ? discovery.list({ baseUrl: provider.endpoint, apiKey: provider.apiKey, fetch: provider.fetch })
+      : undefined;
 
   /** The window a server runs a model with: its listing's, else its own answer, else the catalog's. */
   async function serverContextWindow(provider: ProviderEntry, entry: DiscoveredModel): Promise<number> {
@@ -100,7 +102,10 @@ export function createModelRegistry(
     const probed =
       kind === undefined
         ? undefined
-        : await probes.contextWindow({ baseUrl: provider.endpoint, apiKey: provider.apiKey, kind }, entry.id);
+        : await probes.contextWindow(
+            { baseUrl: provider.endpoint, apiKey: provider.apiKey, fetch: provider.fetch, kind },
+            entry.id,
+          );
     return probed ?? contextWindowOf(provider, entry.id);
   }
 
@@ -131,7 +136,10 @@ export function createModelRegistry(
   async function probedDim(provider: ProviderEntry, model: string): Promise<number | undefined> {
     const catalog = lookupByPrefix(provider.catalogEmbeddings, model)?.dim;
     if (catalog !== undefined) return catalog;
-    const probed = await probes.embeddingDim({ baseUrl: provider.endpoint, apiKey: provider.apiKey }, model);
+    const probed = await probes.embeddingDim(
+      { baseUrl: provider.endpoint, apiKey: provider.apiKey, fetch: provider.fetch },
+      model,
+    );
     return probed ?? knownEmbeddingDim(provider, model);
   }
 

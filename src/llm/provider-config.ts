@@ -8,6 +8,15 @@ export interface OpenAICompatibleEndpoint {
   /** Base URL of the OpenAI-style API, usually ending in `/v1`. */
   baseUrl: string;
   apiKey?: string | undefined;
+  /** How requests reach it (default: the global fetch); an organization's endpoints get a guarded one. */
+  fetch?: typeof fetch | undefined;
+}
+
+/** A built-in provider's key, base URL and transport (`fetch`, default the global one). */
+export interface ProviderSlot {
+  apiKey?: string | undefined;
+  baseUrl?: string | undefined;
+  fetch?: typeof fetch | undefined;
 }
 
 /**
@@ -15,11 +24,11 @@ export interface OpenAICompatibleEndpoint {
  * {@link providerConfigFromEnv}); the registry never reads the environment itself.
  */
 export interface ProviderConfig {
-  openai?: { apiKey?: string | undefined; baseUrl?: string | undefined } | undefined;
-  anthropic?: { apiKey?: string | undefined; baseUrl?: string | undefined } | undefined;
-  google?: { apiKey?: string | undefined; baseUrl?: string | undefined } | undefined;
+  openai?: ProviderSlot | undefined;
+  anthropic?: ProviderSlot | undefined;
+  google?: ProviderSlot | undefined;
   /** Ollama's server, e.g. `http://localhost:11434` (its OpenAI-style API under `/v1` is used). */
-  ollama?: { baseUrl?: string | undefined } | undefined;
+  ollama?: Omit<ProviderSlot, "apiKey"> | undefined;
   openaiCompatible?: OpenAICompatibleEndpoint[] | undefined;
   /** Local embedding models run in process (`local/<model>`); absent when the package is not installed. */
   local?: LocalModelSettings | undefined;

@@ -23,6 +23,8 @@ export interface ProviderEntry {
   /** Base URL the runtime calls (OpenAI-style APIs end in `/v1`). */
   endpoint: string;
   apiKey: string | undefined;
+  /** How requests reach it; undefined: the global fetch. */
+  fetch?: typeof fetch | undefined;
   configured: boolean;
   /** What to set to configure it, for the error message. */
   howToConfigure: string;
@@ -66,6 +68,7 @@ export function buildProviders(config: ProviderConfig): ProviderEntry[] {
       endpointType: "openai",
       endpoint: openaiBaseUrl ?? "https://api.openai.com/v1",
       apiKey: config.openai?.apiKey,
+      fetch: config.openai?.fetch,
       configured: Boolean(config.openai?.apiKey),
       howToConfigure: "set OPENAI_API_KEY",
       catalogLlms: OPENAI_LLMS,
@@ -84,6 +87,7 @@ export function buildProviders(config: ProviderConfig): ProviderEntry[] {
       endpointType: "anthropic",
       endpoint: config.anthropic?.baseUrl?.replace(/\/+$/, "") ?? "https://api.anthropic.com/v1",
       apiKey: config.anthropic?.apiKey,
+      fetch: config.anthropic?.fetch,
       configured: Boolean(config.anthropic?.apiKey),
       howToConfigure: "set ANTHROPIC_API_KEY",
       catalogLlms: ANTHROPIC_LLMS,
@@ -101,6 +105,7 @@ export function buildProviders(config: ProviderConfig): ProviderEntry[] {
       endpoint:
         config.google?.baseUrl?.replace(/\/+$/, "") ?? "https://generativelanguage.googleapis.com/v1beta",
       apiKey: config.google?.apiKey,
+      fetch: config.google?.fetch,
       configured: Boolean(config.google?.apiKey),
       howToConfigure: "set GOOGLE_GENERATIVE_AI_API_KEY",
       catalogLlms: GOOGLE_LLMS,
@@ -117,6 +122,7 @@ export function buildProviders(config: ProviderConfig): ProviderEntry[] {
       endpointType: "ollama",
       endpoint: ollamaApiUrl(config.ollama?.baseUrl ?? "http://localhost:11434"),
       apiKey: undefined,
+      fetch: config.ollama?.fetch,
       configured: Boolean(config.ollama?.baseUrl),
       howToConfigure: "set OLLAMA_BASE_URL",
       catalogLlms: [],
@@ -136,6 +142,7 @@ export function buildProviders(config: ProviderConfig): ProviderEntry[] {
       endpointType: "openai",
       endpoint: endpoint.baseUrl.replace(/\/+$/, ""),
       apiKey: endpoint.apiKey,
+      fetch: endpoint.fetch,
       configured: true,
       howToConfigure: "add it to REVERIE_OPENAI_COMPATIBLE",
       catalogLlms: [],

@@ -28,6 +28,7 @@ import { createMcpClientPool, type McpPoolSettings } from "./mcp/mcp-client-pool
 import { createMcpServerService, type McpServerService } from "./mcp/mcp-server-service.js";
 import { createMessagingService, type MessagingService } from "./messaging-service.js";
 import { createOrganizationModels, type OrganizationModelsDeps } from "./providers/organization-models.js";
+import type { ProviderNetwork } from "./providers/provider-fetch.js";
 import { createProviderService, type ProviderService } from "./providers/provider-service.js";
 import { embedMessagesHandler, messageEmbeddingHook } from "./recall/message-embedding.js";
 import { createRecallService, type RecallService } from "./recall/recall-service.js";
@@ -91,6 +92,11 @@ export interface ServiceDeps {
    * uses `models` and `provider` as given.
    */
   organizationModels?: Pick<OrganizationModelsDeps, "baseConfig" | "build"> | undefined;
+  /**
+   * Which addresses organizations' providers may reach (`REVERIE_PROVIDER_ALLOW_PRIVATE`); default:
+   * public addresses only. The server's own providers (environment) are not limited.
+   */
+  providerNetwork?: ProviderNetwork | undefined;
   /** `fetch_webpage` and `web_search` (default: public pages only, no search provider). */
   web?: WebTools | undefined;
   /** How deep agents may message each other (`REVERIE_MULTI_AGENT_MAX_DEPTH`, default 3). */
@@ -163,12 +169,19 @@ export function createServices(given: ServiceDeps): Services {
   const stack = given.organizationModels
     ? createOrganizationModels({
         ...given.organizationModels,
-        base: { models: given.models, provider: given.provider },
+        base: { models: given.models, provider: given.provider, embedder: given.embedder },
         store: given.store,
+        network: given.providerNetwork,
         secretBox,
       })
-    : { models: given.models, provider: given.provider };
-  const deps = { ...given, secretBox, models: stack.models, provider: stack.provider };
+    : { models: given.models, provider: given.provider, embedder: given.embedder };
+  const deps = {
+    ...given,
+    secretBox,
+    models: stack.models,
+    provider: stack.provider,
+    embedder: stack.embedder,
+  };
   const embedder = deps.embedder;
   const locks =
     deps.locks ?? createTurnLocks(deps.store.locks && ((key) => deps.store.locks!.tryAcquire(key)));

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { ModelRegistry } from "../llm/model-registry.js";
 import type { Services } from "../runtime/services.js";
+import type { CpuPool } from "../runtime/workers/cpu-pool.js";
 import { allowedMethodsOf } from "./allowed-methods.js";
 import { adminRoutes } from "./auth/admin-routes.js";
 import type { ApiKeyService } from "./auth/api-keys.js";
@@ -34,6 +35,7 @@ import { sleeptimeRoutes } from "./routes/sleeptime.js";
 import { mountStreamingRoutes, type StreamingRouteOptions, streamingRoutes } from "./routes/streaming.js";
 import { tagRoutes } from "./routes/tags.js";
 import { toolRoutes } from "./routes/tools.js";
+import { provideCpuPool } from "./validation.js";
 import { mountDocs } from "./web/docs.js";
 import { defaultWebRoot, mountWebApp } from "./web/web-app.js";
 
@@ -56,6 +58,8 @@ export interface AppDeps {
   /** Largest accepted Agent File import (default 100 MB, never below `maxBodyBytes`). */
   maxImportBytes?: number;
   logger?: ServerLogger;
+  /** Worker threads where large request bodies are parsed (in place without it). */
+  cpu?: CpuPool | undefined;
   /** Check every response against its schema (for tests: keeps the OpenAPI document honest). */
   validateResponses?: boolean;
   /** SSE settings (the ping interval). */
@@ -120,6 +124,7 @@ export function createApp(deps: AppDeps): Hono {
   // Agent Files with their history are far larger than any other request.
   const importLimit = limitOf(deps.maxImportBytes ?? Math.max(maxBodyBytes, DEFAULT_MAX_IMPORT_BYTES));
   app.use("*", (c, next) => (IMPORT_PATH.test(c.req.path) ? importLimit : generalLimit)(c, next));
+  if (deps.cpu) app.use("*", provideCpuPool(deps.cpu));
 
   const document = buildOpenApiDocument(routes, {
     title: "Reverie (Letta-compatible API)",

@@ -2,6 +2,7 @@ import type { Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
 import { stripNul } from "../domain/index.js";
+import { jsonResponseBody } from "./json-response.js";
 import { rawQuery } from "./query.js";
 import { readJsonBody, validate } from "./validation.js";
 
@@ -91,7 +92,8 @@ export function mountRoutes(app: Hono, routes: readonly AnyRoute[], options: Mou
           );
         }
       }
-      return c.json(result ?? null, 200 as ContentfulStatusCode);
+      c.header("content-type", "application/json");
+      return c.body(jsonResponseBody(result), 200 as ContentfulStatusCode);
     });
   }
 }

@@ -27,5 +27,5 @@ export async function openStore(url: string): Promise<Store> {
     return openPostgresStore({ url });
   }
   const { openSqliteStore } = await import("./sqlite/open.js");
-  return openSqliteStore({ path: url.replace(/^sqlite:(\/\/)?/i, "") });
+  return openSqliteStore({ path: url.replace(/^sqlite:(\/\/)?/i, ""), checkpointInBackground: true });
 }

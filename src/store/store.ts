@@ -162,6 +162,8 @@ export interface StoredProvider {
   api_version: string | null;
   created_at: string;
   updated_at: string;
+  /** When its model list was last re-read (refresh), or null. */
+  last_synced: string | null;
 }
 
 export interface ProviderListQuery extends PageQuery {

@@ -35,7 +35,13 @@ describe("secrets at rest, end to end", () => {
     rmSync(home, { recursive: true, force: true });
   });
 
-  const env = () => ({ REVERIE_HOME: home, OPENAI_API_KEY: "sk-server", OPENAI_BASE_URL: openai.url });
+  const env = () => ({
+    REVERIE_HOME: home,
+    OPENAI_API_KEY: "sk-server",
+    OPENAI_BASE_URL: openai.url,
+    // The organization's provider below points at the fake on 127.0.0.1.
+    REVERIE_PROVIDER_ALLOW_PRIVATE: "127.0.0.1",
+  });
 
   it("keeps the canary out of answers, output, export and the database; rotation keeps it usable", async () => {
     server = await startServerProcess(env());

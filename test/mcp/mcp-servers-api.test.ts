@@ -115,6 +115,12 @@ describeOnEachStore("/v1/mcp-servers over streamable HTTP and SSE", (storeKind) 
     expect(slow.body.status).toBe("error");
     expect(slow.body.func_return).toMatch(/timed out/i);
     expect((await run("echo", { text: "still here" })).body.func_return).toBe("echo: still here");
+
+    // The tool's return_char_limit applies here as in a turn.
+    expect((await t.call("PATCH", `/v1/tools/${idOf("echo")}`, { return_char_limit: 10 })).status).toBe(200);
+    expect((await run("echo", { text: "abcdefghijklmnop" })).body.func_return).toBe(
+      "echo: abcd... [NOTE: function output was truncated since it exceeded the character limit: 22 > 10]",
+    );
   });
 
   it("refreshes: new tools are added, vanished ones deleted (and detached)", async () => {

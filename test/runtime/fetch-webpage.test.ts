@@ -2,6 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWebTools, webToolSettingsFromEnv } from "../../src/runtime/tools/web/web-tools.js";
+import { createCpuPool } from "../../src/runtime/workers/cpu-pool.js";
 import { type FakeLlmServer, startFakeOpenAI } from "../fake-llm/index.js";
 import { makePdf } from "../server/folders-fixtures.js";
 import { createTestApp } from "../server/test-app.js";
@@ -76,6 +77,28 @@ describe("fetch_webpage", () => {
     expect(markdown).toContain("[field guide](https://example.org/guide)");
     for (const noise of ["tracker", "Log in", "CHEAP FLIGHTS", "Copyright"])
       expect(markdown).not.toContain(noise);
+  });
+
+  it("makes pages readable the same in a worker thread as in place", async () => {
+    const pool = createCpuPool({ threads: 1, offloadAbove: 1 });
+    const tasks: string[] = [];
+    const threaded = createWebTools(webToolSettingsFromEnv({ REVERIE_FETCH_ALLOW_PRIVATE: "127.0.0.1" }), {
+      run(task, input, options) {
+        tasks.push(task);
+        return pool.run(task, input, options);
+      },
+      close: () => pool.close(),
+    });
+    try {
+      for (const path of ["/article", "/census.pdf", "/latin1", "/image"]) {
+        expect(await threaded.fetchWebpage({ url: `${base}${path}` }), path).toEqual(
+          await allowed.fetchWebpage({ url: `${base}${path}` }),
+        );
+      }
+      expect(tasks).toEqual(["readablePage", "readablePage", "readablePage", "readablePage"]);
+    } finally {
+      await pool.close();
+    }
   });
 
   it("extracts a PDF's text and decodes declared charsets", async () => {

@@ -44,6 +44,15 @@ def read_secret(name: str) -> str:
     return os.environ.get(name, "<unset>")
 `;
 
+const LONG_TOOL = `def long_text(n: int) -> str:
+    """Return n characters.
+
+    Args:
+        n: How many.
+    """
+    return "x" * n
+`;
+
 describeOnEachStore("custom tools run in the sandbox", (storeKind) => {
   let fake: FakeLlmServer;
   let t: TestApp;
@@ -196,6 +205,41 @@ describeOnEachStore("custom tools run in the sandbox", (storeKind) => {
     expect(missing.status).toBe(404);
     const builtin = await t.call("POST", `/v1/agents/${agentId}/tools/send_message/run`, { args: {} });
     expect([400, 404]).toContain(builtin.status);
+  });
+
+  it("both run endpoints cut the result to return_char_limit with Letta's note, as a turn does", async () => {
+    const note = (length: number, limit: number) =>
+      `... [NOTE: function output was truncated since it exceeded the character limit: ${length} > ${limit}]`;
+    // No tool row: Letta's default limit (50 000).
+    const fromSource = await t.call("POST", "/v1/tools/run", { source_code: LONG_TOOL, args: { n: 60_000 } });
+    expect(fromSource.body.status).toBe("success");
+    expect(fromSource.body.tool_return).toBe("x".repeat(50_000) + note(60_000, 50_000));
+    const fits = await t.call("POST", "/v1/tools/run", { source_code: LONG_TOOL, args: { n: 50_000 } });
+    expect(fits.body.tool_return).toBe("x".repeat(50_000));
+
+    const tool = await t.call("POST", "/v1/tools/", { source_code: LONG_TOOL, return_char_limit: 100 });
+    expect(tool.body.return_char_limit).toBe(100);
+    const created = await t.call("POST", "/v1/agents/", {
+      model: "openai/gpt-4o-mini",
+      tool_ids: [tool.body.id],
+    });
+    const agentId: string = created.body.id;
+    const forAgent = await t.call("POST", `/v1/agents/${agentId}/tools/long_text/run`, { args: { n: 250 } });
+    expect(forAgent.body).toMatchObject({ status: "success", func_return: "x".repeat(100) + note(250, 100) });
+
+    // The same cut reaches the model in a turn.
+    fake.script.push({ toolCalls: [{ name: "long_text", arguments: { n: 250 } }] }, { text: "Long." });
+    await t.call("POST", `/v1/agents/${agentId}/messages`, { messages: [{ role: "user", content: "Go." }] });
+    const lastRequest = completions(fake).at(-1)?.body as {
+      messages: Array<{ role: string; content: string }>;
+    };
+    const toolText = lastRequest.messages.findLast((message) => message.role === "tool")?.content ?? "{}";
+    expect(JSON.parse(toolText).message).toBe("x".repeat(100) + note(250, 100));
+
+    // A raised limit lets the whole result through.
+    await t.call("PATCH", `/v1/tools/${tool.body.id}`, { return_char_limit: 1_000 });
+    const raised = await t.call("POST", `/v1/agents/${agentId}/tools/long_text/run`, { args: { n: 250 } });
+    expect(raised.body.func_return).toBe("x".repeat(250));
   });
 
   it("with API keys on, running code needs a key", async () => {

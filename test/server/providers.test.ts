@@ -1,5 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from "vitest";
+import { createEmbedder } from "../../src/llm/providers/embeddings.js";
 import { createSecretBox, randomSecretKey } from "../../src/runtime/secrets/index.js";
+import { addressPolicyFromSetting } from "../../src/runtime/tools/web/address-policy.js";
 import { withOrganization } from "../../src/store/tenancy.js";
 import { type FakeLlmServer, startFakeOpenAI } from "../fake-llm/index.js";
 import type { JsonBody } from "../helpers/agent-turns.js";
@@ -15,10 +17,15 @@ describeOnEachStore("providers per organization", (storeKind) => {
   /** The organization's own OpenAI-style endpoint, which accepts only the organization's key. */
   let orgOpenai: FakeLlmServer;
   let t: TestApp;
+  /** What the organization's endpoint lists; a test adds a model to it. */
+  const orgModels = ["gpt-4o-mini", "org-special-model"];
 
   beforeAll(async () => {
-    serverOpenai = await startFakeOpenAI({ models: ["gpt-4o-mini"], apiKey: "sk-server" });
-    orgOpenai = await startFakeOpenAI({ models: ["gpt-4o-mini", "org-special-model"], apiKey: ORG_KEY });
+    serverOpenai = await startFakeOpenAI({
+      models: ["gpt-4o-mini", "text-embedding-3-small"],
+      apiKey: "sk-server",
+    });
+    orgOpenai = await startFakeOpenAI({ models: orgModels, apiKey: ORG_KEY });
   });
   afterAll(async () => {
     await serverOpenai.close();
@@ -27,9 +34,14 @@ describeOnEachStore("providers per organization", (storeKind) => {
   beforeEach(async () => {
     serverOpenai.reset();
     orgOpenai.reset();
+    orgModels.splice(2);
+    const providers = { openai: { apiKey: "sk-server", baseUrl: serverOpenai.url } };
     t = await createTestApp({
       store: storeKind,
-      providers: { openai: { apiKey: "sk-server", baseUrl: serverOpenai.url } },
+      providers,
+      embedder: createEmbedder({ providers, retry: { maxRetries: 0 } }),
+      // The fake endpoints listen on 127.0.0.1, which organizations' providers may not reach by default.
+      providerNetwork: { policy: addressPolicyFromSetting("127.0.0.1") },
     });
   });
   afterEach(async () => {
@@ -222,5 +234,101 @@ describeOnEachStore("providers per organization", (storeKind) => {
     const [provider] = await t.store.providers.list();
     expect(provider?.api_key_enc?.split(":")[1]).toBe(next.id);
     expect(createSecretBox(() => [next]).open(provider?.api_key_enc ?? "")).toBe(ORG_KEY);
+  });
+
+  it("embeds an agent's passages with the organization's provider and key; another organization cannot", async () => {
+    orgModels.push("team-embedder-v1");
+    const provider = await t.call("POST", "/v1/providers/", {
+      name: "team-emb",
+      provider_type: "openai",
+      api_key: ORG_KEY,
+      base_url: orgUrl(),
+    });
+    expect(provider.status).toBe(200);
+    const embeddings = (await t.call("GET", "/v1/models/embedding")).body as JsonBody[];
+    expect(embeddings.map((model) => model.handle)).toContain("team-emb/team-embedder-v1");
+
+    const agent = await t.call("POST", "/v1/agents/", {
+      model: "openai/gpt-4o-mini",
+      embedding: "team-emb/team-embedder-v1",
+    });
+    expect(agent.status).toBe(200);
+    // The size came from the organization's endpoint (the fake's 384), asked with its key.
+    expect(agent.body.embedding_config).toMatchObject({
+      handle: "team-emb/team-embedder-v1",
+      embedding_dim: 384,
+    });
+    orgOpenai.reset();
+    serverOpenai.reset();
+
+    const inserted = await t.call("POST", `/v1/agents/${agent.body.id}/archival-memory`, {
+      text: "The otters keep their favourite rock in the left pocket.",
+    });
+    expect(inserted.status).toBe(200);
+    const search = await t.call(
+      "GET",
+      `/v1/agents/${agent.body.id}/archival-memory/search?query=${encodeURIComponent("where is the rock")}`,
+    );
+    expect(search.status).toBe(200);
+    expect(JSON.stringify(search.body)).toContain("favourite rock");
+    const embedCalls = orgOpenai.requests.filter((request) => request.path.endsWith("/embeddings"));
+    // The passage and the query, both with the organization's key, none through the server's provider.
+    expect(embedCalls.length).toBeGreaterThanOrEqual(2);
+    for (const call of embedCalls) expect(call.headers.authorization).toBe(`Bearer ${ORG_KEY}`);
+    expect(serverOpenai.requests.filter((request) => request.path.endsWith("/embeddings"))).toHaveLength(0);
+
+    // Another organization does not see the provider: its handle is unknown there, and a config naming
+    // it (as an imported one could) does not reach the first organization's endpoint or key.
+    await t.store.organizations.create({
+      id: OTHER_ORG,
+      name: "other",
+      created_at: new Date().toISOString(),
+      updated_at: new Date().toISOString(),
+    });
+    orgOpenai.reset();
+    await expect(
+      withOrganization(OTHER_ORG, () => t.services.models.resolveEmbedding("team-emb/team-embedder-v1")),
+    ).rejects.toThrow(/Unknown provider 'team-emb'/);
+    await expect(
+      withOrganization(OTHER_ORG, () =>
+        t.services.agents.create({ model: "openai/gpt-4o-mini", embedding: "team-emb/team-embedder-v1" }),
+      ),
+    ).rejects.toThrow(/team-emb/);
+    expect(orgOpenai.requests).toHaveLength(0);
+  });
+
+  it("refresh re-reads the provider's models and says when (last_synced)", async () => {
+    const created = await t.call("POST", "/v1/providers/", {
+      name: "team-llm",
+      provider_type: "openai",
+      api_key: ORG_KEY,
+      base_url: orgUrl(),
+    });
+    expect(created.body.last_synced).toBeNull();
+    const handles = async () =>
+      ((await t.call("GET", "/v1/models/?provider_category=byok")).body as JsonBody[]).map(
+        (model) => model.handle,
+      );
+    expect(await handles()).not.toContain("team-llm/org-late-model");
+    orgModels.push("org-late-model");
+    // The listing is cached (five minutes): the new model shows only once the provider is refreshed.
+    expect(await handles()).not.toContain("team-llm/org-late-model");
+
+    const refreshed = await t.call("PATCH", `/v1/providers/${created.body.id}/refresh`);
+    expect(refreshed.status).toBe(200);
+    expect(refreshed.body).toMatchObject({ id: created.body.id, name: "team-llm", api_key: "****cdef" });
+    expect(refreshed.body.last_synced).toEqual(expect.any(String));
+    expect((await t.call("GET", `/v1/providers/${created.body.id}`)).body.last_synced).toBe(
+      refreshed.body.last_synced,
+    );
+    expect(await handles()).toContain("team-llm/org-late-model");
+
+    // A key the provider refuses: 400 naming api_key, and last_synced stays.
+    await t.call("PATCH", `/v1/providers/${created.body.id}`, { api_key: "sk-wrong" });
+    const refused = await t.call("PATCH", `/v1/providers/${created.body.id}/refresh`);
+    expect(refused.status).toBe(400);
+    expect(refused.body.detail).toMatch(/refused the key/);
+    expect((await t.store.providers.get(created.body.id))?.last_synced).toBe(refreshed.body.last_synced);
+    expect((await t.call("PATCH", "/v1/providers/provider-unknown/refresh")).status).toBe(404);
   });
 });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { addressPolicyFromSetting } from "../../src/runtime/tools/web/address-policy.js";
 import { appRoutes } from "../../src/server/app.js";
 import type { AnyRoute } from "../../src/server/route.js";
 import { DEFAULT_ORGANIZATION_ID, withOrganization } from "../../src/store/tenancy.js";
@@ -171,6 +172,8 @@ describeOnEachStore("tenant isolation, generated from the route table", (storeKi
       auth: {},
       webRoot: false,
       providers: { openai: { apiKey: "sk-test", baseUrl: openai.url } },
+      // A's provider points at the fake on 127.0.0.1, which the address guard allows only when told.
+      providerNetwork: { policy: addressPolicyFromSetting("127.0.0.1") },
     });
     const keys = t.keys!;
     const orgB = await keys.createOrganization("tenant b");

@@ -5,11 +5,12 @@ import type { Hono } from "hono";
 import type { Clock, IdGenerator } from "../../src/domain/index.js";
 import { createModelRegistry, type ModelRegistry } from "../../src/llm/model-registry.js";
 import type { ProviderConfig } from "../../src/llm/provider-config.js";
-import type { Embedder } from "../../src/llm/providers/embeddings.js";
+import { createEmbedder, type Embedder } from "../../src/llm/providers/embeddings.js";
 import { createModelProvider } from "../../src/llm/providers/model-provider.js";
 import type { RetryNotice, RetryPolicy } from "../../src/llm/providers/retry.js";
 import { createServices, type ServiceDeps, type Services } from "../../src/runtime/services.js";
 import { upsertBaseTools } from "../../src/runtime/tools/base-tools.js";
+import type { CpuPool } from "../../src/runtime/workers/cpu-pool.js";
 import { createApp } from "../../src/server/app.js";
 import { type ApiKeyService, createApiKeyService } from "../../src/server/auth/api-keys.js";
 import type { ProtectionOptions } from "../../src/server/protection/protection.js";
@@ -83,10 +84,17 @@ export interface TestAppOptions {
   multiAgentMaxDepth?: number;
   /** The tool sandbox (`run_code`); none by default. */
   sandbox?: ServiceDeps["sandbox"];
+  /**
+   * Which addresses organizations' providers may reach (`REVERIE_PROVIDER_ALLOW_PRIVATE`); default, as
+   * in the server: public ones only, so a provider on the fake servers (127.0.0.1) needs it.
+   */
+  providerNetwork?: ServiceDeps["providerNetwork"];
   /** Checks API keys as `reverie server` does; `envKey` plays `REVERIE_API_KEY`. */
   auth?: { envKey?: string };
   /** Runs custom tools (default: none, so they answer that no sandbox is available). */
   customTools?: ServiceDeps["customTools"];
+  /** Worker threads for large bodies, uploads and chunking (default: everything in place). */
+  cpu?: CpuPool;
 }
 
 /** The app over a fresh store; OpenAI is configured with a key (no network). */
@@ -120,6 +128,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     mcp: options.mcp,
     web: options.web,
     customTools: options.customTools,
+    cpu: options.cpu,
     organizationModels: {
       baseConfig: providers,
       build: (config) => ({
@@ -129,8 +138,13 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
           retry: { maxRetries: 0, ...options.retry },
           onRetry: options.onRetry,
         }),
+        // As the server does: the organization's own embedding handles, beside the given embedder.
+        embedder:
+          options.embedder &&
+          createEmbedder({ providers: { ...config, local: undefined }, retry: { maxRetries: 0 } }),
       }),
     },
+    providerNetwork: options.providerNetwork,
     multiAgentMaxDepth: options.multiAgentMaxDepth,
     sandbox: options.sandbox,
   });
@@ -144,6 +158,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     registry,
     version: { letta: "0.16.8", reverie: "0.0.0-test" },
     maxBodyBytes: options.maxBodyBytes,
+    cpu: options.cpu,
     validateResponses: true,
     logger: { error: (message, fields) => logged.push({ message, fields }) },
     webRoot: options.webRoot,

@@ -106,9 +106,10 @@ export function createModelFactory(config: ProviderConfig): ModelFactory {
 function buildSdkProvider(entry: ProviderEntry): SdkProvider {
   const apiKey = entry.apiKey;
   const baseURL = entry.endpoint;
+  const fetch = entry.fetch;
   switch (entry.name) {
     case "openai": {
-      const openai = createOpenAI({ apiKey, baseURL });
+      const openai = createOpenAI({ apiKey, baseURL, fetch });
       return {
         family: "openai",
         optionsKey: "openai",
@@ -117,7 +118,7 @@ function buildSdkProvider(entry: ProviderEntry): SdkProvider {
       };
     }
     case "anthropic": {
-      const anthropic = createAnthropic({ apiKey, baseURL });
+      const anthropic = createAnthropic({ apiKey, baseURL, fetch });
       return {
         family: "anthropic",
         optionsKey: "anthropic",
@@ -126,7 +127,7 @@ function buildSdkProvider(entry: ProviderEntry): SdkProvider {
       };
     }
     case "google_ai": {
-      const google = createGoogleGenerativeAI({ apiKey, baseURL });
+      const google = createGoogleGenerativeAI({ apiKey, baseURL, fetch });
       return {
         family: "google",
         optionsKey: "google",
@@ -135,7 +136,13 @@ function buildSdkProvider(entry: ProviderEntry): SdkProvider {
       };
     }
     default: {
-      const compatible = createOpenAICompatible({ name: entry.name, baseURL, apiKey, includeUsage: true });
+      const compatible = createOpenAICompatible({
+        name: entry.name,
+        baseURL,
+        apiKey,
+        fetch,
+        includeUsage: true,
+      });
       return {
         family: "openai-compatible",
         optionsKey: entry.name,

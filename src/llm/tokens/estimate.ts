@@ -7,11 +7,21 @@ const CHARS_PER_TOKEN = 3.5;
  * which is the safe side when budgeting a context window.
  */
 export function estimateTokens(text: string): number {
+  // A loop over UTF-16 units (not `for...of`, which builds a string per character: 10 MB took 100s of ms).
   let wide = 0;
   let narrow = 0;
-  for (const char of text) {
-    if (char.codePointAt(0)! >= 0x2e80) wide++;
-    else narrow++;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code < 0x2e80) {
+      narrow++;
+      continue;
+    }
+    wide++;
+    // A surrogate pair is one character.
+    if (code >= 0xd800 && code <= 0xdbff) {
+      const next = text.charCodeAt(index + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) index++;
+    }
   }
   return Math.ceil(narrow / CHARS_PER_TOKEN) + wide;
 }

@@ -19,6 +19,14 @@ export const MAX_PIECE_CHARS = 64;
  */
 export const EXACT_WORK_BUDGET = 131_072;
 
+/**
+ * Characters one count scans exactly at most; the rest is estimated (see {@link EXACT_WORK_BUDGET}).
+ * Pieces already in the cache cost no merging, but scanning them still costs: a 10 MB message of one
+ * repeated character was all cache hits and took hundreds of ms on the event loop. 256 K characters
+ * are about 64 K tokens of prose, more than a context window's share of one message in practice.
+ */
+export const EXACT_CHARS = 262_144;
+
 /** Distinct pieces whose counts are remembered per encoding (words and runs repeat). */
 const CACHE_SIZE = 65_536;
 
@@ -43,8 +51,9 @@ function utf8Bytes(text: string): string {
  * - A piece longer than {@link MAX_PIECE_CHARS} is counted in chunks of that size (a run of one
  *   character costs one merge per distinct chunk).
  * - Counts of pieces and chunks are cached (words repeat).
- * - After {@link EXACT_WORK_BUDGET} units of merging work, the rest is estimated: the larger of the
- *   rate measured so far and {@link estimateTokens}, so the estimate leans high.
+ * - After {@link EXACT_WORK_BUDGET} units of merging work, or past {@link EXACT_CHARS} characters, the
+ *   rest is estimated: the larger of the rate measured so far and {@link estimateTokens}, so the
+ *   estimate leans high.
  */
 export function createPiecewiseCounter(ranks: () => BpeRanks, pattern: string): (text: string) => number {
   const cache = new Map<string, number>();
@@ -73,6 +82,7 @@ export function createPiecewiseCounter(ranks: () => BpeRanks, pattern: string): 
     for (const match of text.matchAll(new RegExp(pattern, "gu"))) {
       const start = match.index;
       const piece = match[0];
+      if (start > EXACT_CHARS) return estimateFrom(start);
       for (let offset = 0; offset < piece.length; ) {
         let end = Math.min(offset + MAX_PIECE_CHARS, piece.length);
         // Never split a surrogate pair.

@@ -56,6 +56,10 @@ describe("createTokenCounter", () => {
     expect(claude.countText("a".repeat(35))).toBe(10);
     expect(estimateTokens("abcdefg")).toBe(2);
     expect(estimateTokens("你好世界")).toBe(4);
+    // A surrogate pair (an emoji) is one character; a lone surrogate counts as one too.
+    expect(estimateTokens("😀🎉")).toBe(2);
+    expect(estimateTokens("ab\uD800")).toBe(2);
+    expect(estimateTokens(`${"x".repeat(7)}😀`)).toBe(3);
   });
 
   it("adds message framing and counts tool calls and results", () => {

@@ -1,5 +1,4 @@
 import type { AgentRecord, ClientTool, Tool, ToolCall, ToolReturn } from "../../domain/index.js";
-import { DEFAULT_RETURN_CHAR_LIMIT } from "../../domain/index.js";
 import type { ToolDefinition } from "../../llm/providers/types.js";
 import type { Store } from "../../store/store.js";
 import { formatLettaTime } from "../memory/letta-time.js";
@@ -12,6 +11,7 @@ import {
   prepareMcpCall,
 } from "../tools/builtin-executor.js";
 import { prepareCustomToolCall } from "../tools/custom/custom-tool-call.js";
+import { limitToolReturn } from "../tools/return-char-limit.js";
 import { formatToolError } from "../tools/sandbox/sandbox.js";
 import { checkToolArguments, parseToolArguments } from "../tools/tool-arguments.js";
 
@@ -20,9 +20,6 @@ export const HEARTBEAT_AGENT_TYPES: ReadonlySet<string> = new Set(["memgpt_agent
 
 const HEARTBEAT_DESCRIPTION =
   "Request an immediate heartbeat after the function runs. You MUST set this value to `true` if you want to send a follow-up message or run a follow-up tool call (chaining multiple tools together); otherwise the turn ends.";
-
-/** Search results are not truncated (Letta exempts them: they are already bounded by their limit). */
-const UNTRUNCATED = new Set(["conversation_search", "archival_memory_search"]);
 
 /** The tools a step offers the model: the agent's tools allowed by the rules, then the client's. */
 export function toolDefinitions(
@@ -67,13 +64,6 @@ export function packageToolResponse(
   timezone: string | null,
 ): string {
   return JSON.stringify({ status: ok ? "OK" : "Failed", message, time: formatLettaTime(now, timezone) });
-}
-
-function truncate(tool: Tool | undefined, text: string): string {
-  if (!tool || UNTRUNCATED.has(tool.name)) return text;
-  const limit = tool.return_char_limit || DEFAULT_RETURN_CHAR_LIMIT;
-  if (text.length <= limit) return text;
-  return `${text.slice(0, limit)}... [NOTE: function output was truncated since it exceeded the character limit: ${text.length} > ${limit}]`;
 }
 
 /** A server-side call made ready to run: the returned closure executes it in the step's transaction. */
@@ -172,7 +162,7 @@ export async function planCall(
         toolReturn: {
           tool_call_id: call.id,
           status: result.ok ? "success" : "error",
-          func_response: packageToolResponse(result.ok, truncate(tool, message), now, timezone),
+          func_response: packageToolResponse(result.ok, limitToolReturn(tool, message), now, timezone),
           ...(result.stdout ? { stdout: [result.stdout] } : {}),
           ...(result.stderr ? { stderr: [result.stderr] } : {}),
         },

@@ -22,6 +22,7 @@ import {
 import type { Store } from "../../store/store.js";
 import { currentOrganization } from "../../store/tenancy.js";
 import type { SecretBox } from "../secrets/index.js";
+import { limitToolReturn } from "../tools/return-char-limit.js";
 import { type McpClientPool, McpUnavailableError } from "./mcp-client-pool.js";
 import { canonicalJson, mcpToolFields, serverIdOfTool, serverNameOfTool } from "./mcp-tool-rows.js";
 import type { McpConnectionConfig } from "./mcp-transport.js";
@@ -330,7 +331,7 @@ export function createMcpServerService(deps: McpServerServiceDeps) {
       const outcome = await callQuietly(server, tool.name, args);
       return {
         status: outcome.isError ? "error" : "success",
-        func_return: outcome.text,
+        func_return: limitToolReturn(tool, outcome.text),
         stdout: [],
         stderr: [],
       };

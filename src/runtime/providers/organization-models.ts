@@ -1,15 +1,20 @@
 import type { ModelRegistry } from "../../llm/model-registry.js";
 import type { ProviderConfig } from "../../llm/provider-config.js";
+import type { Embedder } from "../../llm/providers/embeddings.js";
+import { handleOf } from "../../llm/providers/model-factory.js";
 import type { ModelProvider } from "../../llm/providers/types.js";
 import type { Store } from "../../store/store.js";
 import { currentOrganization } from "../../store/tenancy.js";
 import type { SecretBox } from "../secrets/secret-box.js";
+import { PUBLIC_ONLY } from "../tools/web/address-policy.js";
+import { createProviderFetch, type ProviderNetwork } from "./provider-fetch.js";
 import { overlayProviders } from "./provider-kinds.js";
 
-/** A registry and a model provider over one provider configuration. */
+/** A registry, a model provider and (optionally) an embedder over one provider configuration. */
 export interface ModelStack {
   models: ModelRegistry;
   provider: ModelProvider;
+  embedder?: Embedder | undefined;
 }
 
 /** What {@link createOrganizationModels} builds on. */
@@ -22,6 +27,8 @@ export interface OrganizationModelsDeps {
   build: (config: ProviderConfig) => ModelStack;
   store: Store;
   secretBox: SecretBox;
+  /** Where organizations' providers may connect (default: public addresses only). */
+  network?: ProviderNetwork | undefined;
 }
 
 /**
@@ -32,6 +39,9 @@ export interface OrganizationModelsDeps {
  */
 export function createOrganizationModels(deps: OrganizationModelsDeps): ModelStack {
   const cache = new Map<string, { fingerprint: string; stack: ModelStack; byok: Set<string> }>();
+  // Every call to an organization's endpoint goes through the address guard; the server's own
+  // providers (the operator's environment, maybe a local model server) are called as configured.
+  const guardedFetch = createProviderFetch(deps.network ?? { policy: PUBLIC_ONLY });
 
   async function current(): Promise<{ stack: ModelStack; byok: Set<string> }> {
     const organization = currentOrganization();
@@ -40,7 +50,9 @@ export function createOrganizationModels(deps: OrganizationModelsDeps): ModelSta
       cache.delete(organization);
       return { stack: deps.base, byok: new Set() };
     }
-    const fingerprint = stored.map((provider) => `${provider.id}@${provider.updated_at}`).join(",");
+    const fingerprint = stored
+      .map((provider) => `${provider.id}@${provider.updated_at}@${provider.last_synced ?? ""}`)
+      .join(",");
     const cached = cache.get(organization);
     if (cached?.fingerprint === fingerprint) return cached;
     const opened = stored.map((provider) => ({
@@ -49,7 +61,7 @@ export function createOrganizationModels(deps: OrganizationModelsDeps): ModelSta
       api_key: provider.api_key_enc === null ? null : deps.secretBox.open(provider.api_key_enc),
       base_url: provider.base_url,
     }));
-    const stack = deps.build(overlayProviders(deps.baseConfig, opened));
+    const stack = deps.build(overlayProviders(deps.baseConfig, opened, guardedFetch));
     const entry = { fingerprint, stack, byok: new Set(stored.map((provider) => provider.name)) };
     cache.set(organization, entry);
     return entry;
@@ -88,5 +100,18 @@ export function createOrganizationModels(deps: OrganizationModelsDeps): ModelSta
     },
   };
 
-  return { models, provider };
+  // Embeddings of the organization's own providers go through its stack (its key, its base URL); every
+  // other handle (the server's providers, `local/` models) through the server's embedder.
+  const base = deps.base.embedder;
+  const embedder: Embedder | undefined = base && {
+    async embed(texts, model, options) {
+      const prefix = handleOf(model).split("/")[0] ?? "";
+      const { stack, byok } = await current();
+      const own = byok.has(prefix) ? stack.embedder : undefined;
+      return (own ?? base).embed(texts, model, options);
+    },
+    close: () => base.close?.() ?? Promise.resolve(),
+  };
+
+  return { models, provider, embedder };
 }

@@ -15,11 +15,14 @@ export interface ProviderProbe {
  * Asks the provider for its model list with the key, as Letta's check does: a listing means the key
  * works. A refusal or an unreachable server is a 400 whose detail says which, never the key itself.
  */
-export async function checkProvider(probe: ProviderProbe): Promise<ProviderCheckResult> {
+export async function checkProvider(
+  probe: ProviderProbe,
+  fetchImpl: typeof fetch = fetch,
+): Promise<ProviderCheckResult> {
   const { url, headers } = modelListRequest(probe);
   let response: Response;
   try {
-    response = await fetch(url, { headers, signal: AbortSignal.timeout(CHECK_TIMEOUT_MS) });
+    response = await fetchImpl(url, { headers, signal: AbortSignal.timeout(CHECK_TIMEOUT_MS) });
   } catch (cause) {
     throw new ReverieError(
       "invalid_argument",
@@ -48,6 +51,11 @@ export async function checkProvider(probe: ProviderProbe): Promise<ProviderCheck
     );
   }
   return { status: "ok", message: `The key works: the provider lists ${count} model(s)`, models: count };
+}
+
+/** The URL a provider's model list is read from (its base URL, else the type's default). */
+export function modelListUrl(probe: ProviderProbe): string {
+  return modelListRequest(probe).url;
 }
 
 function modelListRequest(probe: ProviderProbe): { url: string; headers: Record<string, string> } {

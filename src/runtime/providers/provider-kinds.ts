@@ -115,8 +115,13 @@ export function baseUrlOf(provider: { provider_type: string; base_url: string | 
 /**
  * The server's provider configuration with an organization's own providers laid over it: a built-in
  * one replaces the server's (key and base URL), the others are added as OpenAI-compatible endpoints.
+ * The organization's endpoints are reached through `fetch` (the address guard).
  */
-export function overlayProviders(base: ProviderConfig, providers: readonly OpenedProvider[]): ProviderConfig {
+export function overlayProviders(
+  base: ProviderConfig,
+  providers: readonly OpenedProvider[],
+  fetch?: typeof globalThis.fetch,
+): ProviderConfig {
   const config: ProviderConfig = { ...base, openaiCompatible: [...(base.openaiCompatible ?? [])] };
   for (const provider of providers) {
     const kind = KINDS[provider.provider_type as ProviderType];
@@ -124,16 +129,16 @@ export function overlayProviders(base: ProviderConfig, providers: readonly Opene
     const apiKey = provider.api_key ?? undefined;
     const baseUrl = provider.base_url ?? undefined;
     if (provider.provider_type === "openai" && provider.name === "openai") {
-      config.openai = { apiKey, baseUrl };
+      config.openai = { apiKey, baseUrl, fetch };
     } else if (kind.builtIn === "anthropic") {
-      config.anthropic = { apiKey, baseUrl };
+      config.anthropic = { apiKey, baseUrl, fetch };
     } else if (kind.builtIn === "google_ai") {
-      config.google = { apiKey, baseUrl };
+      config.google = { apiKey, baseUrl, fetch };
     } else if (kind.builtIn === "ollama") {
-      config.ollama = { baseUrl };
+      config.ollama = { baseUrl, fetch };
     } else {
       const endpoints = (config.openaiCompatible ?? []).filter((endpoint) => endpoint.name !== provider.name);
-      endpoints.push({ name: provider.name, baseUrl: baseUrlOf(provider) ?? "", apiKey });
+      endpoints.push({ name: provider.name, baseUrl: baseUrlOf(provider) ?? "", apiKey, fetch });
       config.openaiCompatible = endpoints;
     }
   }

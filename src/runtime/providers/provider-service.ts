@@ -12,7 +12,9 @@ import {
 } from "../../domain/index.js";
 import type { ProviderListQuery, Store, StoredProvider } from "../../store/store.js";
 import type { SecretBox } from "../secrets/secret-box.js";
-import { checkProvider } from "./provider-check.js";
+import { PUBLIC_ONLY } from "../tools/web/address-policy.js";
+import { checkProvider, modelListUrl, type ProviderProbe } from "./provider-check.js";
+import { checkProviderAddress, createProviderFetch, type ProviderNetwork } from "./provider-fetch.js";
 import { checkBaseUrl, maskProviderKey, type OpenedProvider, validateProvider } from "./provider-kinds.js";
 
 /** Organizations' own model providers (Letta's `/v1/providers`), keys sealed at rest. */
@@ -27,6 +29,11 @@ export interface ProviderService {
   check(input: CheckProvider): Promise<ProviderCheckResult>;
   /** Tries a stored provider's key. */
   checkStored(id: string): Promise<ProviderCheckResult>;
+  /**
+   * Re-reads a stored provider's model list from the provider (Letta's refresh): the organization's
+   * model list is rebuilt from the new listing, and `last_synced` says when.
+   */
+  refresh(id: string): Promise<Provider>;
   /** The current organization's providers with their keys opened: for the model registry only. */
   opened(): Promise<OpenedProvider[]>;
 }
@@ -36,8 +43,17 @@ export function createProviderService(deps: {
   clock: Clock;
   ids: IdGenerator;
   secretBox: SecretBox;
+  /** Where providers' base URLs may point (default: public addresses only). */
+  providerNetwork?: ProviderNetwork | undefined;
 }): ProviderService {
   const { store, secretBox } = deps;
+  const network = deps.providerNetwork ?? { policy: PUBLIC_ONLY };
+  const guardedFetch = createProviderFetch(network);
+  /** Asks the provider for its models, through the guard, after the address check says why not. */
+  const probe = async (target: ProviderProbe) => {
+    await checkProviderAddress(modelListUrl(target), network);
+    return checkProvider(target, guardedFetch);
+  };
   const seal = (value: string | null | undefined) => (value == null ? null : secretBox.seal(value));
   const open = (value: string | null) => (value === null ? null : secretBox.open(value));
 
@@ -53,7 +69,7 @@ export function createProviderService(deps: {
       region: provider.region,
       api_version: provider.api_version,
       updated_at: provider.updated_at,
-      last_synced: null,
+      last_synced: provider.last_synced,
     };
   }
 
@@ -66,6 +82,7 @@ export function createProviderService(deps: {
   return {
     async create(input) {
       validateProvider(input);
+      if (input.base_url != null) await checkProviderAddress(input.base_url, network);
       const now = isoNow(deps.clock);
       const created = await store.providers.create({
         id: deps.ids.next("provider"),
@@ -78,6 +95,7 @@ export function createProviderService(deps: {
         api_version: input.api_version ?? null,
         created_at: now,
         updated_at: now,
+        last_synced: null,
       });
       return view(created);
     },
@@ -91,7 +109,10 @@ export function createProviderService(deps: {
     },
 
     async update(id, patch) {
-      if (patch.base_url != null) checkBaseUrl(patch.base_url);
+      if (patch.base_url != null) {
+        checkBaseUrl(patch.base_url);
+        await checkProviderAddress(patch.base_url, network);
+      }
       const updated = await store.providers.update(id, {
         api_key_enc: seal(patch.api_key),
         ...(patch.base_url !== undefined ? { base_url: patch.base_url } : {}),
@@ -107,20 +128,35 @@ export function createProviderService(deps: {
       if (!(await store.providers.delete(id))) throw notFound("Provider", id);
     },
 
-    check: (input) =>
-      checkProvider({
+    check(input) {
+      if (input.base_url != null) checkBaseUrl(input.base_url);
+      return probe({
         provider_type: input.provider_type,
         api_key: input.api_key,
         base_url: input.base_url ?? null,
-      }),
+      });
+    },
 
     async checkStored(id) {
       const provider = await stored(id);
-      return checkProvider({
+      return probe({
         provider_type: provider.provider_type,
         api_key: open(provider.api_key_enc),
         base_url: provider.base_url,
       });
+    },
+
+    async refresh(id) {
+      const provider = await stored(id);
+      await probe({
+        provider_type: provider.provider_type,
+        api_key: open(provider.api_key_enc),
+        base_url: provider.base_url,
+      });
+      // A new last_synced changes the organization's fingerprint: its models are listed afresh.
+      const updated = await store.providers.update(id, { last_synced: isoNow(deps.clock) });
+      if (updated === undefined) throw notFound("Provider", id);
+      return view(updated);
     },
 
     async opened() {

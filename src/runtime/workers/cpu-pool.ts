@@ -13,16 +13,25 @@ import { spawnModuleWorker, type WorkerThread } from "./spawn-worker.js";
 /** Runs CPU-heavy tasks: large ones in worker threads, small ones in place (a hop costs more than they do). */
 export interface CpuPool {
   /**
-   * Runs `task`. `size` is the input's size in bytes or characters: from `offloadAbove` on, the task runs
-   * in a worker thread. An aborted `signal` rejects at once and stops the thread doing the work.
+   * Runs `task`. `size` is the input's size in bytes or characters: from `offloadAbove` (or this call's
+   * `offloadFrom`) on, the task runs in a worker thread. An aborted `signal` rejects at once and stops
+   * the thread doing the work.
    */
   run<Name extends CpuTaskName>(
     task: Name,
     input: CpuTaskInput<Name>,
-    options: { size: number; signal?: AbortSignal | undefined },
+    options: CpuRunOptions,
   ): Promise<CpuTaskOutput<Name>>;
   /** Stops every thread; tasks in flight reject. */
   close(): Promise<void>;
+}
+
+/** How one task runs (see {@link CpuPool.run}). */
+export interface CpuRunOptions {
+  size: number;
+  signal?: AbortSignal | undefined;
+  /** This task's own threshold, for tasks far cheaper per byte than the pool's default. */
+  offloadFrom?: number | undefined;
 }
 
 /** Options of {@link createCpuPool}. */
@@ -136,11 +145,11 @@ export function createCpuPool(options: CpuPoolOptions = {}): CpuPool {
     async run<Name extends CpuTaskName>(
       task: Name,
       input: CpuTaskInput<Name>,
-      { size, signal }: { size: number; signal?: AbortSignal | undefined },
+      { size, signal, offloadFrom }: CpuRunOptions,
     ): Promise<CpuTaskOutput<Name>> {
       signal?.throwIfAborted();
       if (closed) throw new ReverieError("unavailable", "The server is shutting down");
-      if (size < offloadAbove) return await runCpuTask(task, input);
+      if (size < (offloadFrom ?? offloadAbove)) return await runCpuTask(task, input);
       if (queue.length >= maxQueued) {
         throw new ReverieError(
           "unavailable",

@@ -1,4 +1,4 @@
-import type { EmbeddingConfig, Result } from "../../domain/index.js";
+import { type EmbeddingConfig, parseRequestJson, type Result } from "../../domain/index.js";
 import { type FileKind, parseFile } from "../files/parsers.js";
 import { chunkPassageText } from "../search/passage-chunks.js";
 
@@ -13,6 +13,28 @@ export const CPU_TASKS = {
   /** A passage's text cut into chunks its embedding model takes whole (token counting included). */
   chunkPassageText: (input: { text: string; config: EmbeddingConfig | null }): string[] =>
     chunkPassageText(input.text, input.config),
+  /**
+   * A fetched page as readable text (`fetch_webpage`): HTML through Readability, Turndown and linkedom,
+   * PDF through its parser. Loaded on first use, so a thread that never reads a page never loads them.
+   */
+  readablePage: async (input: {
+    body: Uint8Array;
+    contentType: string;
+    url: string;
+    status: number;
+  }): Promise<Result<string>> => {
+    const { readablePage } = await import("../tools/web/readable-page.js");
+    const body = Buffer.from(input.body.buffer, input.body.byteOffset, input.body.byteLength);
+    return readablePage({ ...input, body });
+  },
+  /**
+   * A request's JSON body from its bytes: decoded, nesting checked, parsed, NUL removed (see
+   * `parseRequestJson`); an empty body is `{}`. Throws what `parseRequestJson` throws.
+   */
+  parseJsonBody: (input: { bytes: Uint8Array; what: string }): unknown => {
+    const text = new TextDecoder().decode(input.bytes);
+    return text.trim() === "" ? {} : parseRequestJson(text, input.what);
+  },
 };
 
 /** The name of a CPU task. */

@@ -3,14 +3,23 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import { type Message, ReverieError } from "../../domain/index.js";
 import type { Services } from "../../runtime/services.js";
+import { withOrganization } from "../../store/tenancy.js";
 import { REVERIE_VERSION } from "../../version.js";
 
 /**
  * Reverie's agents as MCP tools, for any MCP client (Claude Desktop, an IDE, another agent): list
  * agents, send a message and get the reply, search archival and recall memory, read core memory. The
- * caller's organization scopes every call (the HTTP endpoint runs it inside the API key's organization).
+ * caller's organization scopes every call: the HTTP endpoint runs it inside the API key's organization,
+ * and `reverie mcp` passes the organization of its key as `organizationId`, which every tool call then
+ * runs in (stdio input arrives outside any request scope).
  */
-export function buildReverieMcpServer(services: Services): McpServer {
+export function buildReverieMcpServer(
+  services: Services,
+  options: { organizationId?: string | undefined } = {},
+): McpServer {
+  const { organizationId } = options;
+  const answer = (work: () => Promise<unknown>): Promise<CallToolResult> =>
+    organizationId === undefined ? respond(work) : withOrganization(organizationId, () => respond(work));
   const server = new McpServer(
     { name: "reverie", version: REVERIE_VERSION },
     {
@@ -145,7 +154,7 @@ export function buildReverieMcpServer(services: Services): McpServer {
 }
 
 /** A tool's result as JSON text; a Reverie error (unknown agent, busy agent) is a tool error saying so. */
-async function answer(work: () => Promise<unknown>): Promise<CallToolResult> {
+async function respond(work: () => Promise<unknown>): Promise<CallToolResult> {
   try {
     const value = await work();
     return { content: [{ type: "text", text: JSON.stringify(value, null, 2) }] };

@@ -86,5 +86,14 @@ export function providerRoutes(services: Services): AnyRoute[] {
       response: ProviderCheckResultSchema,
       handle: ({ params }) => providers.checkStored(params.provider_id),
     }),
+    defineRoute({
+      method: "patch",
+      path: "/v1/providers/{provider_id}/refresh",
+      operationId: "refresh_provider_models",
+      summary: "Re-read a provider's models from the provider",
+      tag: "providers",
+      response: ProviderSchema,
+      handle: ({ params }) => providers.refresh(params.provider_id),
+    }),
   ];
 }

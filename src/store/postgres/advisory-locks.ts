@@ -32,23 +32,37 @@ export function createAdvisoryLocks(options: { url: string; schema?: string | un
     return connecting;
   }
 
+  // One connection serves every lock of the process, and turns, jobs and recovery ask for locks at
+  // the same time: their statements go through this queue one after the other. Issued concurrently,
+  // node-postgres queued them itself, a deprecated behaviour (a warning now, an error in pg 9).
+  let queue: Promise<unknown> = Promise.resolve();
+  function serially<T>(work: () => Promise<T>): Promise<T> {
+    const result = queue.then(work, work);
+    queue = result.catch(() => {});
+    return result;
+  }
+
   const namespaced = (key: string) => `reverie:${options.schema ?? ""}:${key}`;
 
   return {
     async tryAcquire(key) {
-      const holder = await connection();
-      const result = await holder.query<{ ok: boolean }>(
-        "SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok",
-        [namespaced(key)],
-      );
-      if (!result.rows[0]?.ok) return undefined;
+      const { holder, ok } = await serially(async () => {
+        const holder = await connection();
+        const result = await holder.query<{ ok: boolean }>(
+          "SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok",
+          [namespaced(key)],
+        );
+        return { holder, ok: result.rows[0]?.ok === true };
+      });
+      if (!ok) return undefined;
       let released = false;
       return {
-        async release() {
-          if (released || client !== holder) return;
-          released = true;
-          await holder.query("SELECT pg_advisory_unlock(hashtextextended($1, 0))", [namespaced(key)]);
-        },
+        release: () =>
+          serially(async () => {
+            if (released || client !== holder) return;
+            released = true;
+            await holder.query("SELECT pg_advisory_unlock(hashtextextended($1, 0))", [namespaced(key)]);
+          }),
       };
     },
     async close() {

@@ -602,6 +602,16 @@ export const postgresMigrations: readonly PostgresMigration[] = [
   { name: "0007_api_keys", statements: apiKeys },
   { name: "0015_block_history", statements: blockHistory },
   { name: "0016_message_otid", statements: messageOtid },
+  // When a provider's model list was last re-read (`PATCH /v1/providers/{id}/refresh`). A table of its
+  // own, not a column of `providers`: this number sorts before the migration that creates that table.
+  {
+    name: "0030_provider_syncs",
+    statements: [
+      `CREATE TABLE provider_syncs (
+        provider_id TEXT PRIMARY KEY, organization_id TEXT NOT NULL, synced_at TIMESTAMPTZ NOT NULL
+      )`,
+    ],
+  },
   AGENT_SECRETS_MIGRATION,
   PROVIDERS_MIGRATION,
   { name: "0050_mcp_servers", statements: mcpServers },

@@ -20,7 +20,26 @@ export function createProviderRepository(context: SqlContext): ProviderRepositor
     api_version: row.api_version,
     created_at: dialect.decodeTimestamp(row.created_at),
     updated_at: dialect.decodeTimestamp(row.updated_at),
+    last_synced: null,
   });
+  /** The rows with when each was last refreshed (one query for the page). */
+  const withSyncs = async (rows: ProvidersTable[]): Promise<StoredProvider[]> => {
+    if (rows.length === 0) return [];
+    const syncs = await db
+      .selectFrom("provider_syncs")
+      .select(["provider_id", "synced_at"])
+      .where("organization_id", "=", currentOrganization())
+      .where(
+        "provider_id",
+        "in",
+        rows.map((row) => row.id),
+      )
+      .execute();
+    const syncedAt = new Map(
+      syncs.map((sync) => [sync.provider_id, dialect.decodeTimestamp(sync.synced_at)]),
+    );
+    return rows.map((row) => ({ ...decode(row), last_synced: syncedAt.get(row.id) ?? null }));
+  };
   const getRow = (id: string) =>
     db
       .selectFrom("providers")
@@ -35,7 +54,14 @@ export function createProviderRepository(context: SqlContext): ProviderRepositor
         await db
           .insertInto("providers")
           .values({
-            ...provider,
+            id: provider.id,
+            name: provider.name,
+            provider_type: provider.provider_type,
+            api_key_enc: provider.api_key_enc,
+            base_url: provider.base_url,
+            access_key_enc: provider.access_key_enc,
+            region: provider.region,
+            api_version: provider.api_version,
             organization_id: currentOrganization(),
             created_at: dialect.encodeTimestamp(provider.created_at),
             updated_at: dialect.encodeTimestamp(provider.updated_at),
@@ -56,7 +82,7 @@ export function createProviderRepository(context: SqlContext): ProviderRepositor
 
     async get(id) {
       const row = await getRow(id);
-      return row === undefined ? undefined : decode(row);
+      return row === undefined ? undefined : (await withSyncs([row]))[0];
     },
 
     async list(query = {}) {
@@ -67,11 +93,15 @@ export function createProviderRepository(context: SqlContext): ProviderRepositor
       if (query.name !== undefined) select = select.where("name", "=", query.name);
       if (query.provider_type !== undefined) select = select.where("provider_type", "=", query.provider_type);
       const rows = await listPage(db, select, query, byCreation("providers"), "asc");
-      return (rows as ProvidersTable[]).map(decode);
+      return withSyncs(rows as ProvidersTable[]);
     },
 
     async update(id, patch) {
-      const values: Record<string, unknown> = { ...patch, updated_at: patch.updated_at ?? nowIso(context) };
+      const { last_synced: syncedAt, ...columns } = patch;
+      const values: Record<string, unknown> = {
+        ...columns,
+        updated_at: columns.updated_at ?? nowIso(context),
+      };
       values.updated_at = dialect.encodeTimestamp(values.updated_at as string);
       const row = await db
         .updateTable("providers")
@@ -80,10 +110,24 @@ export function createProviderRepository(context: SqlContext): ProviderRepositor
         .where("organization_id", "=", currentOrganization())
         .returningAll()
         .executeTakeFirst();
-      return row === undefined ? undefined : decode(row);
+      if (row === undefined) return undefined;
+      if (typeof syncedAt === "string") {
+        const synced_at = dialect.encodeTimestamp(syncedAt);
+        await db
+          .insertInto("provider_syncs")
+          .values({ provider_id: id, organization_id: currentOrganization(), synced_at })
+          .onConflict((conflict) => conflict.column("provider_id").doUpdateSet({ synced_at }))
+          .execute();
+      }
+      return (await withSyncs([row]))[0];
     },
 
     async delete(id) {
+      await db
+        .deleteFrom("provider_syncs")
+        .where("provider_id", "=", id)
+        .where("organization_id", "=", currentOrganization())
+        .execute();
       const result = await db
         .deleteFrom("providers")
         .where("id", "=", id)

@@ -498,6 +498,13 @@ export interface ProvidersTable {
   updated_at: Timestamp;
 }
 
+/** When a provider's model list was last re-read (one row per refreshed provider). */
+export interface ProviderSyncsTable {
+  provider_id: string;
+  organization_id: string;
+  synced_at: Timestamp;
+}
+
 /** Applied migrations, one row per migration name. */
 export interface MigrationsTable {
   name: string;
@@ -537,5 +544,6 @@ export interface Database {
   files_agents: FilesAgentsTable;
   agent_secrets: AgentSecretsTable;
   providers: ProvidersTable;
+  provider_syncs: ProviderSyncsTable;
   reverie_migrations: MigrationsTable;
 }

@@ -321,6 +321,16 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
     name: "0016_message_otid",
     statements: ["CREATE INDEX messages_otid ON messages (agent_id, otid) WHERE otid IS NOT NULL"],
   },
+  {
+    // When a provider's model list was last re-read (`PATCH /v1/providers/{id}/refresh`). A table of
+    // its own, not a column of `providers`: this number sorts before the migration that creates that table.
+    name: "0030_provider_syncs",
+    statements: [
+      `CREATE TABLE provider_syncs (
+        provider_id TEXT PRIMARY KEY, organization_id TEXT NOT NULL, synced_at TEXT NOT NULL
+      )`,
+    ],
+  },
   AGENT_SECRETS_MIGRATION,
   PROVIDERS_MIGRATION,
   {

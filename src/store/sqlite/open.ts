@@ -9,6 +9,7 @@ import type { Database } from "../sql/tables.js";
 import type { Store } from "../store.js";
 import { ImmediateSqliteDialect } from "./kysely-dialect.js";
 import { CASEFOLD_FUNCTION, sqliteDialect } from "./sqlite-dialect.js";
+import { MAIN_AUTOCHECKPOINT_PAGES, startWalCheckpointer, type WalCheckpointer } from "./wal-checkpointer.js";
 
 /** Options of {@link openSqliteStore}. */
 export interface SqliteStoreOptions {
@@ -18,6 +19,11 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
   clock?: Clock;
   ids?: IdGenerator;
+  /**
+   * Checkpoint the write-ahead log in a worker thread rather than in the commits of the event loop
+   * (see `startWalCheckpointer`); the server turns it on. Ignored for `:memory:` and `file:` URIs.
+   */
+  checkpointInBackground?: boolean;
 }
 
 /** Most of the database file read through a memory map (address space, not memory). */
@@ -53,11 +59,19 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     await db.destroy();
     throw error;
   }
+  let checkpointer: WalCheckpointer | undefined;
+  if (options.checkpointInBackground && options.path !== ":memory:" && !options.path.startsWith("file:")) {
+    database.pragma(`wal_autocheckpoint = ${MAIN_AUTOCHECKPOINT_PAGES}`);
+    checkpointer = startWalCheckpointer(options.path);
+  }
   return createSqlStore({
     db,
     dialect: sqliteDialect,
     clock: options.clock,
     ids: options.ids,
-    close: () => db.destroy(),
+    close: async () => {
+      await checkpointer?.close();
+      await db.destroy();
+    },
   });
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import {
   type Clock,
+  DEFAULT_RETURN_CHAR_LIMIT,
   type IdGenerator,
   notFound,
   ReverieError,
@@ -9,6 +10,7 @@ import {
   type ToolRunResult,
 } from "../../../domain/index.js";
 import type { Store } from "../../../store/store.js";
+import { limitToolReturn } from "../return-char-limit.js";
 import { type CustomToolExecutor, prepareCustomToolCall } from "./custom-tool-call.js";
 import { defineToolFromSource } from "./tool-definition.js";
 
@@ -24,7 +26,7 @@ export function createToolRuns(deps: {
     /**
      * Runs source code once with the given arguments and variables, without saving a tool (Letta's
      * "run tool from source"). The source is read as create does, so a bad source is a 422; a tool that
-     * fails is an `error` status with Letta's message.
+     * fails is an `error` status with Letta's message. The result is cut to the default `return_char_limit`.
      */
     async runFromSource(body: ToolRunFromSource): Promise<ToolRunResult> {
       const sourceType = body.source_type ?? "python";
@@ -56,7 +58,11 @@ export function createToolRuns(deps: {
         is_err: outcome.ok ? null : true,
         seq_id: null,
         run_id: null,
-        tool_return: outcome.text,
+        // No tool row exists: Letta's default limit applies, as it would to a tool created from this source.
+        tool_return: limitToolReturn(
+          { name: definition.name, return_char_limit: DEFAULT_RETURN_CHAR_LIMIT },
+          outcome.text,
+        ),
         status: outcome.ok ? "success" : "error",
         tool_call_id: `call-${randomUUID()}`,
         stdout: outcome.stdout ? [outcome.stdout] : [],
@@ -66,7 +72,8 @@ export function createToolRuns(deps: {
 
     /**
      * Runs one of an agent's custom tools with its secrets and state, outside a turn; the blocks the
-     * tool edits through `agent_state` are saved as revisions by the agent.
+     * tool edits through `agent_state` are saved as revisions by the agent. The result is cut to the
+     * tool's `return_char_limit`, as in a turn.
      */
     async runForAgent(
       agentId: string,
@@ -86,7 +93,7 @@ export function createToolRuns(deps: {
       const applied = await store.transaction((tx) => apply(tx));
       return {
         status: applied.ok ? "success" : "error",
-        func_return: applied.text,
+        func_return: limitToolReturn(tool, applied.text),
         stdout: applied.stdout ? [applied.stdout] : [],
         stderr: applied.stderr ? [applied.stderr] : [],
       };

@@ -19,17 +19,20 @@ export const PUBLIC_ONLY: AddressPolicy = { allowAll: false, allowed: new Set() 
  * Reads `REVERIE_FETCH_ALLOW_PRIVATE`: `1`/`true`/`yes`/`on` allows every address; a comma-separated list
  * of IP addresses allows just those; empty, `0`, `false`, `no` or `off` keeps the default.
  */
-export function addressPolicyFromSetting(value: string | undefined): AddressPolicy {
-  const setting = value?.trim().toLowerCase() ?? "";
-  if (["", "0", "false", "no", "off"].includes(setting)) return PUBLIC_ONLY;
-  if (["1", "true", "yes", "on", "all"].includes(setting)) return { allowAll: true, allowed: new Set() };
+export function addressPolicyFromSetting(
+  value: string | undefined,
+  setting = "REVERIE_FETCH_ALLOW_PRIVATE",
+): AddressPolicy {
+  const text = value?.trim().toLowerCase() ?? "";
+  if (["", "0", "false", "no", "off"].includes(text)) return PUBLIC_ONLY;
+  if (["1", "true", "yes", "on", "all"].includes(text)) return { allowAll: true, allowed: new Set() };
   const allowed = new Set<string>();
-  for (const entry of setting.split(",")) {
+  for (const entry of text.split(",")) {
     const address = entry.trim().replace(/^\[|\]$/g, "");
     if (!address) continue;
     if (!isIPv4(address) && !isIPv6(address)) {
       throw new Error(
-        `REVERIE_FETCH_ALLOW_PRIVATE: '${entry.trim()}' is not an IP address; give 1 to allow every address or a comma-separated list of addresses`,
+        `${setting}: '${entry.trim()}' is not an IP address; give 1 to allow every address or a comma-separated list of addresses`,
       );
     }
     allowed.add(canonicalAddress(address));

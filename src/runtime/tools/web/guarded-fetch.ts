@@ -40,6 +40,14 @@ export interface FetchedResponse {
 /** A fetch refused or failed for a reason the model should read (never a server fault). */
 export class FetchRefusedError extends Error {
   override name = "FetchRefusedError";
+  /** Whether the host's name did not resolve (rather than resolving to a refused address). */
+  unresolved = false;
+}
+
+function unresolvedHost(message: string): FetchRefusedError {
+  const error = new FetchRefusedError(message);
+  error.unresolved = true;
+  return error;
 }
 
 const systemResolve: ResolveHost = (hostname) => dnsLookup(hostname, { all: true, verbatim: true });
@@ -54,7 +62,7 @@ export async function fetchGuarded(target: string, limits: FetchLimits): Promise
   let url = parseUrl(target);
   const signal = AbortSignal.timeout(limits.timeoutMs);
   for (let hop = 0; ; hop++) {
-    const address = await checkedAddress(url, limits);
+    const address = await checkedAddress(url, limits.policy, limits.resolve);
     const response = await send(url, address, limits, signal);
     const location = response.headers.location;
     if (response.statusCode && response.statusCode >= 300 && response.statusCode < 400 && location) {
@@ -89,8 +97,16 @@ function parseUrl(text: string): URL {
   return url;
 }
 
-/** The address to connect to: the host's own if it is an IP, else its first resolved one; all checked. */
-async function checkedAddress(url: URL, limits: FetchLimits): Promise<{ address: string; family: number }> {
+/**
+ * The address to connect to: the host's own if it is an IP, else its first resolved one; every one is
+ * checked against the policy. `allowWith` names what lifts the refusal (for the message).
+ */
+export async function checkedAddress(
+  url: URL,
+  policy: AddressPolicy,
+  resolve: ResolveHost | undefined,
+  allowWith = "REVERIE_FETCH_ALLOW_PRIVATE",
+): Promise<{ address: string; family: number }> {
   const host = url.hostname.replace(/^\[|\]$/g, "");
   let addresses: Array<{ address: string; family: number }>;
   const family = isIP(host);
@@ -98,22 +114,30 @@ async function checkedAddress(url: URL, limits: FetchLimits): Promise<{ address:
     addresses = [{ address: host, family }];
   } else {
     try {
-      addresses = await (limits.resolve ?? systemResolve)(host);
+      addresses = await (resolve ?? systemResolve)(host);
     } catch (error) {
-      throw new FetchRefusedError(`could not resolve ${host}: ${(error as Error).message}`);
+      throw unresolvedHost(`could not resolve ${host}: ${(error as Error).message}`);
     }
-    if (addresses.length === 0) throw new FetchRefusedError(`could not resolve ${host}: no addresses`);
+    if (addresses.length === 0) throw unresolvedHost(`could not resolve ${host}: no addresses`);
   }
   // One private answer among public ones is enough to refuse: the host is not trustworthy.
   for (const { address } of addresses) {
-    const reason = refusedAddress(address, limits.policy);
+    const reason = refusedAddress(address, policy);
     if (reason) {
       throw new FetchRefusedError(
-        `refusing to fetch ${url.host}: ${address} is ${reason} (set REVERIE_FETCH_ALLOW_PRIVATE to allow it)`,
+        `refusing to fetch ${url.host}: ${address} is ${reason} (set ${allowWith} to allow it)`,
       );
     }
   }
   return addresses[0]!;
+}
+
+/** A DNS lookup that always answers the checked address, so a second DNS answer cannot swap it. */
+export function pinnedLookup(pinned: { address: string; family: number }): LookupFunction {
+  return (_hostname, options, callback) => {
+    if (options.all) callback(null, [pinned]);
+    else callback(null, pinned.address, pinned.family);
+  };
 }
 
 function send(
@@ -123,10 +147,7 @@ function send(
   signal: AbortSignal,
 ): Promise<IncomingMessage> {
   // The socket connects to the checked address whatever the resolver would answer now.
-  const lookup: LookupFunction = (_hostname, options, callback) => {
-    if (options.all) callback(null, [pinned]);
-    else callback(null, pinned.address, pinned.family);
-  };
+  const lookup = pinnedLookup(pinned);
   const host = url.hostname.replace(/^\[|\]$/g, "");
   const request = url.protocol === "https:" ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {

@@ -1,10 +1,10 @@
 import type { Result } from "../../../domain/index.js";
+import { type CpuPool, inlineCpu } from "../../workers/cpu-pool.js";
 import { WEB_SEARCH_CATEGORIES } from "../builtin-schemas.js";
 import { addressPolicyFromSetting } from "./address-policy.js";
 import { braveSearch } from "./brave-search.js";
 import { exaSearch } from "./exa-search.js";
 import { DEFAULT_FETCH_LIMITS, type FetchLimits, FetchRefusedError, fetchGuarded } from "./guarded-fetch.js";
-import { readablePage } from "./readable-page.js";
 import type { WebSearchProvider, WebSearchRequest } from "./search-provider.js";
 import { searxngSearch } from "./searxng-search.js";
 import { tavilySearch } from "./tavily-search.js";
@@ -104,8 +104,11 @@ function positiveInteger(env: Record<string, string | undefined>, name: string):
   return number;
 }
 
-/** Builds the web tools over these settings. */
-export function createWebTools(settings: WebToolSettings): WebTools {
+/**
+ * Builds the web tools over these settings. Pages are made readable in `cpu`'s worker threads (a large
+ * page took the event loop for hundreds of ms), in place without it.
+ */
+export function createWebTools(settings: WebToolSettings, cpu: CpuPool = inlineCpu): WebTools {
   return {
     async fetchWebpage(args) {
       const url = typeof args.url === "string" ? args.url.trim() : "";
@@ -115,7 +118,11 @@ export function createWebTools(settings: WebToolSettings): WebTools {
         if (page.status < 200 || page.status >= 300) {
           return { ok: false, error: `Error fetching webpage: ${page.url} answered HTTP ${page.status}` };
         }
-        const readable = await readablePage(page);
+        const readable = await cpu.run(
+          "readablePage",
+          { body: page.body, contentType: page.contentType, url: page.url, status: page.status },
+          { size: page.body.byteLength },
+        );
         return readable.ok ? readable : { ok: false, error: `Error fetching webpage: ${readable.error}` };
       } catch (error) {
         if (error instanceof FetchRefusedError) {
