@@ -138,7 +138,9 @@ async function benchBackend(
     const agent = await services.agents.create({
       name: `locomo-${sample.sample_id}`,
       model: "openai/gpt-4o-mini",
-      embedding_config: choice.config,
+      // The fake embedder is no provider agents may name; the benchmark hands its config to the
+      // embedding job and the search itself, so the agent needs none.
+      embedding_config: args.embedding === undefined ? undefined : choice.config,
     });
     const speakerA = sample.conversation.speaker_a;
     const turns = turnsOf(sample);

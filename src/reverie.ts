@@ -137,7 +137,10 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
     sandbox: createSandbox(sandboxConfigFromEnv(env), { warn: () => {}, env }),
     mcp: { stdioAllowed: env.REVERIE_MCP_STDIO === "on" },
   });
-  if (options.worker !== false) services.jobs.start();
+  if (options.worker !== false) {
+    services.jobs.start();
+    services.runRecovery.start();
+  }
   return {
     store,
     models,
@@ -146,6 +149,7 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
     cpu,
     async close() {
       // Stopping the jobs aborts their CPU tasks, whose threads are terminated rather than waited for.
+      await services.runRecovery.stop();
       await services.jobs.stop();
       await cpu.close();
       await services.mcpServers.close();

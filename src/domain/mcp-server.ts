@@ -83,6 +83,19 @@ export interface McpServerSecrets {
   auth_token?: string | null | undefined;
   custom_headers?: Record<string, string> | null | undefined;
   env?: Record<string, string> | null | undefined;
+  /** OAuth: the registered client, the tokens and a pending authorization (never answered). */
+  oauth?: McpOAuthState | null | undefined;
+}
+
+/** A server's OAuth state, sealed with its other secrets. */
+export interface McpOAuthState {
+  /** The callback URL the pending authorization (and its token exchange) uses. */
+  redirect_uri?: string | undefined;
+  /** The pending authorization's `state` and PKCE verifier; cleared once it completes. */
+  state?: string | undefined;
+  code_verifier?: string | undefined;
+  client_information?: Record<string, unknown> | undefined;
+  tokens?: Record<string, unknown> | undefined;
 }
 
 /** A configured MCP server as stored: its secrets sealed in one opaque string. */
@@ -152,10 +165,29 @@ export type McpTool = z.infer<typeof McpToolSchema>;
 
 /** Answer of a connection test: the tools the server lists. */
 export const McpConnectionTestSchema = z.object({
-  status: z.literal("success"),
+  /** `oauth_required`: the server wants an OAuth authorization first; open `authorization_url`. */
+  status: z.enum(["success", "oauth_required"]),
   message: z.string(),
   tools: z.array(McpToolSchema),
+  authorization_url: z.string().nullable().optional(),
 });
+
+/** `GET /v1/tools/mcp/oauth/callback` query (Letta's): the authorization server's redirect. */
+export const McpOAuthCallbackQuerySchema = z.object({
+  code: z.string().optional(),
+  state: z.string().optional(),
+  error: z.string().optional(),
+  error_description: z.string().optional(),
+});
+export type McpOAuthCallbackQuery = z.infer<typeof McpOAuthCallbackQuerySchema>;
+
+/** Answer of the OAuth callback. */
+export const McpOAuthCallbackResultSchema = z.object({
+  status: z.literal("success"),
+  message: z.string(),
+  mcp_server_id: z.string(),
+});
+export type McpOAuthCallbackResult = z.infer<typeof McpOAuthCallbackResultSchema>;
 export type McpConnectionTest = z.infer<typeof McpConnectionTestSchema>;
 
 /** Answer of a refresh: which of the server's tools were added, updated and deleted, by name. */

@@ -77,3 +77,23 @@ export function createRunService(deps: { store: Store }) {
 }
 
 export type RunService = ReturnType<typeof createRunService>;
+
+/**
+ * The running run of a turn-lock window (`agent|conversation`), read from the store: what a replica
+ * names in its 409 when another replica holds the window.
+ */
+export function runningRunOfWindow(store: Store): (key: string) => Promise<string | undefined> {
+  return async (key) => {
+    const [agentId, conversation] = key.split("|");
+    if (!agentId) return undefined;
+    const conversationId = conversation && conversation !== "default" ? conversation : null;
+    const runs = await store.runs.list({
+      agent_id: agentId,
+      conversation_id: conversationId ?? undefined,
+      statuses: ["running"],
+      order: "desc",
+      limit: 10,
+    });
+    return runs.find((run) => run.conversation_id === conversationId)?.id;
+  };
+}

@@ -24,6 +24,7 @@ import {
   type JobWorker,
   type JobWorkerOptions,
 } from "./jobs/job-worker.js";
+import { createRunRecovery, type RunRecovery } from "./jobs/run-recovery.js";
 import { createMcpClientPool, type McpPoolSettings } from "./mcp/mcp-client-pool.js";
 import { createMcpServerService, type McpServerService } from "./mcp/mcp-server-service.js";
 import { createMessagingService, type MessagingService } from "./messaging-service.js";
@@ -33,7 +34,7 @@ import { createProviderService, type ProviderService } from "./providers/provide
 import { embedMessagesHandler, messageEmbeddingHook } from "./recall/message-embedding.js";
 import { createRecallService, type RecallService } from "./recall/recall-service.js";
 import { reembedHandler } from "./reembed/reembed-job.js";
-import { createRunService, type RunService } from "./run-service.js";
+import { createRunService, type RunService, runningRunOfWindow } from "./run-service.js";
 import type { Reranker } from "./search/rerank.js";
 import { type AgentSecretsPort, createAgentSecretsPort } from "./secrets/agent-secrets.js";
 import { createSecretBox, randomSecretKey, type SecretBox } from "./secrets/secret-box.js";
@@ -78,7 +79,10 @@ export interface ServiceDeps {
   /** How long a finished run's stream stays replayable from memory (default 5 minutes). */
   streamRetentionMs?: number | undefined;
   /** Settings of the background job worker (lease, poll interval, concurrency, backoff). */
-  worker?: Partial<Pick<JobWorkerOptions, "owner" | "concurrency" | "leaseMs" | "pollMs" | "backoffMs">>;
+  worker?: Partial<Pick<JobWorkerOptions, "owner" | "concurrency" | "leaseMs" | "pollMs" | "backoffMs">> & {
+    /** Pause between two looks for runs a dead replica left unfinished (default 10 s). */
+    runRecoveryMs?: number | undefined;
+  };
   /** Sleep-time triggers and budgets (idle delay, steps and tokens per run). */
   sleeptime?: Partial<SleeptimeSettings> | undefined;
   /**
@@ -142,6 +146,8 @@ export interface Services {
   archives: ArchiveService;
   /** Runs durable background jobs (sleep-time, re-embedding, file processing); started by the host. */
   jobs: JobWorker;
+  /** Settles the runs a dead replica left unfinished (PostgreSQL); started by the host with the jobs. */
+  runRecovery: RunRecovery;
   /** Folders, their files (upload, processing) and agents' open files. */
   folders: FolderService;
   /** Recall memory search (hybrid, over every agent's or one agent's messages). */
@@ -184,7 +190,11 @@ export function createServices(given: ServiceDeps): Services {
   };
   const embedder = deps.embedder;
   const locks =
-    deps.locks ?? createTurnLocks(deps.store.locks && ((key) => deps.store.locks!.tryAcquire(key)));
+    deps.locks ??
+    createTurnLocks(
+      deps.store.locks && ((key) => deps.store.locks!.tryAcquire(key)),
+      runningRunOfWindow(deps.store),
+    );
   // Features add the work they enqueue after each turn, and the handlers of their background jobs.
   const afterTurn: AfterTurnHook[] = [];
   const jobHandlers: JobHandler[] = [];
@@ -278,6 +288,12 @@ export function createServices(given: ServiceDeps): Services {
     models: deps.models,
     recall: createRecallService({ store: deps.store, embedder, reranker: deps.reranker }),
     jobs,
+    runRecovery: createRunRecovery({
+      store: deps.store,
+      clock: deps.clock,
+      locks,
+      intervalMs: deps.worker?.runRecoveryMs,
+    }),
     folders: createFolderService({ ...deps, wakeJobs: () => jobs.wake() }),
     sleeptime: createSleeptimeService({ ...deps, settings: sleeptimeSettings }),
     secretBox,

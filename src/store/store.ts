@@ -87,6 +87,11 @@ export interface Store {
 /** A named lock across processes; `tryAcquire` answers at once, undefined when another process holds it. */
 export interface DatabaseLocks {
   tryAcquire(key: string): Promise<{ release(): Promise<void> } | undefined>;
+  /**
+   * Whether any process (this one included) holds `key` now, without taking it: a look that can never
+   * make a turn that wants the lock meet a busy answer.
+   */
+  isHeld(key: string): Promise<boolean>;
 }
 
 /** Organizations (tenants); the default organization always exists. */

@@ -109,5 +109,6 @@ describe("reverie bench locomo", () => {
     );
     expect(badCount.code).toBe(2);
     expect(badCount.stderr).toMatch(/--questions must be a positive integer/);
-  });
+    // Six CLI processes one after another: 76 s on the loaded machine, past the 30 s default.
+  }, 180_000);
 });

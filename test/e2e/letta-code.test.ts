@@ -47,7 +47,9 @@ interface HeadlessResult {
 
 // letta-code, the CLI Letta's users run, unchanged against a real `reverie server`: headless, with its
 // own default agent (tools web_search and fetch_webpage), answered by the fake model; a second run
-// resumes the same agent. scripts/install-letta-code.sh fetches it into .cache/letta-code.
+// resumes the same agent. The server requires an API key (REVERIE_API_KEY), which letta-code sends from
+// LETTA_API_KEY; a wrong key fails the run with the server's 401. scripts/install-letta-code.sh fetches
+// it into .cache/letta-code.
 describe("letta-code out of the box", () => {
   let lettaJs: string;
   let fakeOpenAI: FakeLlmServer;
@@ -55,6 +57,7 @@ describe("letta-code out of the box", () => {
   let data: string;
   let home: string;
   let project: string;
+  const apiKey = "letta-code-key-5b8f0e2d9a61";
 
   beforeAll(async () => {
     const installed = await run("bash", [INSTALL_SCRIPT], { env: process.env });
@@ -74,6 +77,7 @@ describe("letta-code out of the box", () => {
       REVERIE_HOME: data,
       OPENAI_API_KEY: "sk-test",
       OPENAI_BASE_URL: fakeOpenAI.url,
+      REVERIE_API_KEY: apiKey,
     });
   }, 240_000);
 
@@ -83,19 +87,23 @@ describe("letta-code out of the box", () => {
     for (const dir of [data, home, project]) if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const letta = async (prompt: string): Promise<HeadlessResult> => {
-    const finished = await run(process.execPath, [lettaJs, "-p", prompt, "--output-format", "json"], {
+  const runLetta = (prompt: string, key: string) =>
+    run(process.execPath, [lettaJs, "-p", prompt, "--output-format", "json"], {
       cwd: project,
       env: {
         PATH: process.env.PATH,
         HOME: home,
         LETTA_BASE_URL: server.url,
+        LETTA_API_KEY: key,
         // Nothing leaves the machine: no update check, no telemetry.
         DISABLE_AUTOUPDATER: "1",
         DO_NOT_TRACK: "1",
         LETTA_CODE_TELEM: "0",
       },
     });
+
+  const letta = async (prompt: string): Promise<HeadlessResult> => {
+    const finished = await runLetta(prompt, apiKey);
     expect(finished.code, `letta exited with ${finished.code}:\n${finished.stdout}\n${finished.stderr}`).toBe(
       0,
     );
@@ -108,7 +116,11 @@ describe("letta-code out of the box", () => {
     expect(first.result).toBe("Reply number 1 from the fake model.");
     expect(first.agent_id).toMatch(/^agent-/);
 
-    const agent = (await (await fetch(`${server.url}/v1/agents/${first.agent_id}`)).json()) as {
+    const agent = (await (
+      await fetch(`${server.url}/v1/agents/${first.agent_id}`, {
+        headers: { authorization: `Bearer ${apiKey}` },
+      })
+    ).json()) as {
       tags: string[];
       tools: Array<{ name: string; tool_type: string }>;
     };
@@ -129,7 +141,17 @@ describe("letta-code out of the box", () => {
     expect(second).toMatchObject({ type: "result", subtype: "success", is_error: false });
     expect(second.result).toBe("Reply number 2 from the fake model.");
     expect(second.agent_id).toBe(first.agent_id);
-    const agents = (await (await fetch(`${server.url}/v1/agents/`)).json()) as Array<{ id: string }>;
+    const agents = (await (
+      await fetch(`${server.url}/v1/agents/`, { headers: { authorization: `Bearer ${apiKey}` } })
+    ).json()) as Array<{ id: string }>;
     expect(agents.map((item: { id: string }) => item.id)).toEqual([first.agent_id]);
   }, 240_000);
+
+  it("fails cleanly with a wrong LETTA_API_KEY: a non-zero exit naming the refusal, no turn made", async () => {
+    const before = fakeOpenAI.requests.length;
+    const refused = await runLetta("hello with the wrong key", `${apiKey}-wrong`);
+    expect(refused.code).not.toBe(0);
+    expect(`${refused.stdout}\n${refused.stderr}`).toMatch(/401|[Uu]nauthori[sz]ed|API key|Bearer/);
+    expect(fakeOpenAI.requests.length).toBe(before);
+  }, 120_000);
 });

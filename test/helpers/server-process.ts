@@ -13,6 +13,12 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/**
+ * How long a server may take to print its URL: a start-up is about a second alone, but tens of seconds
+ * on a machine loaded by parallel suites.
+ */
+const START_TIMEOUT_MS = 60_000;
+
 /** Spawns `reverie server --port 0` with `env` and resolves once it prints its URL. */
 export async function startServerProcess(
   env: Record<string, string | undefined>,
@@ -32,7 +38,10 @@ export async function startServerProcess(
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
 
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start in time:\n${output}`)), 20_000);
+    const timer = setTimeout(
+      () => reject(new Error(`server did not start in time:\n${output}`)),
+      START_TIMEOUT_MS,
+    );
     const check = () => {
       const match = /listening on (http:\/\/\S+)/.exec(output);
       if (match?.[1]) {

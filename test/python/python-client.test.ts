@@ -43,6 +43,10 @@ describe("reverie server with the official Python letta-client", () => {
   let home: string;
   let fake: FakeLlmServer;
   let server: ServerProcess;
+  /** The same, but requiring an API key (REVERIE_API_KEY), which the client sends as `api_key`. */
+  let keyed: ServerProcess;
+  let keyedHome: string;
+  const apiKey = "py-client-key-7d1e93b0c4a2";
 
   beforeAll(async () => {
     const venv = await run("bash", [VENV_SCRIPT], 170_000);
@@ -56,12 +60,21 @@ describe("reverie server with the official Python letta-client", () => {
       OPENAI_API_KEY: "sk-test",
       OPENAI_BASE_URL: fake.url,
     });
-  }, 180_000);
+    keyedHome = mkdtempSync(join(tmpdir(), "reverie-python-keyed-"));
+    keyed = await startServerProcess({
+      REVERIE_HOME: keyedHome,
+      OPENAI_API_KEY: "sk-test",
+      OPENAI_BASE_URL: fake.url,
+      REVERIE_API_KEY: apiKey,
+    });
+  }, 240_000);
 
   afterAll(async () => {
     await server?.stop();
+    await keyed?.stop();
     await fake?.close();
     if (home) rmSync(home, { recursive: true, force: true });
+    if (keyedHome) rmSync(keyedHome, { recursive: true, force: true });
   });
 
   it("creates an agent, sends, streams, lists messages and deletes the agent", async () => {
@@ -80,5 +93,23 @@ describe("reverie server with the official Python letta-client", () => {
     const completions = fake.requests.filter((request) => request.endpoint === "completion");
     expect(completions.map((request) => lastUserText(request))).toEqual(["Say hello.", "Now stream."]);
     expect(fake.script.pending).toBe(0);
+  }, 90_000);
+
+  it("works with api_key against a server that requires one, and is refused (401) without it or with a wrong one", async () => {
+    fake.reset();
+    fake.script.push({ text: SEND_REPLY }, { text: STREAM_REPLY });
+    const result = await run(PYTHON, [SMOKE, keyed.url, apiKey], 60_000);
+    if (result.code !== 0) {
+      throw new Error(
+        `smoke.py exited with ${result.code}\n--- stdout ---\n${result.stdout}\n--- stderr ---\n${result.stderr}` +
+          `\n--- server output ---\n${keyed.output()}`,
+      );
+    }
+    expect(result.stdout).toContain("no key: 401");
+    expect(result.stdout).toContain("wrong key: 401");
+    expect(result.stdout).toContain("smoke: ok");
+    // The refused requests reached no model; the keyed ones made the two turns.
+    const completions = fake.requests.filter((request) => request.endpoint === "completion");
+    expect(completions.map((request) => lastUserText(request))).toEqual(["Say hello.", "Now stream."]);
   }, 90_000);
 });

@@ -1,6 +1,9 @@
 """Smoke test: the official Python letta-client (PyPI) against a running Reverie server.
 
-Usage: smoke.py <server url>
+Usage: smoke.py <server url> [api key]
+
+With an API key the server must require it: the client is first shown to be refused (401, a clear
+AuthenticationError) without a key and with a wrong one, then every step runs with `api_key`.
 
 The server's model must be scripted to answer, in order:
   1. "Hello from the Python smoke test."   (the plain send)
@@ -11,7 +14,7 @@ Prints one line per step; exits 1 with a message on the first failed check.
 import sys
 import traceback
 
-from letta_client import Letta, NotFoundError
+from letta_client import AuthenticationError, Letta, NotFoundError
 
 SEND_REPLY = "Hello from the Python smoke test."
 STREAM_REPLY = "Streaming works from Python."
@@ -31,8 +34,24 @@ def strict(obj, what: str):
     return obj
 
 
-def main(base_url: str) -> None:
-    client = Letta(base_url=base_url, max_retries=0, timeout=30)
+def refused(client: Letta, what: str) -> None:
+    """A request of a client the server must refuse: a 401 whose detail says what to send."""
+    try:
+        client.agents.list()
+    except AuthenticationError as error:
+        assert error.status_code == 401, f"{what}: status {error.status_code}"
+        assert "Authorization: Bearer" in str(error.body), f"{what}: body {error.body!r}"
+        print(f"smoke:   {what}: 401 {error.body!r}", flush=True)
+    else:
+        raise AssertionError(f"{what}: the server answered without a valid key")
+
+
+def main(base_url: str, api_key: str | None) -> None:
+    if api_key is not None:
+        step("refused without a key, and with a wrong one")
+        refused(Letta(base_url=base_url, max_retries=0, timeout=30), "no key")
+        refused(Letta(base_url=base_url, api_key=f"{api_key}-wrong", max_retries=0, timeout=30), "wrong key")
+    client = Letta(base_url=base_url, api_key=api_key, max_retries=0, timeout=30)
 
     step("health")
     health = client.health()
@@ -117,11 +136,11 @@ def main(base_url: str) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        print("usage: smoke.py <server url>", file=sys.stderr)
+    if len(sys.argv) not in (2, 3):
+        print("usage: smoke.py <server url> [api key]", file=sys.stderr)
         sys.exit(2)
     try:
-        main(sys.argv[1])
+        main(sys.argv[1], sys.argv[2] if len(sys.argv) == 3 else None)
     except Exception:  # noqa: BLE001 - any failure (assert, HTTP, validation) fails the smoke
         traceback.print_exc()
         sys.exit(1)

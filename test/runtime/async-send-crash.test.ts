@@ -122,6 +122,16 @@ describeOnEachStore("async sends and crashes", (storeKind) => {
         { clock: systemClock, ids: { next: (prefix: string) => `${prefix}-${waiting.id}` } },
         { kind: "resume_async_run", payload: { run_id: waiting.id }, concurrency_key: `run:${waiting.id}` },
       );
+      // A sleep-time run prepared for its queued job waits for that job, like an async send's run.
+      const sleeper = await store.agents.create(f.agent());
+      const { job: sleeptimeJob } = await enqueueJob(
+        store,
+        { clock: systemClock, ids: { next: (prefix: string) => `${prefix}-sleeptime-${sleeper.id}` } },
+        { kind: "sleeptime", payload: { agent_id: agent.id } },
+      );
+      const prepared = await store.runs.create(
+        f.run(sleeper.id, { status: "created", metadata: { job_id: sleeptimeJob.id } }),
+      );
       const orphan = await store.runs.create(f.run(agent.id, { status: "created" }));
       const finished = await store.runs.create(f.run(agent.id, { status: "running" }));
       await store.steps.create(f.step(agent.id, finished.id, { status: "success", stop_reason: "end_turn" }));
@@ -129,7 +139,9 @@ describeOnEachStore("async sends and crashes", (storeKind) => {
       const settled = await recoverInterruptedRuns(store, systemClock);
       expect(settled).toHaveLength(1_005 + 2);
       expect(settled).not.toContain(waiting.id);
+      expect(settled).not.toContain(prepared.id);
       expect(await store.runs.get(waiting.id)).toMatchObject({ status: "created" });
+      expect(await store.runs.get(prepared.id)).toMatchObject({ status: "created" });
       expect(await store.runs.get(finished.id)).toMatchObject({
         status: "completed",
         stop_reason: "end_turn",
@@ -141,7 +153,7 @@ describeOnEachStore("async sends and crashes", (storeKind) => {
           metadata: { error: INTERRUPTED_ERROR },
         });
       }
-      expect(await store.runs.listUnfinishedInAllOrganizations(10)).toHaveLength(1);
+      expect(await store.runs.listUnfinishedInAllOrganizations(10)).toHaveLength(2);
     } finally {
       await store.close();
     }

@@ -122,7 +122,7 @@ describeOnEachStore("recall memory: conversation_search", (storeKind) => {
     expect((await t.store.jobs.get(job?.id ?? ""))?.status).toBe("succeeded");
     const embedded = await t.store.messages.countUnembedded({
       agent_id: agentId,
-      model: "openai/text-embedding-3-small:1536",
+      model: "openai/text-embedding-3-small:1536:with-previous-turn",
       roles: ["user", "assistant"],
     });
     expect(embedded).toBe(0);

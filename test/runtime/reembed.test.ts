@@ -3,7 +3,7 @@ import { type EmbeddingConfig, newMessageRecord, type Passage } from "../../src/
 import { createEmbedder, type Embedder } from "../../src/llm/providers/embeddings.js";
 import { LlmError } from "../../src/llm/providers/llm-error.js";
 import { createJobWorker } from "../../src/runtime/jobs/job-worker.js";
-import { embeddingModelKey } from "../../src/runtime/recall/message-embedding.js";
+import { messageEmbeddingKey } from "../../src/runtime/recall/message-embedding.js";
 import { REEMBED_JOB, reembedHandler } from "../../src/runtime/reembed/reembed-job.js";
 import { ensureDefaultArchive } from "../../src/runtime/tools/search-tools.js";
 import { type FakeLlmServer, fakeEmbed, startFakeOpenAI } from "../fake-llm/index.js";
@@ -140,7 +140,7 @@ describeOnEachStore("re-embedding an agent", (storeKind) => {
       await t.store.passages.searchVector({ archive_ids: [archiveId] }, fakeEmbed("memory", 1536), 5),
     ).toEqual([]);
 
-    const model = embeddingModelKey(SHORT);
+    const model = messageEmbeddingKey(SHORT);
     expect(await t.store.messages.countUnembedded({ agent_id: agentId, model, roles: ["user"] })).toBe(0);
     const messageHits = await t.store.messages.searchVector({
       agent_id: agentId,

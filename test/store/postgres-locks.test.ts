@@ -32,16 +32,23 @@ describe.skipIf(!url)("PostgreSQL locks across processes", () => {
   it("lets one process hold a turn lock at a time and frees it on release or when the holder goes away", async () => {
     const [first, second] = await twoProcesses();
     try {
+      expect(await second.locks?.isHeld("agent-x|default")).toBe(false);
       const held = await first.locks?.tryAcquire("agent-x|default");
       expect(held).toBeDefined();
+      // Seen held from the other process and from its own, and looking does not take it.
+      expect(await second.locks?.isHeld("agent-x|default")).toBe(true);
+      expect(await first.locks?.isHeld("agent-x|default")).toBe(true);
+      expect(await second.locks?.isHeld("agent-y|default")).toBe(false);
       expect(await second.locks?.tryAcquire("agent-x|default")).toBeUndefined();
       expect(await second.locks?.tryAcquire("agent-y|default")).toBeDefined();
       await held?.release();
+      expect(await second.locks?.isHeld("agent-x|default")).toBe(false);
       const taken = await second.locks?.tryAcquire("agent-x|default");
       expect(taken).toBeDefined();
 
       // The holder's connection closes (its process died): the lock is free again.
       await second.close();
+      expect(await first.locks?.isHeld("agent-x|default")).toBe(false);
       expect(await first.locks?.tryAcquire("agent-x|default")).toBeDefined();
     } finally {
       await first.close();
@@ -64,7 +71,10 @@ describe.skipIf(!url)("PostgreSQL locks across processes", () => {
       expect((await restarted.runs.get(busy.id))?.status).toBe("running");
       expect((await restarted.runs.get(orphan.id))?.status).toBe("failed");
 
+      // A replica that is serving turns also leaves alone the windows its own turns hold.
       await lease?.release();
+      const ownTurns = { holder: (key: string) => (key === turnKey(agent.id, null) ? busy.id : undefined) };
+      expect(await recoverInterruptedRuns(restarted, systemClock, ownTurns)).toEqual([]);
       expect(await recoverInterruptedRuns(restarted, systemClock)).toEqual([busy.id]);
     } finally {
       await live.close();

@@ -38,8 +38,15 @@ export function turnKey(agentId: string, conversationId: string | null | undefin
   return `${agentId}|${conversationId ?? "default"}`;
 }
 
-/** Builds the registry; `acrossProcesses` is the store's database-wide lock, if it has one. */
-export function createTurnLocks(acrossProcesses?: CrossProcessLock): TurnLocks {
+/** The run another process is executing under a lock key, looked up for its 409 (undefined: unknown). */
+export type HolderLookup = (key: string) => Promise<string | undefined>;
+
+/**
+ * Builds the registry; `acrossProcesses` is the store's database-wide lock, if it has one, and
+ * `findHolder` names the run of a window another process holds, so that a busy agent gets the same
+ * answer whichever replica the request reached.
+ */
+export function createTurnLocks(acrossProcesses?: CrossProcessLock, findHolder?: HolderLookup): TurnLocks {
   const held = new Map<string, string>();
   return {
     holder: (key) => held.get(key),
@@ -57,7 +64,7 @@ export function createTurnLocks(acrossProcesses?: CrossProcessLock): TurnLocks {
         }
         if (!shared) {
           held.delete(key);
-          throw busyError(key, undefined);
+          throw busyError(key, await findHolder?.(key).catch(() => undefined));
         }
       }
       let released = false;

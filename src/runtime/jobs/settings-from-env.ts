@@ -18,7 +18,8 @@ function readNumber(
 
 /**
  * Background work settings from the environment: the worker's concurrency, lease and poll interval
- * (`REVERIE_JOB_CONCURRENCY`, `REVERIE_JOB_LEASE_MS`, `REVERIE_JOB_POLL_MS`) and the sleep-time
+ * (`REVERIE_JOB_CONCURRENCY`, `REVERIE_JOB_LEASE_MS`, `REVERIE_JOB_POLL_MS`), how often a replica looks
+ * for runs a dead replica left unfinished (`REVERIE_RUN_RECOVERY_MS`), and the sleep-time
  * triggers and budgets (`REVERIE_SLEEPTIME_IDLE_SECONDS`, `REVERIE_SLEEPTIME_MAX_STEPS`,
  * `REVERIE_SLEEPTIME_MAX_TOKENS`). Unset variables keep the defaults; bad ones stop the start-up.
  */
@@ -28,6 +29,7 @@ export function backgroundSettingsFromEnv(
   const concurrency = readNumber(env, "REVERIE_JOB_CONCURRENCY", { min: 1, integer: true });
   const leaseMs = readNumber(env, "REVERIE_JOB_LEASE_MS", { min: 100, integer: true });
   const pollMs = readNumber(env, "REVERIE_JOB_POLL_MS", { min: 10, integer: true });
+  const runRecoveryMs = readNumber(env, "REVERIE_RUN_RECOVERY_MS", { min: 100, integer: true });
   const idleSeconds = readNumber(env, "REVERIE_SLEEPTIME_IDLE_SECONDS", { min: 0 });
   const maxSteps = readNumber(env, "REVERIE_SLEEPTIME_MAX_STEPS", { min: 1, integer: true });
   const maxTokens = readNumber(env, "REVERIE_SLEEPTIME_MAX_TOKENS", { min: 1, integer: true });
@@ -36,6 +38,7 @@ export function backgroundSettingsFromEnv(
       ...(concurrency === undefined ? {} : { concurrency }),
       ...(leaseMs === undefined ? {} : { leaseMs }),
       ...(pollMs === undefined ? {} : { pollMs }),
+      ...(runRecoveryMs === undefined ? {} : { runRecoveryMs }),
     },
     sleeptime: {
       ...(idleSeconds === undefined ? {} : { idleMs: idleSeconds * 1000 }),

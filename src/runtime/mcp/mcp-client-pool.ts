@@ -88,8 +88,11 @@ export function createMcpClientPool(
   const entries = new Map<string, Entry>();
   let closed = false;
 
-  const fingerprintOf = (connection: McpConnectionConfig) =>
-    createHash("sha256").update(JSON.stringify(connection)).digest("hex");
+  // The OAuth client reads its tokens from the store on every use: only whether there is one counts.
+  const fingerprintOf = ({ authProvider, ...connection }: McpConnectionConfig) =>
+    createHash("sha256")
+      .update(JSON.stringify({ ...connection, oauth: authProvider !== undefined }))
+      .digest("hex");
 
   async function connect(connection: McpConnectionConfig): Promise<{ client: Client; stderr: StderrTail }> {
     try {

@@ -1,9 +1,13 @@
+import { auth } from "@modelcontextprotocol/sdk/client/auth.js";
 import {
   type Clock,
   DEFAULT_RETURN_CHAR_LIMIT,
   type IdGenerator,
   type LegacyMcpServerConfig,
   type McpConnectionTest,
+  type McpOAuthCallbackQuery,
+  type McpOAuthCallbackResult,
+  type McpOAuthState,
   type McpRefreshResult,
   type McpServer,
   type McpServerConfig,
@@ -20,10 +24,16 @@ import {
   type ToolExecutionResult,
 } from "../../domain/index.js";
 import type { Store } from "../../store/store.js";
-import { currentOrganization } from "../../store/tenancy.js";
+import { currentOrganization, withOrganization } from "../../store/tenancy.js";
 import type { SecretBox } from "../secrets/index.js";
 import { limitToolReturn } from "../tools/return-char-limit.js";
 import { type McpClientPool, McpUnavailableError } from "./mcp-client-pool.js";
+import {
+  MCP_OAUTH_CALLBACK_PATH,
+  parseOAuthState,
+  StoredOAuthProvider,
+  sameOAuthState,
+} from "./mcp-oauth.js";
 import { canonicalJson, mcpToolFields, serverIdOfTool, serverNameOfTool } from "./mcp-tool-rows.js";
 import type { McpConnectionConfig } from "./mcp-transport.js";
 
@@ -141,14 +151,60 @@ export function createMcpServerService(deps: McpServerServiceDeps) {
     return server;
   }
 
-  function connectionOf(server: McpServerRecord): McpConnectionConfig {
+  function connectionOf(server: McpServerRecord, redirectUri?: string): McpConnectionConfig {
     if (server.mcp_server_type === "stdio" && !deps.stdioAllowed) {
       throw new McpUnavailableError(
         `MCP server '${server.server_name}' is a stdio server, and stdio servers are disabled (REVERIE_MCP_STDIO=on enables them)`,
         0,
       );
     }
-    return connectionConfig(configOf(server));
+    const connection = connectionConfig(configOf(server));
+    const oauth = oauthProviderOf(server, connection, redirectUri);
+    return oauth ? { ...connection, authProvider: oauth } : connection;
+  }
+
+  /** The server's OAuth state, read fresh from its sealed secrets. */
+  function oauthStateStore(serverId: string, organizationId: string) {
+    const current = async () => {
+      const server = await withOrganization(organizationId, () => store.mcpServers.get(serverId));
+      if (!server) throw new Error("the MCP server was deleted");
+      return server;
+    };
+    return {
+      load: async (): Promise<McpOAuthState> => secretsOf(await current()).oauth ?? {},
+      save: async (patch: Partial<McpOAuthState>) => {
+        const server = await current();
+        const secrets = secretsOf(server);
+        const oauth = { ...(secrets.oauth ?? {}), ...patch };
+        await withOrganization(organizationId, () =>
+          store.mcpServers.update(serverId, { secrets_sealed: seal({ ...secrets, oauth }) }),
+        );
+      },
+    };
+  }
+
+  /**
+   * An OAuth client for an HTTP server that has no static token or Authorization header: it stays
+   * silent until the server answers 401, then refreshes or asks for an authorization.
+   */
+  function oauthProviderOf(
+    server: McpServerRecord,
+    connection: McpConnectionConfig,
+    redirectUri: string | undefined,
+  ): StoredOAuthProvider | undefined {
+    if (connection.type === "stdio") return undefined;
+    if (Object.keys(connection.headers ?? {}).some((name) => name.toLowerCase() === "authorization"))
+      return undefined;
+    // Only a flow that knows its callback URL (started by connect, or stored by one) may register a
+    // client: a registration without it would be unusable later.
+    const stored = redirectUri ?? secretsOf(server).oauth?.redirect_uri;
+    if (!stored) return undefined;
+    const organizationId = currentOrganization();
+    return new StoredOAuthProvider(oauthStateStore(server.id, organizationId), {
+      organizationId,
+      serverId: server.id,
+      redirectUri: stored,
+    });
   }
 
   /** The tools stored for a server, by name. */
@@ -351,12 +407,95 @@ export function createMcpServerService(deps: McpServerServiceDeps) {
     },
 
     /** Tests a saved server's connection (through the pool: a working connection stays open). */
-    async connect(id: string): Promise<McpConnectionTest> {
+    /**
+     * Connects and lists the tools. A server that wants OAuth answers `oauth_required` with the URL to
+     * open; its redirect comes back to `origin` + the callback path, which completes the authorization.
+     */
+    async connect(id: string, options: { origin?: string | undefined } = {}): Promise<McpConnectionTest> {
       const server = await requireServer(id);
-      return connectionTest(
-        () => pool.listTools(poolKey(server), connectionOf(server), { refresh: true }),
-        server.server_name,
+      const redirectUri = options.origin ? `${options.origin}${MCP_OAUTH_CALLBACK_PATH}` : undefined;
+      const connection = connectionOf(server, redirectUri);
+      // An explicit connect starts afresh: no backoff left from a failed or unauthorized attempt.
+      await pool.evict(poolKey(server));
+      try {
+        return await connectionTest(
+          () => pool.listTools(poolKey(server), connection, { refresh: true }),
+          server.server_name,
+        );
+      } catch (error) {
+        const authorizationUrl =
+          connection.authProvider instanceof StoredOAuthProvider
+            ? connection.authProvider.authorizationUrl
+            : undefined;
+        if (!authorizationUrl) throw error;
+        await pool.evict(poolKey(server));
+        return {
+          status: "oauth_required",
+          message: `MCP server '${server.server_name}' needs an OAuth authorization: open authorization_url; its callback completes the connection`,
+          tools: [],
+          authorization_url: authorizationUrl.toString(),
+        };
+      }
+    },
+
+    /**
+     * Letta's OAuth callback: the authorization server redirects the browser here with `code` and
+     * `state`. The state names the organization and server and must equal the pending one (it is then
+     * spent); the code is exchanged for tokens, sealed with the server's secrets, and the server's
+     * tools are read again.
+     */
+    async completeOAuth(query: McpOAuthCallbackQuery): Promise<McpOAuthCallbackResult> {
+      if (query.error) {
+        throw new ReverieError(
+          "invalid_argument",
+          `The OAuth authorization failed: ${query.error}${query.error_description ? `: ${query.error_description}` : ""}`,
+        );
+      }
+      if (!query.code || !query.state) {
+        throw new ReverieError("invalid_argument", "The OAuth callback needs `code` and `state`");
+      }
+      const { code, state } = query;
+      const named = parseOAuthState(state);
+      const mismatch = new ReverieError(
+        "invalid_argument",
+        "The OAuth state does not match a pending authorization: start again with GET /v1/mcp-servers/connect/{mcp_server_id}",
       );
+      if (!named) throw mismatch;
+      return withOrganization(named.organizationId, async () => {
+        const server = await store.mcpServers.get(named.serverId);
+        const pending = server ? secretsOf(server).oauth : undefined;
+        if (!server || !pending || !sameOAuthState(state, pending.state)) throw mismatch;
+        const stateStore = oauthStateStore(server.id, named.organizationId);
+        // The state is single-use: spent before the exchange, so a replayed callback finds nothing.
+        await stateStore.save({ state: undefined });
+        const provider = new StoredOAuthProvider(stateStore, {
+          organizationId: named.organizationId,
+          serverId: server.id,
+          redirectUri: pending.redirect_uri,
+        });
+        try {
+          const result = await auth(provider, {
+            serverUrl: server.server_url ?? "",
+            authorizationCode: code,
+          });
+          if (result !== "AUTHORIZED") throw new Error("the authorization server did not issue tokens");
+        } catch (error) {
+          throw new ReverieError(
+            "invalid_argument",
+            `Exchanging the OAuth code of MCP server '${server.server_name}' failed: ${(error as Error).message}`,
+            { cause: error },
+          );
+        } finally {
+          await stateStore.save({ code_verifier: undefined });
+        }
+        await pool.evict(poolKey(server));
+        await syncQuietly(server);
+        return {
+          status: "success",
+          message: `MCP server '${server.server_name}' is authorized`,
+          mcp_server_id: server.id,
+        };
+      });
     },
 
     /** Tests a configuration that is not saved: a connection of its own, closed afterwards. */

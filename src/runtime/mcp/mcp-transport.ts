@@ -1,3 +1,4 @@
+import type { OAuthClientProvider } from "@modelcontextprotocol/sdk/client/auth.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { getDefaultEnvironment, StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
@@ -11,6 +12,8 @@ export interface McpConnectionConfig {
   url?: string | undefined;
   /** streamable_http and sse: every header sent (the auth header and custom headers, merged). */
   headers?: Record<string, string> | undefined;
+  /** streamable_http and sse with no static token: the OAuth client (tokens from the server's secrets). */
+  authProvider?: OAuthClientProvider | undefined;
   /** stdio: the command and its arguments. */
   command?: string | undefined;
   args?: readonly string[] | undefined;
@@ -34,6 +37,7 @@ export function openTransport(config: McpConnectionConfig): { transport: Transpo
       return {
         transport: new StreamableHTTPClientTransport(new URL(requireField(config.url, "server_url")), {
           requestInit: { headers: config.headers ?? {} },
+          authProvider: config.authProvider,
           // The pool reconnects on its own terms; the SDK's GET-stream retries would run unbounded.
           reconnectionOptions: {
             maxReconnectionDelay: 30_000,
@@ -48,6 +52,7 @@ export function openTransport(config: McpConnectionConfig): { transport: Transpo
       return {
         transport: new SSEClientTransport(new URL(requireField(config.url, "server_url")), {
           requestInit: { headers: config.headers ?? {} },
+          authProvider: config.authProvider,
         }),
         stderr,
       };

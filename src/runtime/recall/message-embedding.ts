@@ -1,10 +1,10 @@
-import type { Clock, EmbeddingConfig, IdGenerator } from "../../domain/index.js";
+import type { Clock, EmbeddingConfig, IdGenerator, Message } from "../../domain/index.js";
 import type { Embedder } from "../../llm/providers/embeddings.js";
 import { LlmError } from "../../llm/providers/llm-error.js";
 import type { Store } from "../../store/store.js";
 import type { AfterTurnHook } from "../agent-loop/agent-loop.js";
 import { enqueueJob, type JobHandler, PermanentJobError } from "../jobs/job-worker.js";
-import { isRecallable, RECALL_ROLES, recallText } from "./recall-text.js";
+import { isRecallable, RECALL_ROLES, turnEmbeddingText } from "./recall-text.js";
 
 /** The job kind that embeds an agent's new messages after its turns. */
 export const EMBED_MESSAGES_JOB = "embed_messages";
@@ -41,6 +41,21 @@ export function embeddingModelKey(config: EmbeddingConfig): string {
   return `${model}:${config.embedding_dim}`;
 }
 
+/**
+ * How message vectors are made (see turnEmbeddingText): part of their key, so that vectors made the
+ * older way (each turn alone) are re-embedded by the next embedding job rather than compared with the
+ * new ones. Change it whenever turnEmbeddingText changes.
+ */
+export const MESSAGE_TEXT_RECIPE = "with-previous-turn";
+
+/**
+ * The key message vectors are stored and searched under: the model ({@link embeddingModelKey}) and how
+ * the text was put together ({@link MESSAGE_TEXT_RECIPE}).
+ */
+export function messageEmbeddingKey(config: EmbeddingConfig): string {
+  return `${embeddingModelKey(config)}:${MESSAGE_TEXT_RECIPE}`;
+}
+
 export interface EmbedMessagesOptions {
   store: Store;
   embedder: Embedder;
@@ -60,7 +75,7 @@ export interface EmbedMessagesOptions {
  */
 export async function embedAgentMessages(options: EmbedMessagesOptions): Promise<number> {
   const { store, embedder, agentId, config } = options;
-  const model = embeddingModelKey(config);
+  const model = messageEmbeddingKey(config);
   const batchSize = Math.max(1, options.batchSize ?? DEFAULT_BATCH_SIZE);
   let processed = 0;
   for (;;) {
@@ -73,7 +88,8 @@ export async function embedAgentMessages(options: EmbedMessagesOptions): Promise
     });
     if (batch.length === 0) return processed;
     const wanted = batch.filter(isRecallable);
-    const vectors = await embedForJob(embedder, wanted.map(recallText), config, options.signal);
+    const texts = await turnEmbeddingTexts(store, wanted, batch);
+    const vectors = await embedForJob(embedder, texts, config, options.signal);
     const byId = new Map(wanted.map((message, index) => [message.id, vectors[index] ?? null]));
     await store.messages.setEmbeddings(
       batch.map((message) => ({ id: message.id, embedding: byId.get(message.id) ?? null, model })),
@@ -81,6 +97,45 @@ export async function embedAgentMessages(options: EmbedMessagesOptions): Promise
     processed += batch.length;
     await options.onBatch?.(processed);
   }
+}
+
+/** How many turns back the search for a message's previous recallable turn goes (see turnEmbeddingTexts). */
+const PREVIOUS_TURN_HOPS = 4;
+
+/**
+ * The text each message's vector is made from: its own words, then the previous recallable turn of its
+ * conversation ({@link turnEmbeddingText}). The previous turn is looked up with `adjacent`, skipping up to
+ * {@link PREVIOUS_TURN_HOPS} messages recall never returns (a tool call without words); `loaded` are
+ * messages already at hand (the batch), so only the others are read.
+ */
+export async function turnEmbeddingTexts(
+  store: Store,
+  messages: readonly Message[],
+  loaded: readonly Message[] = messages,
+): Promise<string[]> {
+  const known = new Map(loaded.map((message) => [message.id, message]));
+  const previousOf = new Map<string, Message | undefined>();
+  // Each pending entry: the message we embed, and the id whose previous turn we ask for next.
+  let pending = messages.map((message) => ({ owner: message.id, at: message.id }));
+  for (let hop = 0; hop < PREVIOUS_TURN_HOPS && pending.length > 0; hop++) {
+    const adjacent = await store.messages.adjacent(
+      pending.map((entry) => entry.at),
+      RECALL_ROLES,
+    );
+    const unknown = [...adjacent.values()].flatMap((pair) =>
+      pair.previous !== null && !known.has(pair.previous) ? [pair.previous] : [],
+    );
+    for (const message of await store.messages.getMany([...new Set(unknown)])) known.set(message.id, message);
+    const next: typeof pending = [];
+    for (const entry of pending) {
+      const previous = known.get(adjacent.get(entry.at)?.previous ?? "");
+      if (previous === undefined) continue;
+      if (isRecallable(previous)) previousOf.set(entry.owner, previous);
+      else next.push({ owner: entry.owner, at: previous.id });
+    }
+    pending = next;
+  }
+  return messages.map((message) => turnEmbeddingText(message, previousOf.get(message.id)));
 }
 
 /** How long a follow-up embedding job waits, so the running one it follows has usually finished. */

@@ -3,7 +3,7 @@ import type { Embedder } from "../../llm/providers/embeddings.js";
 import type { Store } from "../../store/store.js";
 import { parseAgentDate } from "../memory/letta-time.js";
 import type { Reranker } from "../search/rerank.js";
-import { embeddingModelKey } from "./message-embedding.js";
+import { messageEmbeddingKey } from "./message-embedding.js";
 import { type RecallHit, type RecallSearchMode, searchRecall } from "./recall-search.js";
 
 export interface RecallService {
@@ -50,7 +50,7 @@ export function createRecallService(deps: {
         endDate: dateBound(request.end_date, timezone, true, "end_date"),
         limit: request.limit ?? DEFAULT_LIMIT,
         reranker,
-        embeddingModel: config === null ? undefined : embeddingModelKey(config),
+        embeddingModel: config === null ? undefined : messageEmbeddingKey(config),
         embedQuery:
           canEmbed && config !== null
             ? async (text) => (await embedder.embed([text], config))[0] ?? []

@@ -2,7 +2,12 @@ import type { Clock, EmbeddingConfig, IdGenerator, Job, Passage } from "../../do
 import type { Embedder } from "../../llm/providers/embeddings.js";
 import type { Store } from "../../store/store.js";
 import { enqueueJob, type JobHandler, PermanentJobError } from "../jobs/job-worker.js";
-import { embedAgentMessages, embeddingModelKey, embedForJob } from "../recall/message-embedding.js";
+import {
+  embedAgentMessages,
+  embeddingModelKey,
+  embedForJob,
+  messageEmbeddingKey,
+} from "../recall/message-embedding.js";
 import { RECALL_ROLES } from "../recall/recall-text.js";
 
 /** The job kind that re-embeds an agent's archival and recall memory with its current model. */
@@ -84,7 +89,7 @@ export function reembedHandler(deps: { store: Store; embedder: Embedder }): JobH
         const archiveIds = archives.map((archive) => archive.id);
         const messagesDue = await store.messages.countUnembedded({
           agent_id: agentId,
-          model,
+          model: messageEmbeddingKey(config),
           roles: [...RECALL_ROLES],
         });
         const state: ReembedProgress = {

@@ -1,7 +1,7 @@
 import type { AgentRecord, Archive, IdGenerator, Message, MessageRole, Result } from "../../domain/index.js";
 import type { Store } from "../../store/store.js";
 import { formatLettaTime, parseAgentDate, timeAgo } from "../memory/letta-time.js";
-import { embeddingModelKey } from "../recall/message-embedding.js";
+import { messageEmbeddingKey } from "../recall/message-embedding.js";
 import { searchRecall } from "../recall/recall-search.js";
 import { isRecallable, RECALL_ROLES, recallText } from "../recall/recall-text.js";
 import { searchPassages } from "../search/passage-search.js";
@@ -72,7 +72,7 @@ export async function conversationSearch(
       excludeRunId: context.runId,
       embedQuery: embed && (async (text) => (await embed([text]))[0] ?? []),
       embeddingModel: context.agent.embedding_config
-        ? embeddingModelKey(context.agent.embedding_config)
+        ? messageEmbeddingKey(context.agent.embedding_config)
         : undefined,
     });
     // Without an embedding model (or when the query could not be embedded) the words alone decide.

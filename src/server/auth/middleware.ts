@@ -12,6 +12,9 @@ declare module "hono" {
 /** Paths of the API itself; GETs elsewhere are the web app's shell, its assets and the docs. */
 const API_PATH = /^\/(v1|mcp)(\/|$)/i;
 const HEALTH_PATH = /^\/v1\/health\/?$/i;
+/** The MCP OAuth callback: a browser redirect from the authorization server, carrying no key; its
+ * single-use `state` names the organization and server, and is checked against the pending one. */
+const OAUTH_CALLBACK_PATH = /^\/v1\/tools\/mcp\/oauth\/callback\/?$/i;
 const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
 
 const MISSING =
@@ -23,7 +26,7 @@ const INVALID =
 export function isPublicRequest(method: string, path: string): boolean {
   if (method === "OPTIONS") return true;
   if (method !== "GET" && method !== "HEAD") return false;
-  return HEALTH_PATH.test(path) || !API_PATH.test(path);
+  return HEALTH_PATH.test(path) || OAUTH_CALLBACK_PATH.test(path) || !API_PATH.test(path);
 }
 
 /**

@@ -3,6 +3,8 @@ import { z } from "zod";
 import {
   LegacyMcpServerConfigSchema,
   McpConnectionTestSchema,
+  McpOAuthCallbackQuerySchema,
+  McpOAuthCallbackResultSchema,
   McpRefreshResultSchema,
   McpServerCreateSchema,
   McpServerSchema,
@@ -54,10 +56,22 @@ export function mcpServerRoutes(services: Services): AnyRoute[] {
       method: "get",
       path: "/v1/mcp-servers/connect/{mcp_server_id}",
       operationId: "mcp_connect_mcp_server",
-      summary: "Test the connection to an MCP server and list its tools",
+      summary:
+        "Connect to an MCP server and list its tools, or get the URL of the OAuth authorization it needs",
       tag: "mcp-servers",
       response: McpConnectionTestSchema,
-      handle: ({ params }) => mcpServers.connect(params.mcp_server_id),
+      handle: ({ params, context }) =>
+        mcpServers.connect(params.mcp_server_id, { origin: new URL(context.req.url).origin }),
+    }),
+    defineRoute({
+      method: "get",
+      path: "/v1/tools/mcp/oauth/callback",
+      operationId: "mcp_oauth_callback",
+      summary: "Complete an MCP server's OAuth authorization (the authorization server redirects here)",
+      tag: "tools",
+      query: McpOAuthCallbackQuerySchema,
+      response: McpOAuthCallbackResultSchema,
+      handle: ({ query }) => mcpServers.completeOAuth(query),
     }),
     defineRoute({
       method: "get",

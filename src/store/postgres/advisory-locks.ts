@@ -65,6 +65,21 @@ export function createAdvisoryLocks(options: { url: string; schema?: string | un
           }),
       };
     },
+    async isHeld(key) {
+      // A bigint advisory key shows in pg_locks as its high (classid) and low (objid) 32 bits.
+      const result = await serially(async () =>
+        (await connection()).query<{ held: boolean }>(
+          `SELECT EXISTS (
+           SELECT 1 FROM pg_locks
+           WHERE locktype = 'advisory' AND objsubid = 1 AND granted
+             AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+             AND ((classid::bigint << 32) | objid::bigint) = hashtextextended($1, 0)
+         ) AS held`,
+          [namespaced(key)],
+        ),
+      );
+      return result.rows[0]?.held === true;
+    },
     async close() {
       const current = client;
       client = undefined;

@@ -1,20 +1,13 @@
 import { useClient, useConnection } from "../api/connection";
 import { useAsync } from "../api/use-async";
 import { ErrorNote } from "../components/error-note";
-
-interface Provider {
-  id?: string;
-  name: string;
-  provider_type?: string;
-  base_url?: string | null;
-  api_key?: string | null;
-}
+import { ApiKeysSection } from "./settings-keys";
+import { ProvidersSection } from "./settings-providers";
 
 /** Settings: the model providers and API keys of the caller's organization, and this browser's login. */
 export function SettingsPage() {
   const client = useClient();
   const { apiKey, logout } = useConnection();
-  const providers = useAsync(async () => (await client.get("/v1/providers/")) as Provider[], [client]);
   const models = useAsync(
     async () => (await client.models.list()) as Array<{ handle?: string | null; model: string }>,
     [client],
@@ -23,24 +16,14 @@ export function SettingsPage() {
   return (
     <main className="page">
       <h1>Settings</h1>
-      <section className="card" aria-label="Providers">
-        <h2>Model providers</h2>
-        <ErrorNote error={providers.error} onRetry={providers.reload} />
-        <ul>
-          {(providers.value ?? []).map((provider) => (
-            <li key={provider.id ?? provider.name}>
-              <strong>{provider.name}</strong>{" "}
-              <span className="muted small">
-                {provider.provider_type} {provider.base_url ?? ""}
-              </span>
-            </li>
-          ))}
-        </ul>
-        <h3>Models offered</h3>
-        <ErrorNote error={models.error} />
+      <ProvidersSection onChange={models.reload} />
+      <section className="card" aria-label="Models offered">
+        <h2>Models offered</h2>
+        <ErrorNote error={models.error} onRetry={models.reload} />
         {models.value?.length === 0 ? (
           <p className="muted">
-            No provider is configured: set OPENAI_API_KEY (or another provider's variables) on the server.
+            No provider is configured: add one above, or set OPENAI_API_KEY (or another provider's variables)
+            on the server.
           </p>
         ) : null}
         <ul className="columns">
@@ -51,6 +34,7 @@ export function SettingsPage() {
           ))}
         </ul>
       </section>
+      <ApiKeysSection />
       <section className="card" aria-label="This browser">
         <h2>This browser</h2>
         {apiKey ? (
