@@ -57,6 +57,10 @@ export function startWalCheckpointer(path: string): WalCheckpointer {
   const exited = new Promise<void>((resolve) => thread.once("exit", () => resolve()));
   return {
     async close() {
+      // Referenced again while it stops: an unreferenced thread would let a process with nothing
+      // else to do exit before the thread closed its connection, leaving close() unsettled (a CLI
+      // command then ended with code 0 and none of its output).
+      thread.ref();
       thread.postMessage("stop");
       await exited;
     },
