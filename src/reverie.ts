@@ -1,7 +1,18 @@
-import { type Clock, type IdGenerator, randomIds, reverieHome, systemClock } from "./domain/index.js";
+import {
+  type Clock,
+  consoleLog,
+  type IdGenerator,
+  type Log,
+  randomIds,
+  reverieHome,
+  systemClock,
+} from "./domain/index.js";
 import { createModelRegistry, type ModelRegistry } from "./llm/model-registry.js";
 import { type ProviderConfig, providerConfigFromEnv } from "./llm/provider-config.js";
+import { createProviderHealth, type ProviderHealth } from "./llm/provider-health.js";
 import { lazyEmbedder, lazyModelProvider } from "./llm/providers/lazy.js";
+import type { RetryNotice } from "./llm/providers/retry.js";
+import { logRetry } from "./llm/providers/retry-log.js";
 import type { ModelProvider } from "./llm/providers/types.js";
 import { recoverInterruptedRuns } from "./runtime/agent-loop/recovery.js";
 import { backgroundSettingsFromEnv } from "./runtime/jobs/settings-from-env.js";
@@ -34,6 +45,8 @@ export interface ReverieOptions {
   env?: Record<string, string | undefined>;
   clock?: Clock;
   ids?: IdGenerator;
+  /** Where failed runs and LLM retries are reported (default: warnings and errors to the console). */
+  log?: Log;
   /** Whether this process runs background jobs (sleep-time, re-embedding, files). Default true. */
   worker?: boolean;
   /**
@@ -50,6 +63,8 @@ export interface Reverie {
   readonly services: Services;
   /** Where the data lives (a SQLite path or a PostgreSQL URL). */
   readonly databaseUrl: string;
+  /** Which configured providers answer (for `/v1/health`); probed on demand, never at open. */
+  readonly providerHealth: ProviderHealth;
   /** The worker threads for CPU-heavy work (the HTTP app parses large bodies there). */
   readonly cpu: CpuPool;
   close(): Promise<void>;
@@ -100,6 +115,8 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
   const embedder = lazyEmbedder(async () =>
     (await import("./llm/providers/embeddings.js")).createEmbedder({ providers }),
   );
+  const log = options.log ?? consoleLog;
+  const onRetry = (notice: RetryNotice) => logRetry(log, notice);
   const services = createServices({
     ...background,
     cpu,
@@ -107,10 +124,11 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
     models,
     clock,
     ids,
+    log,
     provider:
       options.provider ??
       lazyModelProvider(async () =>
-        (await import("./llm/providers/model-provider.js")).createModelProvider({ providers }),
+        (await import("./llm/providers/model-provider.js")).createModelProvider({ providers, onRetry }),
       ),
     embedder,
     secretBox,
@@ -119,7 +137,10 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
       build: (config) => ({
         models: createModelRegistry(config),
         provider: lazyModelProvider(async () =>
-          (await import("./llm/providers/model-provider.js")).createModelProvider({ providers: config }),
+          (await import("./llm/providers/model-provider.js")).createModelProvider({
+            providers: config,
+            onRetry,
+          }),
         ),
         // Only the organization's own handles reach it (`local/` ones stay on the server's embedder).
         embedder: lazyEmbedder(async () =>
@@ -146,6 +167,7 @@ export async function openReverie(options: ReverieOptions = {}): Promise<Reverie
     models,
     services,
     databaseUrl,
+    providerHealth: createProviderHealth({ config: providers }),
     cpu,
     async close() {
       // Stopping the jobs aborts their CPU tasks, whose threads are terminated rather than waited for.

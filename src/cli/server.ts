@@ -107,6 +107,7 @@ export async function startReverieServer(options: {
     { protectionFromEnvironment },
     keysModule,
     bindModule,
+    logging,
   ] = await Promise.all([
     import("../reverie.js"),
     import("../server/app.js"),
@@ -115,14 +116,17 @@ export async function startReverieServer(options: {
     import("../server/protection/protection.js"),
     import("../server/auth/api-keys.js"),
     import("../server/auth/bind-policy.js"),
+    import("../server/logging/create-log.js"),
   ]);
   let protection: ReturnType<typeof protectionFromEnvironment>;
+  let log: ReturnType<typeof logging.createLog>;
   try {
     protection = protectionFromEnvironment(process.env, options.host);
+    log = logging.createLog({ level: logging.logLevelFromEnv(process.env) });
   } catch (error) {
     throw new CliError((error as Error).message);
   }
-  const reverie = await openReverie();
+  const reverie = await openReverie({ log });
   try {
     const auth = keysModule.createApiKeyService({
       store: reverie.store,
@@ -142,8 +146,26 @@ export async function startReverieServer(options: {
       version: { letta: "0.16.8", reverie: REVERIE_VERSION },
       protection,
       auth,
+      log,
+      providerHealth: reverie.providerHealth,
     });
     const server = await startServer({ app, port: options.port, host: options.host });
+    // A first round of provider probes, in the background: a dead or refusing provider is named in the
+    // log at once rather than at the first failed turn.
+    void reverie.providerHealth.refresh().then(() => {
+      for (const probe of reverie.providerHealth.snapshot()) {
+        if (probe.status === "ok") continue;
+        log.warn(
+          {
+            provider: probe.name,
+            status: probe.status,
+            http_status: probe.http_status,
+            detail: probe.detail,
+          },
+          "provider did not answer its probe",
+        );
+      }
+    });
     // The tokenizers' rank tables load a slice at a time in the background: loaded by the first count
     // instead, they stalled every request for seconds.
     void import("../llm/tokens/index.js")

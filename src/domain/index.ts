@@ -17,6 +17,7 @@ export * from "./json-text.js";
 export * from "./letta-request.js";
 export * from "./letta-response.js";
 export * from "./llm-config.js";
+export * from "./log.js";
 export * from "./mcp-server.js";
 export * from "./message.js";
 export * from "./message-search.js";

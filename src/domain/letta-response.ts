@@ -23,9 +23,23 @@ export const LettaStopReasonSchema = z.object({
   stop_reason: StopReasonSchema,
 });
 
-/** Letta's `LettaResponse`: the messages of one turn, why it stopped, and what it cost. */
+/** Letta's `LettaErrorMessage`: why a run failed (the stream's `event: error`, a failed send's last message). */
+export const LettaErrorMessageSchema = z.object({
+  message_type: z.literal("error_message"),
+  run_id: z.string(),
+  error_type: z.string(),
+  message: z.string(),
+  detail: z.string().optional(),
+});
+export type LettaErrorMessage = z.output<typeof LettaErrorMessageSchema>;
+
+/**
+ * Letta's `LettaResponse`: the messages of one turn, why it stopped, and what it cost. A turn that
+ * failed (`stop_reason` `llm_api_error`, `error`...) still answers 200; its last message is then a
+ * `LettaErrorMessage` saying why.
+ */
 export const LettaResponseSchema = z.object({
-  messages: z.array(LettaMessageSchema),
+  messages: z.array(z.union([LettaMessageSchema, LettaErrorMessageSchema])),
   stop_reason: LettaStopReasonSchema,
   usage: LettaUsageSchema,
 });

@@ -1,16 +1,31 @@
 import {
+  type LettaErrorMessage,
   type LettaMessage,
   type LettaResponse,
   type Message,
   notFound,
   type PageQuery,
   ReverieError,
+  type Run,
   type SendMessageRequest,
   toLettaMessages,
 } from "../domain/index.js";
 import type { ModelRegistry } from "../llm/model-registry.js";
 import type { MessageListQuery, Store } from "../store/store.js";
 import type { AgentLoop, TurnRequest } from "./agent-loop/agent-loop.js";
+import { errorChunk } from "./streaming/chunks.js";
+
+/** The `error_message` that ends a failed turn's answer: what the run recorded, as the stream says it. */
+function failureMessage(run: Run): LettaErrorMessage {
+  const chunk = errorChunk(run);
+  return {
+    message_type: "error_message",
+    run_id: run.id,
+    error_type: String(chunk.error_type),
+    message: String(chunk.message),
+    detail: String(chunk.detail),
+  };
+}
 
 /** How to render stored messages as Letta views. */
 export interface ViewOptions {
@@ -139,8 +154,9 @@ export function createMessagingService(deps: MessagingServiceDeps) {
       const repeated = await deps.repeated?.({ agentId, conversationId: conversationId ?? null }, body);
       if (repeated) return repeated;
       const result = await loop.runTurn({ agentId, conversationId, ...options });
+      const views = toViews(result.messages, body);
       return {
-        messages: toViews(result.messages, body),
+        messages: result.run.status === "failed" ? [...views, failureMessage(result.run)] : views,
         stop_reason: { message_type: "stop_reason", stop_reason: result.stopReason },
         usage: result.usage,
       };

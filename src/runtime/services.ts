@@ -1,4 +1,4 @@
-import type { AgentRecord, Clock, IdGenerator } from "../domain/index.js";
+import type { AgentRecord, Clock, IdGenerator, LettaMessage, Log } from "../domain/index.js";
 import type { ModelRegistry } from "../llm/model-registry.js";
 import type { Embedder } from "../llm/providers/embeddings.js";
 import type { ModelProvider } from "../llm/providers/types.js";
@@ -68,6 +68,8 @@ export interface ServiceDeps {
   ids: IdGenerator;
   /** Calls the models; agents' turns go through it. */
   provider: ModelProvider;
+  /** Where failed runs are reported (default: nowhere). */
+  log?: Log | undefined;
   /** Embeds archival memory and search queries; without it search is text-only. */
   embedder?: Embedder | undefined;
   /** An optional cross-encoder stage after fusion in recall search (`POST /v1/messages/search`). */
@@ -222,6 +224,7 @@ export function createServices(given: ServiceDeps): Services {
     clock: deps.clock,
     ids: deps.ids,
     locks,
+    log: deps.log,
     embedderFor: (agent: AgentRecord) => {
       const config = agent.embedding_config;
       return embedder && config ? (texts: string[]) => embedder.embed(texts, config) : undefined;
@@ -234,7 +237,9 @@ export function createServices(given: ServiceDeps): Services {
       maxDepth: deps.multiAgentMaxDepth,
       turns: {
         send: async (agentId, text) =>
-          (await messages.send(agentId, { messages: [{ role: "system", content: text }] })).messages,
+          (await messages.send(agentId, { messages: [{ role: "system", content: text }] })).messages.filter(
+            (view): view is LettaMessage => view.message_type !== "error_message",
+          ),
         sendAsync: async (agentId, text) => {
           await streaming.startAsync({ agentId }, { messages: [{ role: "system", content: text }] });
         },

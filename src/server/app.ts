@@ -1,13 +1,17 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import type { Log } from "../domain/index.js";
 import type { ModelRegistry } from "../llm/model-registry.js";
+import type { ProviderHealth } from "../llm/provider-health.js";
 import type { Services } from "../runtime/services.js";
 import type { CpuPool } from "../runtime/workers/cpu-pool.js";
 import { allowedMethodsOf } from "./allowed-methods.js";
 import { adminRoutes } from "./auth/admin-routes.js";
 import type { ApiKeyService } from "./auth/api-keys.js";
 import { apiKeyAuth } from "./auth/middleware.js";
-import { consoleLogger, errorResponse, type ServerLogger } from "./errors.js";
+import { errorResponse } from "./errors.js";
+import { createLog } from "./logging/create-log.js";
+import { requestLog } from "./logging/request-log.js";
 import { mountMcpEndpoint } from "./mcp/mcp-endpoint.js";
 import { buildOpenApiDocument } from "./openapi.js";
 import { type ProtectionOptions, protection } from "./protection/protection.js";
@@ -51,13 +55,16 @@ const IMPORT_PATH = /^\/v1\/agents\/import\/?$/;
 export interface AppDeps {
   services: Services;
   registry: ModelRegistry;
+  /** Probes the configured providers for `/v1/health` (without it, health lists no probe results). */
+  providerHealth?: ProviderHealth;
   /** `letta` is the API version reported by `/v1/health` (clients compare it); `reverie` our own. */
   version: { letta: string; reverie: string };
   /** Largest accepted request body in bytes (default 10 MB); larger ones get a 413. */
   maxBodyBytes?: number;
   /** Largest accepted Agent File import (default 100 MB, never below `maxBodyBytes`). */
   maxImportBytes?: number;
-  logger?: ServerLogger;
+  /** The structured log: a line per request, and internal errors (default: warnings and errors to stderr). */
+  log?: Log;
   /** Worker threads where large request bodies are parsed (in place without it). */
   cpu?: CpuPool | undefined;
   /** Check every response against its schema (for tests: keeps the OpenAPI document honest). */
@@ -73,9 +80,11 @@ export interface AppDeps {
 }
 
 /** Every route the app serves, in matching order (fixed paths before parameterised ones). */
-export function appRoutes(deps: Pick<AppDeps, "services" | "registry" | "version" | "auth">): AnyRoute[] {
+export function appRoutes(
+  deps: Pick<AppDeps, "services" | "registry" | "version" | "auth" | "providerHealth">,
+): AnyRoute[] {
   return [
-    ...healthRoutes(deps.version, deps.registry),
+    ...healthRoutes(deps.version, deps.registry, deps.providerHealth),
     ...agentFileRoutes(deps.services),
     ...agentRoutes(deps.services),
     ...coreMemoryRoutes(deps.services),
@@ -103,11 +112,13 @@ export function appRoutes(deps: Pick<AppDeps, "services" | "registry" | "version
 
 /** The Letta-compatible HTTP API as a Hono app (serve it with `startServer`, or call `app.request`). */
 export function createApp(deps: AppDeps): Hono {
-  const logger = deps.logger ?? consoleLogger;
+  const log = deps.log ?? createLog({ level: "warn" });
   // strict: false serves `/v1/agents` and `/v1/agents/` alike (the SDK and letta-code differ).
   const app = new Hono({ strict: false });
   const routes = appRoutes(deps);
   const maxBodyBytes = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  // Outermost: every request gets its trace id and its log line, refused ones included.
+  app.use("*", requestLog(log));
   // First of all: a request refused here (foreign Host or Origin, form body) reaches no handler.
   app.use("*", protection(routes, deps.protection));
   if (deps.auth) app.use("*", apiKeyAuth(deps.auth));
@@ -153,6 +164,6 @@ export function createApp(deps: AppDeps): Hono {
     }
     return c.json({ detail: "Not Found" }, 404);
   });
-  app.onError((error, c) => errorResponse(c, error, logger));
+  app.onError((error, c) => errorResponse(c, error, log));
   return app;
 }

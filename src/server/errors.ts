@@ -1,31 +1,26 @@
-import { randomUUID } from "node:crypto";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { ReverieError } from "../domain/index.js";
-
-/** Where the server reports internal errors; never given secrets or request bodies. */
-export interface ServerLogger {
-  error(message: string, fields: Record<string, unknown>): void;
-}
-
-export const consoleLogger: ServerLogger = {
-  error: (message, fields) => console.error(message, fields),
-};
+import { type Log, ReverieError } from "../domain/index.js";
+import { traceIdFor } from "./logging/request-log.js";
 
 /** The `{"detail": ...}` response of an error (Letta's FastAPI shape), with its extra fields. */
-export function errorResponse(c: Context, error: unknown, logger: ServerLogger): Response {
+export function errorResponse(c: Context, error: unknown, log: Log): Response {
   if (error instanceof ReverieError) return reverieErrorResponse(c, error);
   if (error instanceof HTTPException && error.status < 500) {
     return jsonError(c, error.status, { detail: error.message || "Bad request" });
   }
-  const traceId = randomUUID();
-  logger.error("internal error", {
-    trace_id: traceId,
-    method: c.req.method,
-    path: c.req.path,
-    error: error instanceof Error ? (error.stack ?? error.message) : String(error),
-  });
+  // The request's own trace id: the 500's body, its request line and this entry share it.
+  const traceId = traceIdFor(c);
+  log.error(
+    {
+      trace_id: traceId,
+      method: c.req.method,
+      path: c.req.path,
+      error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    },
+    "internal error",
+  );
   return jsonError(c, 500, { detail: "Internal server error", trace_id: traceId });
 }
 

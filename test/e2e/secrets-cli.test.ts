@@ -89,6 +89,10 @@ describe("secrets at rest, end to end", () => {
     const models = await call("GET", "/v1/models/");
     expect(models.body.map((model: { handle: string }) => model.handle)).toContain("team/org-model");
     await server.stop();
+    // The server's output, its JSON request log included (a line per request above: the check below
+    // would pass vacuously on an empty log).
+    const serverOutput = server.output();
+    expect(serverOutput.match(/"msg":"request"/g)?.length ?? 0).toBeGreaterThanOrEqual(seen.length);
     server = undefined;
 
     const exported = execFileSync(process.execPath, [REVERIE_BIN, "export", "keeper"], {
@@ -99,7 +103,7 @@ describe("secrets at rest, end to end", () => {
 
     const keyFile = join(home, "secret.key");
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
-    const everything = [...seen, exported, everyFileText(home)].join("\n");
+    const everything = [...seen, serverOutput, exported, everyFileText(home)].join("\n");
     expect(everything).not.toContain(canary);
     expect(everything).not.toContain(providerKey);
     // The fake provider saw the organization's key: it was stored and used, just never shown.
@@ -121,6 +125,8 @@ describe("secrets at rest, end to end", () => {
     const handles = ((await after.json()) as Array<{ handle: string }>).map((model) => model.handle);
     expect(handles).toContain("team/org-model");
     await server.stop();
+    expect(server.output()).not.toContain(canary);
+    expect(server.output()).not.toContain(providerKey);
     server = undefined;
     expect(everyFileText(home)).not.toContain(canary);
   }, 180_000);

@@ -61,7 +61,35 @@ describeOnEachStore("LLM failures during a turn", (storeKind) => {
     const failed = await send("Hello?");
     expect(failed.status).toBe(200);
     expect(failed.body.stop_reason.stop_reason).toBe("llm_api_error");
-    expect(failed.body.messages).toEqual([]);
+    // The answer says why, as Letta's stream does: an error_message naming the run.
+    expect(failed.body.messages).toEqual([
+      {
+        message_type: "error_message",
+        run_id: failed.body.usage.run_ids[0],
+        error_type: "llm_server",
+        message: expect.stringContaining("the upstream model is on fire"),
+        detail: expect.stringContaining("the upstream model is on fire"),
+      },
+    ]);
+    expect(failed.body.messages[0].message).toContain("openai/gpt-4o-mini");
+    // The log has the provider's own words, with the agent and the run.
+    const logged = t.logLines.filter((line) => line.message === "llm call failed");
+    expect(logged).toEqual([
+      {
+        level: "error",
+        message: "llm call failed",
+        fields: expect.objectContaining({
+          agent_id: agentId,
+          run_id: failed.body.usage.run_ids[0],
+          provider: "openai",
+          model: "openai/gpt-4o-mini",
+          status: 500,
+          kind: "server",
+          retries: 2,
+          provider_message: expect.stringContaining("the upstream model is on fire"),
+        }),
+      },
+    ]);
     // First attempt plus two retries.
     expect(completions(openai)).toHaveLength(3);
     expect(retries.map((notice) => notice.error.kind)).toEqual(["server", "server"]);
@@ -108,7 +136,11 @@ describeOnEachStore("LLM failures during a turn", (storeKind) => {
     const response = await send("Write a note, then answer.");
     // The tool step committed; the next step's call failed for good.
     expect(response.body.stop_reason.stop_reason).toBe("llm_api_error");
-    expect(viewTypes(response.body.messages)).toEqual(["tool_call_message", "tool_return_message"]);
+    expect(viewTypes(response.body.messages)).toEqual([
+      "tool_call_message",
+      "tool_return_message",
+      "error_message",
+    ]);
     const window = await expectConsistentWindow(t.store, agentId);
     expect(window.map((message) => message.role)).toEqual(["system", "user", "assistant", "tool"]);
 

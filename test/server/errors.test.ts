@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { silentLog } from "../../src/domain/index.js";
 import { createModelRegistry } from "../../src/llm/model-registry.js";
 import type { Services } from "../../src/runtime/services.js";
 import { createApp } from "../../src/server/app.js";
@@ -69,13 +70,14 @@ describe("error responses", () => {
       services: broken,
       registry: createModelRegistry({}),
       version: { letta: "0.16.8", reverie: "test" },
-      logger: { error: (_message, fields) => logged.push(fields) },
+      log: { ...silentLog, error: (fields) => logged.push(fields) },
     });
     const response = await app.request("/v1/agents/agent-1");
     expect(response.status).toBe(500);
     const body = (await response.json()) as { detail: string; trace_id: string };
     expect(body.detail).toBe("Internal server error");
-    expect(body.trace_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(body.trace_id).toMatch(/^[0-9a-f]{32}$/);
+    expect(response.headers.get("x-request-id")).toBe(body.trace_id);
     expect(JSON.stringify(body)).not.toMatch(/secret|exploded/);
     expect(logged).toEqual([
       expect.objectContaining({ trace_id: body.trace_id, path: "/v1/agents/agent-1" }),

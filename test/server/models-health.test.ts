@@ -23,6 +23,8 @@ describe("health and models endpoints", () => {
         version: "0.16.8",
         reverie_version: "0.0.0-test",
         providers: ["openai"],
+        // This app has no prober: no probe results (the server's are in provider-health.test.ts).
+        provider_status: [],
       });
     }
   });

@@ -5,6 +5,7 @@ import type { Hono } from "hono";
 import type { Clock, IdGenerator } from "../../src/domain/index.js";
 import { createModelRegistry, type ModelRegistry } from "../../src/llm/model-registry.js";
 import type { ProviderConfig } from "../../src/llm/provider-config.js";
+import type { ProviderHealth } from "../../src/llm/provider-health.js";
 import { createEmbedder, type Embedder } from "../../src/llm/providers/embeddings.js";
 import { createModelProvider } from "../../src/llm/providers/model-provider.js";
 import type { RetryNotice, RetryPolicy } from "../../src/llm/providers/retry.js";
@@ -42,6 +43,8 @@ export interface TestApp {
   registry: ModelRegistry;
   /** Internal errors the app logged. */
   logged: Array<{ message: string; fields: Record<string, unknown> }>;
+  /** Every line of the app's log, all levels, in order. */
+  logLines: Array<{ level: string; message: string; fields: Record<string, unknown> }>;
   /** The API keys, when created with `auth` (requests then need a key once one exists). */
   keys: ApiKeyService | undefined;
   /** JSON request helper: returns status, parsed body and headers. */
@@ -91,6 +94,8 @@ export interface TestAppOptions {
   providerNetwork?: ServiceDeps["providerNetwork"];
   /** Checks API keys as `reverie server` does; `envKey` plays `REVERIE_API_KEY`. */
   auth?: { envKey?: string };
+  /** Probes the providers for `/v1/health` (default: none). */
+  providerHealth?: ProviderHealth;
   /** Runs custom tools (default: none, so they answer that no sandbox is available). */
   customTools?: ServiceDeps["customTools"];
   /** Worker threads for large bodies, uploads and chunking (default: everything in place). */
@@ -117,7 +122,27 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     retry: { maxRetries: 0, ...options.retry },
     onRetry: options.onRetry,
   });
+  const logged: TestApp["logged"] = [];
+  const logLines: TestApp["logLines"] = [];
+  const line =
+    (level: string) =>
+    (fields: Record<string, unknown>, message: string): void => {
+      logLines.push({ level, message, fields });
+      if (level === "error") logged.push({ message, fields });
+    };
+  // The services' lines (failed runs) go to `logLines` only; `logged` keeps the app's internal errors.
+  const serviceLine =
+    (level: string) =>
+    (fields: Record<string, unknown>, message: string): void => {
+      logLines.push({ level, message, fields });
+    };
   const services = createServices({
+    log: {
+      debug: serviceLine("debug"),
+      info: serviceLine("info"),
+      warn: serviceLine("warn"),
+      error: serviceLine("error"),
+    },
     store,
     models: registry,
     clock,
@@ -148,7 +173,6 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     multiAgentMaxDepth: options.multiAgentMaxDepth,
     sandbox: options.sandbox,
   });
-  const logged: TestApp["logged"] = [];
   const keys =
     options.auth === undefined
       ? undefined
@@ -160,10 +184,11 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     maxBodyBytes: options.maxBodyBytes,
     cpu: options.cpu,
     validateResponses: true,
-    logger: { error: (message, fields) => logged.push({ message, fields }) },
+    log: { debug: line("debug"), info: line("info"), warn: line("warn"), error: line("error") },
     webRoot: options.webRoot,
     protection: options.protection,
     auth: keys,
+    providerHealth: options.providerHealth,
   });
   return {
     app,
@@ -171,6 +196,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     services,
     registry,
     logged,
+    logLines,
     keys,
     async call(method, path, body, headers = {}) {
       const init: RequestInit = { method, headers };

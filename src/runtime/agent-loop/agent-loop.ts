@@ -6,6 +6,7 @@ import {
   type IdGenerator,
   type LettaUsage,
   type LlmConfig,
+  type Log,
   type Message,
   type MessageInput,
   type NewMessage,
@@ -13,6 +14,8 @@ import {
   ReverieError,
   type Run,
   type StopReason,
+  silentLog,
+  type Tool,
   type ToolReturn,
 } from "../../domain/index.js";
 import { LlmError } from "../../llm/providers/llm-error.js";
@@ -26,6 +29,7 @@ import type {
 import { responseFormatOf } from "../../llm/response-format.js";
 import type { Store } from "../../store/store.js";
 import { renderAvailableSkills, skillEntries, withAvailableSkills } from "../memory/render-skills.js";
+import { logRunFailure } from "../run-failure-log.js";
 import { ToolRuleSolver } from "../tool-rules/solver.js";
 import type { BuiltinToolContext, McpToolRunner } from "../tools/builtin-executor.js";
 import { MEMORY_EDITING_TOOLS } from "../tools/builtin-executor.js";
@@ -88,6 +92,8 @@ export interface AgentLoopDeps {
   clock: Clock;
   ids: IdGenerator;
   locks: TurnLocks;
+  /** Where a failed run is reported (the LLM's own message for provider failures). */
+  log?: Log | undefined;
   /** The agent's embedder for archival tools; absent means text search only. */
   embedderFor?: ((agent: AgentRecord) => EmbedTexts | undefined) | undefined;
   /** The web tools (`fetch_webpage`, `web_search`). */
@@ -177,6 +183,38 @@ export interface ModelCallContext {
   overflow?: LlmError | undefined;
 }
 
+/** How a turn ends: what finishing its run needs, and the finished run once a step recorded it. */
+interface TurnEnding {
+  run: Run;
+  started: Date;
+  conversationId: string | null;
+  /** Messages the turn produced so far, its input excluded. */
+  produced: readonly Message[];
+  signal?: AbortSignal | undefined;
+  /** Set by the step that finished the run in its own transaction. */
+  finished?: { run: Run; relatedRunIds: string[] } | undefined;
+}
+
+/** The writes that finish a run. */
+interface FinishPatches {
+  run: Partial<Run>;
+  agent: Partial<AgentRecord>;
+}
+
+/** One step to commit: its LLM response, its messages and calls, and whether it ends the turn. */
+interface StepCommit {
+  stepId: string;
+  response: ModelResponse;
+  /** Messages written before the calls' results (the assistant's). */
+  before: NewMessage[];
+  planned: PlannedCall[];
+  /** The messages after the calls ran, built from their results inside the transaction. */
+  after?: ((returns: Array<{ toolReturn: ToolReturn; ok: boolean }>) => Promise<NewMessage[]>) | undefined;
+  /** The stop reason when this step ends the turn (asked after `after`). */
+  endsTurn?: (() => StopReason | undefined) | undefined;
+  ending: TurnEnding;
+}
+
 /** Retries of one LLM call after the provider found it too long and the window was compacted. */
 const MAX_OVERFLOW_RETRIES = 2;
 
@@ -254,7 +292,11 @@ export function createAgentLoop(deps: AgentLoopDeps) {
     const lease = locked.value;
     const started = clock.now();
     try {
-      const window = await loadContextWindow(store, agent, owner, { clock, ids });
+      // The agent's tools are read alongside the window (on PostgreSQL, in parallel: no round trip of its own).
+      const [window, agentTools] = await Promise.all([
+        loadContextWindow(store, agent, owner, { clock, ids }),
+        store.tools.listForAgent(agent.id),
+      ]);
       const pending = pendingApproval(window.messages);
       if (input.kind === "messages" && pending) {
         throw new ReverieError("pending_approval", PENDING_APPROVAL_DETAIL, {
@@ -276,6 +318,7 @@ export function createAgentLoop(deps: AgentLoopDeps) {
       );
       const state: TurnState = { agent, window, runId, skills, lastPromptTokens: 0 };
       const produced: Message[] = [];
+      const ending: TurnEnding = { run, started, conversationId, produced, signal: request.signal };
       const emit = (messages: readonly Message[]) => {
         for (const message of messages) {
           produced.push(message);
@@ -289,22 +332,26 @@ export function createAgentLoop(deps: AgentLoopDeps) {
       try {
         const answered =
           input.kind === "approvals" && pending
-            ? await answerApprovals(state, pending, decisions, input, emit)
+            ? await answerApprovals(state, agentTools, pending, decisions, input, emit)
             : undefined;
-        stopReason = answered ?? (await steps(state, request, usage, emit));
+        stopReason = answered ?? (await steps(state, request, agentTools, usage, emit, ending));
       } catch (error) {
         failure = error;
         stopReason = stopFor(error);
       }
-      // A cancelled request stays cancelled, whatever the step in flight went on to do.
-      if (request.signal?.aborted && stopReason !== "cancelled") {
+      // The last step finished the run in its own transaction (it checked for cancellation there).
+      // Otherwise a cancelled request stays cancelled, whatever the step in flight went on to do.
+      if (!ending.finished && request.signal?.aborted && stopReason !== "cancelled") {
         stopReason = "cancelled";
         failure = undefined;
       }
-      const { run: finished, relatedRunIds } = await finishRun(run, agent, stopReason, started, failure, {
-        conversationId,
-        messages: produced,
-      });
+      const { run: finished, relatedRunIds } =
+        ending.finished ??
+        (await store.transaction(async (tx) => {
+          const end = finishPatches(ending, stopReason, failure);
+          await tx.agents.update(agent.id, end.agent);
+          return recordFinish(tx, agent, ending, end, stopReason);
+        }));
       usage.run_ids.push(...relatedRunIds);
       return { run: finished, messages: produced, stopReason, usage };
     } finally {
@@ -385,13 +432,14 @@ export function createAgentLoop(deps: AgentLoopDeps) {
    */
   async function answerApprovals(
     state: TurnState,
+    agentTools: readonly Tool[],
     pending: Message,
     decisions: ReturnType<typeof matchApprovals>,
     input: Extract<TurnInput, { kind: "approvals" }>,
     emit: (messages: readonly Message[]) => void,
   ): Promise<StopReason | undefined> {
     const { agent } = state;
-    const tools = new Map((await store.tools.listForAgent(agent.id)).map((tool) => [tool.name, tool]));
+    const tools = new Map(agentTools.map((tool) => [tool.name, tool]));
     const planned: Array<PlannedCall | ToolReturn> = [];
     for (const { call, decision } of decisions) {
       if (decision.type === "tool") {
@@ -459,15 +507,16 @@ export function createAgentLoop(deps: AgentLoopDeps) {
   async function steps(
     state: TurnState,
     request: TurnRequest,
+    agentTools: readonly Tool[],
     usage: LettaUsage,
     emit: (messages: readonly Message[]) => void,
+    ending: TurnEnding,
   ): Promise<StopReason> {
     const { agent } = state;
     const rules = turnRules(agent, request);
     const clientTools = request.clientTools ?? [];
     const clientNames = new Set(clientTools.map((tool) => tool.name));
     const solver = new ToolRuleSolver(agent.tool_rules);
-    const agentTools = await store.tools.listForAgent(agent.id);
     const toolsByName = new Map(agentTools.map((tool) => [tool.name, tool]));
     const context = recordContext(agent, state.window.owner, state.runId);
     const history: string[] = [];
@@ -526,7 +575,16 @@ export function createAgentLoop(deps: AgentLoopDeps) {
         }
         const messages = [records.assistant(draft.assistantMessageId, content, null)];
         if (decision.notice) messages.push(records.notice(decision.notice));
-        emit(await commitStep(state, stepId, response, messages, [], undefined, () => decision.stopReason));
+        emit(
+          await commitStep(state, {
+            stepId,
+            response,
+            before: messages,
+            planned: [],
+            ending,
+            endsTurn: () => decision.stopReason,
+          }),
+        );
         if (decision.stopReason) return decision.stopReason;
         continue;
       }
@@ -552,13 +610,13 @@ export function createAgentLoop(deps: AgentLoopDeps) {
       }
       const calledNames = serverCalls.map((call) => call.function.name);
       let decision: StepDecision = {};
-      const committed = await commitStep(
-        state,
+      const committed = await commitStep(state, {
         stepId,
         response,
         before,
         planned,
-        async (returns) => {
+        ending,
+        after: async (returns) => {
           // The tools ran in this transaction: the policy decides with their results.
           const outcome = callOutcome(
             returns.map((item, index) => ({
@@ -588,8 +646,8 @@ export function createAgentLoop(deps: AgentLoopDeps) {
           if (decision.notice) after.push(records.notice(decision.notice));
           return after;
         },
-        () => decision.stopReason,
-      );
+        endsTurn: () => decision.stopReason,
+      });
       emit(committed);
       history.push(...calledNames);
       const lastReturn = committed.findLast((message) => message.role === "tool");
@@ -646,37 +704,37 @@ export function createAgentLoop(deps: AgentLoopDeps) {
 
   /**
    * Commits one step atomically: the step row with its usage, the messages, the tools' writes (memory
-   * edits run inside this transaction) and the new window.
+   * edits run inside this transaction) and the new window. The step that ends the turn also finishes
+   * its run here, unless the request was cancelled meanwhile: the turn's last writes are one transaction.
    */
-  async function commitStep(
-    state: TurnState,
-    stepId: string,
-    response: ModelResponse,
-    before: NewMessage[],
-    planned: PlannedCall[],
-    after?: (returns: Array<{ toolReturn: ToolReturn; ok: boolean }>) => Promise<NewMessage[]>,
-    endsTurn?: () => StopReason | undefined,
-  ): Promise<Message[]> {
-    const { agent } = state;
+  async function commitStep(state: TurnState, step: StepCommit): Promise<Message[]> {
+    const { agent, window } = state;
+    const { planned } = step;
     return store.transaction(async (tx) => {
-      await tx.steps.create(
-        stepRow(recordContext(agent, state.window.owner, state.runId), stepId, { response }),
-      );
       const returns: Array<{ toolReturn: ToolReturn; ok: boolean; editedMemory?: boolean }> = [];
       for (const call of planned) returns.push(await call.run(tx));
-      const records = [...before, ...((await after?.(returns)) ?? [])];
+      const records = [...step.before, ...((await step.after?.(returns)) ?? [])];
       // The step that ends the turn says so: a crash before the run is marked finished leaves a run
       // whose steps all committed, which recovery then completes instead of failing.
-      const stopReason = endsTurn?.();
-      if (stopReason) await tx.steps.update(stepId, { stop_reason: stopReason });
+      const stopReason = step.endsTurn?.();
+      const row = stepRow(recordContext(agent, window.owner, state.runId), step.stepId, {
+        response: step.response,
+      });
+      await tx.steps.create(stopReason ? { ...row, stop_reason: stopReason } : row);
       const stored = await tx.messages.append(records);
-      state.window.messages.push(...stored);
-      await saveWindowIds(
-        tx,
-        state.window.owner,
-        state.window.messages.map((message) => message.id),
-        clock.now().toISOString(),
-      );
+      window.messages.push(...stored);
+      const ids = window.messages.map((message) => message.id);
+      const end =
+        stopReason && !step.ending.signal?.aborted
+          ? finishPatches(step.ending, stopReason, undefined)
+          : undefined;
+      // The agent's row is written once: its window (default conversation) and how its last run ended.
+      if (window.owner.kind === "agent")
+        await tx.agents.update(agent.id, { message_ids: ids, ...end?.agent });
+      else {
+        await saveWindowIds(tx, window.owner, ids, clock.now().toISOString());
+        if (end) await tx.agents.update(agent.id, end.agent);
+      }
       // As in Letta, a memory edit rewrites the stored system prompt at once, while this turn keeps
       // the prompt it started with (the provider's prompt cache); the next turn reads the new one.
       const edited = planned.some(
@@ -684,16 +742,14 @@ export function createAgentLoop(deps: AgentLoopDeps) {
           returns[index]?.ok &&
           (MEMORY_EDITING_TOOLS.has(call.call.function.name) || returns[index]?.editedMemory === true),
       );
-      const system = state.window.messages[0];
+      const system = window.messages[0];
       if (edited && system) {
-        const text = await compileSystemPrompt(
-          tx,
-          state.agent,
-          state.window.owner,
-          state.window.messages.length,
-          clock,
-        );
+        const text = await compileSystemPrompt(tx, agent, window.owner, window.messages.length, clock);
         await tx.messages.update(system.id, { content: [{ type: "text", text }] });
+      }
+      if (end && stopReason) {
+        const ending = { ...step.ending, produced: [...step.ending.produced, ...stored] };
+        step.ending.finished = await recordFinish(tx, agent, ending, end, stopReason);
       }
       return stored;
     });
@@ -709,16 +765,9 @@ export function createAgentLoop(deps: AgentLoopDeps) {
     return (await store.runs.get(runId))?.status === "cancelled";
   }
 
-  async function finishRun(
-    run: Run,
-    agent: AgentRecord,
-    stopReason: StopReason,
-    started: Date,
-    failure: unknown,
-    turn: { conversationId: string | null; messages: readonly Message[] },
-  ): Promise<{ run: Run; relatedRunIds: string[] }> {
+  /** What finishing a run writes: the run's status, duration and error; the agent's last-run fields. */
+  function finishPatches(ending: TurnEnding, stopReason: StopReason, failure: unknown): FinishPatches {
     const now = clock.now();
-    const status = runStatusFor(stopReason);
     const error =
       failure === undefined
         ? null
@@ -728,28 +777,49 @@ export function createAgentLoop(deps: AgentLoopDeps) {
             detail: failure instanceof LlmError ? failure.detail : undefined,
             retryable: failure instanceof LlmError ? failure.retryable : false,
           };
-    if (failure !== undefined && !(failure instanceof LlmError))
-      console.error(`run ${run.id} failed:`, failure);
-    return store.transaction(async (tx) => {
-      const updated = await tx.runs.update(run.id, {
-        status,
+    if (failure !== undefined) {
+      logRunFailure(deps.log ?? silentLog, {
+        agentId: ending.run.agent_id,
+        runId: ending.run.id,
+        stopReason,
+        failure,
+      });
+    }
+    const durationMs = now.getTime() - ending.started.getTime();
+    return {
+      run: {
+        status: runStatusFor(stopReason),
         stop_reason: stopReason,
         completed_at: now.toISOString(),
-        total_duration_ns: (now.getTime() - started.getTime()) * 1_000_000,
-        metadata: error ? { ...(run.metadata ?? {}), error } : run.metadata,
-      });
-      await tx.agents.update(agent.id, {
+        total_duration_ns: durationMs * 1_000_000,
+        metadata: error ? { ...(ending.run.metadata ?? {}), error } : ending.run.metadata,
+      },
+      agent: {
         last_run_completion: now.toISOString(),
-        last_run_duration_ms: now.getTime() - started.getTime(),
+        last_run_duration_ms: durationMs,
         last_stop_reason: stopReason,
-      });
-      const finished = updated ?? run;
-      const relatedRunIds: string[] = [];
-      for (const hook of deps.afterTurn ?? []) {
-        await hook(tx, { agent, run: finished, stopReason, ...turn, relatedRunIds });
-      }
-      return { run: finished, relatedRunIds };
-    });
+      },
+    };
+  }
+
+  /**
+   * Marks the run finished and runs the after-turn hooks, in `tx` (the caller has written the agent's
+   * last-run fields).
+   */
+  async function recordFinish(
+    tx: Store,
+    agent: AgentRecord,
+    ending: TurnEnding,
+    end: FinishPatches,
+    stopReason: StopReason,
+  ): Promise<{ run: Run; relatedRunIds: string[] }> {
+    const finished = (await tx.runs.update(ending.run.id, end.run)) ?? ending.run;
+    const relatedRunIds: string[] = [];
+    const turn = { conversationId: ending.conversationId, messages: ending.produced };
+    for (const hook of deps.afterTurn ?? []) {
+      await hook(tx, { agent, run: finished, stopReason, ...turn, relatedRunIds });
+    }
+    return { run: finished, relatedRunIds };
   }
 
   return { runTurn };

@@ -1,15 +1,10 @@
-import {
-  type ExpressionBuilder,
-  type Insertable,
-  type SelectQueryBuilder,
-  sql,
-  type Updateable,
-} from "kysely";
+import { type ExpressionBuilder, type Insertable, type SelectQueryBuilder, sql } from "kysely";
 import type { AgentRecord } from "../../domain/index.js";
 import type { AgentListQuery, AgentRepository, TagListQuery } from "../store.js";
 import { currentOrganization } from "../tenancy.js";
 import type { SqlDb } from "./dialect.js";
 import { byCreation, keysetBound, listPage } from "./paging.js";
+import { runCached, updateRowById } from "./query-cache.js";
 import { type ColumnKinds, decodeColumns, encodeColumns } from "./row-codec.js";
 import { nowIso, type SqlContext, toCount } from "./sql-context.js";
 import type { AgentsTable, Database } from "./tables.js";
@@ -129,12 +124,13 @@ export function createAgentRepository(context: SqlContext): AgentRepository {
     },
 
     async get(id) {
-      const row = await db
-        .selectFrom("agents")
-        .selectAll()
-        .where("id", "=", id)
-        .where("organization_id", "=", currentOrganization())
-        .executeTakeFirst();
+      const [row] = await runCached(db, dialect, "agents.get", [id, currentOrganization()], ([key, org]) =>
+        db
+          .selectFrom("agents")
+          .selectAll()
+          .where("id", "=", key as string)
+          .where("organization_id", "=", org as string),
+      );
       return row === undefined ? undefined : decode(row);
     },
 
@@ -152,16 +148,10 @@ export function createAgentRepository(context: SqlContext): AgentRepository {
 
     async update(id, patch) {
       const values = { ...patch, updated_at: patch.updated_at ?? nowIso(context) };
-      const organization = currentOrganization();
-      // RETURNING hands back the updated row in the same statement (a turn updates its agent 3 times).
+      // RETURNING hands back the updated row in the same statement (a turn updates its agent twice).
       const write = async (tx: SqlDb) => {
-        const row = await tx
-          .updateTable("agents")
-          .set(encodeColumns(AGENT_COLUMNS, values, dialect) as Updateable<AgentsTable>)
-          .where("id", "=", id)
-          .where("organization_id", "=", organization)
-          .returningAll()
-          .executeTakeFirst();
+        const set = encodeColumns(AGENT_COLUMNS, values, dialect);
+        const row = await updateRowById(tx, dialect, "agents", id, set, true);
         if (row === undefined) return undefined;
         if (patch.tags !== undefined) await replaceTags(tx, id, patch.tags);
         return decode(row);

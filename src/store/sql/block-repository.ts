@@ -4,6 +4,7 @@ import type { BlockListQuery, BlockRepository, RevisionChange } from "../store.j
 import { currentOrganization } from "../tenancy.js";
 import type { SqlDb } from "./dialect.js";
 import { byCreation, listPage } from "./paging.js";
+import { runCached } from "./query-cache.js";
 import { type ColumnKinds, decodeColumns, definedFields, encodeColumns } from "./row-codec.js";
 import { nowIso, type SqlContext } from "./sql-context.js";
 import type { BlockRevisionsTable, BlocksTable } from "./tables.js";
@@ -301,14 +302,20 @@ export function createBlockRepository(context: SqlContext): BlockRepository {
     },
 
     async listForAgent(agentId) {
-      const rows = await db
-        .selectFrom("blocks_agents")
-        .innerJoin("blocks", "blocks.id", "blocks_agents.block_id")
-        .selectAll("blocks")
-        .where("blocks_agents.agent_id", "=", agentId)
-        .where("blocks.organization_id", "=", currentOrganization())
-        .orderBy("blocks_agents.position")
-        .execute();
+      const rows = await runCached(
+        db,
+        dialect,
+        "blocks.listForAgent",
+        [agentId, currentOrganization()],
+        ([agent, org]) =>
+          db
+            .selectFrom("blocks_agents")
+            .innerJoin("blocks", "blocks.id", "blocks_agents.block_id")
+            .selectAll("blocks")
+            .where("blocks_agents.agent_id", "=", agent as string)
+            .where("blocks.organization_id", "=", org as string)
+            .orderBy("blocks_agents.position"),
+      );
       return rows.map(decode);
     },
 

@@ -1,7 +1,6 @@
 import {
   type Expression,
   type ExpressionBuilder,
-  type Insertable,
   type SelectQueryBuilder,
   type SqlBool,
   sql,
@@ -12,6 +11,7 @@ import type { MessageListQuery, MessageRepository, MessageSearchQuery, Unembedde
 import { currentOrganization } from "../tenancy.js";
 import { messageSearchText } from "./message-text.js";
 import { listPage } from "./paging.js";
+import { insertRow, runCached } from "./query-cache.js";
 import { type ColumnKinds, decodeColumns, definedFields, encodeColumns } from "./row-codec.js";
 import { matchesNothing, type SqlContext, toCount } from "./sql-context.js";
 import type { Database, MessagesTable } from "./tables.js";
@@ -141,11 +141,8 @@ export function createMessageRepository(context: SqlContext): MessageRepository 
             text: messageSearchText(message),
             organization_id: organization,
           };
-          const row = await tx
-            .insertInto("messages")
-            .values(values as Insertable<MessagesTable>)
-            .returning("sequence_id")
-            .executeTakeFirstOrThrow();
+          const [row] = await insertRow(tx, dialect, "messages", values, ["sequence_id"]);
+          if (row === undefined) throw new Error(`message ${message.id} was not inserted`);
           stored.push({ ...message, sequence_id: Number(row.sequence_id) });
         }
         return stored;
@@ -164,12 +161,20 @@ export function createMessageRepository(context: SqlContext): MessageRepository 
 
     async getMany(ids) {
       if (ids.length === 0) return [];
-      const rows = await db
-        .selectFrom("messages")
-        .select(READ_COLUMNS)
-        .where("id", "in", [...new Set(ids)])
-        .where("organization_id", "=", currentOrganization())
-        .execute();
+      const unique = [...new Set(ids)];
+      // One shape per list length: the window's length repeats from turn to turn.
+      const rows = await runCached(
+        db,
+        dialect,
+        `messages.getMany ${unique.length}`,
+        [currentOrganization(), ...unique],
+        ([org, ...keys]) =>
+          db
+            .selectFrom("messages")
+            .select(READ_COLUMNS)
+            .where("id", "in", keys as string[])
+            .where("organization_id", "=", org as string),
+      );
       const byId = new Map(rows.map((row) => [row.id, decode(row)]));
       return ids.flatMap((id) => byId.get(id) ?? []);
     },

@@ -1,11 +1,10 @@
-import type { Insertable, Updateable } from "kysely";
 import type { Run } from "../../domain/index.js";
 import type { RunListQuery, RunRepository } from "../store.js";
 import { currentOrganization } from "../tenancy.js";
 import { byCreation, listPage } from "./paging.js";
+import { insertRow, runCached, updateRowById } from "./query-cache.js";
 import { type ColumnKinds, decodeColumns, encodeColumns } from "./row-codec.js";
 import { matchesNothing, type SqlContext } from "./sql-context.js";
-import type { RunsTable } from "./tables.js";
 
 const RUN_COLUMNS: ColumnKinds = {
   id: "plain",
@@ -33,23 +32,19 @@ export function createRunRepository(context: SqlContext): RunRepository {
 
   return {
     async create(run) {
-      await db
-        .insertInto("runs")
-        .values({
-          ...encodeColumns(RUN_COLUMNS, run, dialect),
-          organization_id: currentOrganization(),
-        } as Insertable<RunsTable>)
-        .execute();
+      const row = { ...encodeColumns(RUN_COLUMNS, run, dialect), organization_id: currentOrganization() };
+      await insertRow(db, dialect, "runs", row);
       return run;
     },
 
     async get(id) {
-      const row = await db
-        .selectFrom("runs")
-        .selectAll()
-        .where("id", "=", id)
-        .where("organization_id", "=", currentOrganization())
-        .executeTakeFirst();
+      const [row] = await runCached(db, dialect, "runs.get", [id, currentOrganization()], ([key, org]) =>
+        db
+          .selectFrom("runs")
+          .selectAll()
+          .where("id", "=", key as string)
+          .where("organization_id", "=", org as string),
+      );
       return row === undefined ? undefined : decode(row);
     },
 
@@ -86,13 +81,7 @@ export function createRunRepository(context: SqlContext): RunRepository {
     async update(id, patch) {
       const values = encodeColumns(RUN_COLUMNS, patch, dialect);
       if (Object.keys(values).length === 0) return this.get(id);
-      const row = await db
-        .updateTable("runs")
-        .set(values as Updateable<RunsTable>)
-        .where("id", "=", id)
-        .where("organization_id", "=", currentOrganization())
-        .returningAll()
-        .executeTakeFirst();
+      const row = await updateRowById(db, dialect, "runs", id, values, true);
       return row === undefined ? undefined : decode(row);
     },
 

@@ -4,6 +4,7 @@ import type { SourceListQuery, SourceRepository } from "../store.js";
 import { currentOrganization } from "../tenancy.js";
 import { deletePassagesOf } from "./file-repository.js";
 import { byCreation, listPage } from "./paging.js";
+import { runCached } from "./query-cache.js";
 import { type ColumnKinds, decodeColumns, encodeColumns } from "./row-codec.js";
 import { type SqlContext, toCount, updateStamped } from "./sql-context.js";
 import type { SourcesTable } from "./tables.js";
@@ -179,15 +180,21 @@ export function createSourceRepository(context: SqlContext): SourceRepository {
     },
 
     async listForAgent(agentId) {
-      const rows = await db
-        .selectFrom("sources_agents")
-        .innerJoin("sources", "sources.id", "sources_agents.source_id")
-        .selectAll("sources")
-        .where("sources_agents.agent_id", "=", agentId)
-        .where("sources.organization_id", "=", currentOrganization())
-        .orderBy("sources_agents.created_at")
-        .orderBy("sources.id")
-        .execute();
+      const rows = await runCached(
+        db,
+        dialect,
+        "sources.listForAgent",
+        [agentId, currentOrganization()],
+        ([agent, org]) =>
+          db
+            .selectFrom("sources_agents")
+            .innerJoin("sources", "sources.id", "sources_agents.source_id")
+            .selectAll("sources")
+            .where("sources_agents.agent_id", "=", agent as string)
+            .where("sources.organization_id", "=", org as string)
+            .orderBy("sources_agents.created_at")
+            .orderBy("sources.id"),
+      );
       return rows.map(decode);
     },
 

@@ -1,11 +1,10 @@
-import type { Insertable, Updateable } from "kysely";
 import type { Step } from "../../domain/index.js";
 import type { StepListQuery, StepRepository } from "../store.js";
 import { currentOrganization } from "../tenancy.js";
 import { byCreation, listPage } from "./paging.js";
+import { insertRow, runCached, updateRowById } from "./query-cache.js";
 import { type ColumnKinds, decodeColumns, encodeColumns } from "./row-codec.js";
 import type { SqlContext } from "./sql-context.js";
-import type { StepsTable } from "./tables.js";
 
 const STEP_COLUMNS: ColumnKinds = {
   id: "plain",
@@ -41,23 +40,19 @@ export function createStepRepository(context: SqlContext): StepRepository {
 
   return {
     async create(step) {
-      await db
-        .insertInto("steps")
-        .values({
-          ...encodeColumns(STEP_COLUMNS, step, dialect),
-          organization_id: currentOrganization(),
-        } as Insertable<StepsTable>)
-        .execute();
+      const row = { ...encodeColumns(STEP_COLUMNS, step, dialect), organization_id: currentOrganization() };
+      await insertRow(db, dialect, "steps", row);
       return step;
     },
 
     async get(id) {
-      const row = await db
-        .selectFrom("steps")
-        .selectAll()
-        .where("id", "=", id)
-        .where("organization_id", "=", currentOrganization())
-        .executeTakeFirst();
+      const [row] = await runCached(db, dialect, "steps.get", [id, currentOrganization()], ([key, org]) =>
+        db
+          .selectFrom("steps")
+          .selectAll()
+          .where("id", "=", key as string)
+          .where("organization_id", "=", org as string),
+      );
       return row === undefined ? undefined : decode(row);
     },
 
@@ -83,13 +78,7 @@ export function createStepRepository(context: SqlContext): StepRepository {
     async update(id, patch) {
       const values = encodeColumns(STEP_COLUMNS, patch, dialect);
       if (Object.keys(values).length === 0) return this.get(id);
-      const row = await db
-        .updateTable("steps")
-        .set(values as Updateable<StepsTable>)
-        .where("id", "=", id)
-        .where("organization_id", "=", currentOrganization())
-        .returningAll()
-        .executeTakeFirst();
+      const row = await updateRowById(db, dialect, "steps", id, values, true);
       return row === undefined ? undefined : decode(row);
     },
   };

@@ -3,6 +3,7 @@ import { notFound, ReverieError, type Tool } from "../../domain/index.js";
 import type { ToolListQuery, ToolRepository } from "../store.js";
 import { currentOrganization } from "../tenancy.js";
 import { byCreation, listPage } from "./paging.js";
+import { runCached } from "./query-cache.js";
 import { type ColumnKinds, decodeColumns, encodeColumns } from "./row-codec.js";
 import { matchesNothing, nowIso, type SqlContext } from "./sql-context.js";
 import type { ToolsTable } from "./tables.js";
@@ -163,14 +164,20 @@ export function createToolRepository(context: SqlContext): ToolRepository {
     },
 
     async listForAgent(agentId) {
-      const rows = await db
-        .selectFrom("tools_agents")
-        .innerJoin("tools", "tools.id", "tools_agents.tool_id")
-        .selectAll("tools")
-        .where("tools_agents.agent_id", "=", agentId)
-        .where("tools.organization_id", "=", currentOrganization())
-        .orderBy("tools_agents.position")
-        .execute();
+      const rows = await runCached(
+        db,
+        dialect,
+        "tools.listForAgent",
+        [agentId, currentOrganization()],
+        ([agent, org]) =>
+          db
+            .selectFrom("tools_agents")
+            .innerJoin("tools", "tools.id", "tools_agents.tool_id")
+            .selectAll("tools")
+            .where("tools_agents.agent_id", "=", agent as string)
+            .where("tools.organization_id", "=", org as string)
+            .orderBy("tools_agents.position"),
+      );
       return rows.map(decode);
     },
 
