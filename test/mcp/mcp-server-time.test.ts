@@ -139,7 +139,8 @@ describeOnEachStore("the published mcp-server-time over stdio", (storeKind) => {
     expect(reply.body.messages[1]).toMatchObject({ name: "get_current_time", status: "success" });
 
     // The model was offered the server's schema, and saw the server's answer in the next request.
-    const offered = (completions(openai)[0]?.body as { tools: JsonBody[] }).tools;
+    const first = completions(openai)[0]?.body as { tools: JsonBody[] } | undefined;
+    const offered = first?.tools ?? [];
     expect(offered.map((tool) => tool.function.name)).toContain("get_current_time");
     const next = completions(openai)[1]?.body as { messages: Array<{ role: string; content: string }> };
     const toolMessage = next.messages.findLast((message) => message.role === "tool");
