@@ -3,11 +3,11 @@ import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { isIP } from "node:net";
 import { Readable } from "node:stream";
-import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
 import { ReverieError } from "../../domain/index.js";
 import type { AddressPolicy } from "../tools/web/address-policy.js";
 import {
   checkedAddress,
+  contentDecoder,
   FetchRefusedError,
   pinnedLookup,
   type ResolveHost,
@@ -120,15 +120,7 @@ function toResponse(message: IncomingMessage, status: number): Response {
     message.resume();
     return new Response(null, { status, statusText: message.statusMessage ?? "", headers });
   }
-  const encoding = (headers.get("content-encoding") ?? "").trim().toLowerCase();
-  const decoder =
-    encoding === "gzip" || encoding === "x-gzip"
-      ? createGunzip()
-      : encoding === "deflate"
-        ? createInflate()
-        : encoding === "br"
-          ? createBrotliDecompress()
-          : undefined;
+  const decoder = contentDecoder(headers.get("content-encoding") ?? "");
   let stream: Readable = message;
   if (decoder) {
     headers.delete("content-encoding");

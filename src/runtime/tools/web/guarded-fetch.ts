@@ -3,6 +3,7 @@ import type { IncomingMessage } from "node:http";
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { isIP, type LookupFunction } from "node:net";
+import type { Transform } from "node:stream";
 import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
 import { type AddressPolicy, PUBLIC_ONLY, refusedAddress } from "./address-policy.js";
 
@@ -182,22 +183,21 @@ function fetchError(error: Error, url: URL, limits: FetchLimits): Error {
   return new FetchRefusedError(`could not fetch ${url.toString()}: ${error.message}`);
 }
 
+/** The stream that undoes a response's `content-encoding` (gzip, deflate, br), or undefined for none. */
+export function contentDecoder(contentEncoding: string): Transform | undefined {
+  const encoding = contentEncoding.trim().toLowerCase();
+  if (encoding === "gzip" || encoding === "x-gzip") return createGunzip();
+  if (encoding === "deflate") return createInflate();
+  if (encoding === "br") return createBrotliDecompress();
+  return undefined;
+}
+
 /** The body, decompressed, refused as soon as it grows past `maxBytes` (so a zip bomb stops early). */
 async function readCapped(response: IncomingMessage, maxBytes: number, signal: AbortSignal): Promise<Buffer> {
   const declared = Number(response.headers["content-length"]);
   const tooLarge = () =>
     new FetchRefusedError(`the page is larger than ${Math.round(maxBytes / 1024)} KB, the fetch limit`);
-  const encoding = String(response.headers["content-encoding"] ?? "")
-    .toLowerCase()
-    .trim();
-  const decoder =
-    encoding === "gzip" || encoding === "x-gzip"
-      ? createGunzip()
-      : encoding === "deflate"
-        ? createInflate()
-        : encoding === "br"
-          ? createBrotliDecompress()
-          : undefined;
+  const decoder = contentDecoder(String(response.headers["content-encoding"] ?? ""));
   if (!decoder && Number.isFinite(declared) && declared > maxBytes) {
     response.destroy();
     throw tooLarge();
