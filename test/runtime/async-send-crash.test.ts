@@ -1,105 +1,56 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterEach, beforeAll, beforeEach, expect, it, vi } from "vitest";
+import { expect, it, vi } from "vitest";
 import { systemClock } from "../../src/domain/index.js";
 import { INTERRUPTED_ERROR, recoverInterruptedRuns } from "../../src/runtime/agent-loop/recovery.js";
 import { enqueueJob } from "../../src/runtime/jobs/job-worker.js";
 import { openStore } from "../../src/store/open-store.js";
-import { type FakeLlmServer, startFakeOpenAI } from "../fake-llm/index.js";
 import type { JsonBody } from "../helpers/agent-turns.js";
-import { createTestDatabase } from "../helpers/postgres-schema.js";
-import { type ServerProcess, startServerProcess } from "../helpers/server-process.js";
+import { callServer, useCrashHarness } from "../helpers/crash-harness.js";
 import { describeOnEachStore } from "../helpers/store-suites.js";
 import { createFixtures } from "../store/fixtures.js";
 
 // Real server processes killed with SIGKILL and started again on a machine shared with other suites.
 vi.setConfig({ testTimeout: 180_000 });
 
-async function call(server: ServerProcess, method: string, path: string, body?: unknown) {
-  const response = await fetch(`${server.url}${path}`, {
-    method,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: (text ? JSON.parse(text) : undefined) as JsonBody };
-}
-
 describeOnEachStore("async sends and crashes", (storeKind) => {
-  let openai: FakeLlmServer;
-  let home: string;
-  let databaseUrl: string;
-  let dropDatabase: (() => Promise<void>) | undefined;
-  let servers: ServerProcess[];
-  let env: Record<string, string>;
-
-  beforeAll(async () => {
-    openai = await startFakeOpenAI({ models: ["gpt-4o-mini"] });
-    return () => openai.close();
-  });
-  beforeEach(async () => {
-    openai.reset();
-    servers = [];
-    home = mkdtempSync(join(tmpdir(), "reverie-async-crash-"));
-    env = { REVERIE_HOME: home, OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: openai.url };
-    if (storeKind === "postgres") {
-      const database = await createTestDatabase();
-      databaseUrl = database.url;
-      dropDatabase = database.drop;
-      env.REVERIE_DATABASE_URL = databaseUrl;
-    } else {
-      databaseUrl = join(home, "reverie.db");
-      dropDatabase = undefined;
-    }
-  });
-  afterEach(async () => {
-    for (const server of servers) await server.stop("SIGKILL");
-    await dropDatabase?.();
-    rmSync(home, { recursive: true, force: true });
-  });
-
-  async function start(): Promise<ServerProcess> {
-    const server = await startServerProcess(env);
-    servers.push(server);
-    return server;
-  }
+  const harness = useCrashHarness(storeKind, "reverie-async-crash-");
 
   it("finds every input answered with 200 after a SIGKILL right after the answer", async () => {
     const trials = 5;
-    let server = await start();
-    const created = await call(server, "POST", "/v1/agents/", { model: "openai/gpt-4o-mini" });
+    let server = await harness.start();
+    const created = await callServer(server, "POST", "/v1/agents/", { model: "openai/gpt-4o-mini" });
     expect(created.status).toBe(200);
     const agentId: string = created.body.id;
 
     const accepted: Array<{ runId: string; text: string }> = [];
     for (let trial = 0; trial < trials; trial++) {
       const text = `Acknowledged input number ${trial}`;
-      const sent = await call(server, "POST", `/v1/agents/${agentId}/messages/async`, {
+      const sent = await callServer(server, "POST", `/v1/agents/${agentId}/messages/async`, {
         messages: [{ role: "user", content: text }],
       });
       // Killed the moment the 200 arrives: whatever the turn had done by then.
       await server.stop("SIGKILL");
       expect(sent.status, JSON.stringify(sent.body)).toBe(200);
       accepted.push({ runId: sent.body.id, text });
-      server = await start();
+      server = await harness.start();
     }
 
     // Every accepted run ends (resumed by its job, or failed if it was cut mid-turn), never stays open,
     // and its input is in the agent's history.
     const settled = async () => {
-      const runs = await Promise.all(accepted.map(({ runId }) => call(server, "GET", `/v1/runs/${runId}`)));
+      const runs = await Promise.all(
+        accepted.map(({ runId }) => callServer(server, "GET", `/v1/runs/${runId}`)),
+      );
       return runs.every((run) => run.body.status === "completed" || run.body.status === "failed");
     };
     for (let wait = 0; wait < 120 && !(await settled()); wait++) {
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
-    const messages = await call(server, "GET", `/v1/agents/${agentId}/messages?limit=100&order=asc`);
+    const messages = await callServer(server, "GET", `/v1/agents/${agentId}/messages?limit=100&order=asc`);
     const userTexts = (messages.body as JsonBody[])
       .filter((message) => message.message_type === "user_message")
       .map((message) => message.content);
     for (const { runId, text } of accepted) {
-      const run = await call(server, "GET", `/v1/runs/${runId}`);
+      const run = await callServer(server, "GET", `/v1/runs/${runId}`);
       expect(["completed", "failed"], `${runId}: ${JSON.stringify(run.body)}`).toContain(run.body.status);
       expect(userTexts, runId).toContain(text);
       if (run.body.status === "failed") expect(run.body.metadata.error.error_type).toBe("interrupted");
@@ -108,7 +59,7 @@ describeOnEachStore("async sends and crashes", (storeKind) => {
   });
 
   it("settles every unfinished run at start-up the same way, past any page size", async () => {
-    const store = await openStore(databaseUrl);
+    const store = await openStore(harness.databaseUrl);
     try {
       const f = createFixtures();
       const agent = await store.agents.create(f.agent());

@@ -1,78 +1,26 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterEach, beforeAll, beforeEach, expect, it, vi } from "vitest";
+import { expect, it, vi } from "vitest";
 import { openStore } from "../../src/store/open-store.js";
-import { type FakeLlmServer, startFakeOpenAI } from "../fake-llm/index.js";
 import {
   completions,
   expectConsistentWindow,
-  type JsonBody,
   storedMessages,
   viewTypes,
   waitFor,
 } from "../helpers/agent-turns.js";
-import { createTestDatabase } from "../helpers/postgres-schema.js";
-import { type ServerProcess, startServerProcess } from "../helpers/server-process.js";
+import { callServer, useCrashHarness } from "../helpers/crash-harness.js";
 import { describeOnEachStore } from "../helpers/store-suites.js";
 
 // Each test starts real server processes (twice) on a machine shared with other suites.
 vi.setConfig({ testTimeout: 90_000 });
 
-async function call(server: ServerProcess, method: string, path: string, body?: unknown) {
-  const response = await fetch(`${server.url}${path}`, {
-    method,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: (text ? JSON.parse(text) : undefined) as JsonBody };
-}
-
 // The real `reverie server` killed with SIGKILL in the middle of a turn, then started again on the
 // same data: nothing committed is lost, nothing half-done is visible, and the agent keeps working.
 describeOnEachStore("a server killed mid-turn", (storeKind) => {
-  let openai: FakeLlmServer;
-  let home: string;
-  let databaseUrl: string;
-  let dropDatabase: (() => Promise<void>) | undefined;
-  let servers: ServerProcess[];
-  let env: Record<string, string>;
-
-  beforeAll(async () => {
-    openai = await startFakeOpenAI({ models: ["gpt-4o-mini"] });
-    return () => openai.close();
-  });
-  beforeEach(async () => {
-    openai.reset();
-    servers = [];
-    home = mkdtempSync(join(tmpdir(), "reverie-crash-"));
-    env = { REVERIE_HOME: home, OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: openai.url };
-    if (storeKind === "postgres") {
-      const database = await createTestDatabase();
-      databaseUrl = database.url;
-      dropDatabase = database.drop;
-      env.REVERIE_DATABASE_URL = databaseUrl;
-    } else {
-      databaseUrl = join(home, "reverie.db");
-      dropDatabase = undefined;
-    }
-  });
-  afterEach(async () => {
-    for (const server of servers) await server.stop("SIGKILL");
-    await dropDatabase?.();
-    rmSync(home, { recursive: true, force: true });
-  });
-
-  async function start(): Promise<ServerProcess> {
-    const server = await startServerProcess(env);
-    servers.push(server);
-    return server;
-  }
+  const harness = useCrashHarness(storeKind, "reverie-crash-");
 
   it("fails the interrupted run, keeps the user's message and a consistent window, and answers again", async () => {
-    let server = await start();
-    const created = await call(server, "POST", "/v1/agents/", {
+    let server = await harness.start();
+    const created = await callServer(server, "POST", "/v1/agents/", {
       model: "openai/gpt-4o-mini",
       memory_blocks: [{ label: "human", value: "Name: Ada" }],
     });
@@ -80,20 +28,20 @@ describeOnEachStore("a server killed mid-turn", (storeKind) => {
     const agentId: string = created.body.id;
 
     // One committed tool step, then the model never answers the second call.
-    openai.script.push(
+    harness.openai.script.push(
       { toolCalls: [{ name: "memory_insert", arguments: { label: "human", new_string: "Likes tea." } }] },
       { fault: "hang" },
     );
-    const pending = call(server, "POST", `/v1/agents/${agentId}/messages`, {
+    const pending = callServer(server, "POST", `/v1/agents/${agentId}/messages`, {
       messages: [{ role: "user", content: "Remember that I like tea." }],
     }).catch((error: unknown) => error);
-    await waitFor(() => completions(openai).length === 2, "the second LLM request of the turn");
+    await waitFor(() => completions(harness.openai).length === 2, "the second LLM request of the turn");
     expect(await server.stop("SIGKILL")).toBeNull();
     expect(server.child.signalCode).toBe("SIGKILL");
     expect(await pending).toBeInstanceOf(Error);
 
     // As the crash left it: the run still says running, the committed step is there.
-    let store = await openStore(databaseUrl);
+    let store = await openStore(harness.databaseUrl);
     let interruptedRunId: string;
     try {
       const runs = await store.runs.list({ agent_id: agentId, limit: 10 });
@@ -104,8 +52,8 @@ describeOnEachStore("a server killed mid-turn", (storeKind) => {
     }
 
     // Restart on the same data, then talk to the agent again.
-    server = await start();
-    const listed = await call(server, "GET", `/v1/agents/${agentId}/messages?order=asc`);
+    server = await harness.start();
+    const listed = await callServer(server, "GET", `/v1/agents/${agentId}/messages?order=asc`);
     expect(viewTypes(listed.body)).toEqual([
       "system_message",
       "user_message",
@@ -113,11 +61,11 @@ describeOnEachStore("a server killed mid-turn", (storeKind) => {
       "tool_return_message",
     ]);
     expect(listed.body[1].content).toBe("Remember that I like tea.");
-    const block = await call(server, "GET", `/v1/agents/${agentId}/core-memory/blocks/human`);
+    const block = await callServer(server, "GET", `/v1/agents/${agentId}/core-memory/blocks/human`);
     expect(block.body.value).toBe("Name: Ada\nLikes tea.");
 
-    openai.script.push({ text: "Yes, you like tea." });
-    const next = await call(server, "POST", `/v1/agents/${agentId}/messages`, {
+    harness.openai.script.push({ text: "Yes, you like tea." });
+    const next = await callServer(server, "POST", `/v1/agents/${agentId}/messages`, {
       messages: [{ role: "user", content: "Do you remember what I like?" }],
     });
     expect(next.status).toBe(200);
@@ -126,7 +74,7 @@ describeOnEachStore("a server killed mid-turn", (storeKind) => {
       { message_type: "assistant_message", content: "Yes, you like tea." },
     ]);
     // The model saw the interrupted turn's committed part, well formed.
-    const seen = completions(openai).at(-1)?.body as { messages: Array<{ role: string }> };
+    const seen = completions(harness.openai).at(-1)?.body as { messages: Array<{ role: string }> };
     expect(seen.messages.map((message) => message.role)).toEqual([
       "system",
       "user",
@@ -136,7 +84,7 @@ describeOnEachStore("a server killed mid-turn", (storeKind) => {
     ]);
     expect(await server.stop("SIGTERM")).toBe(0);
 
-    store = await openStore(databaseUrl);
+    store = await openStore(harness.databaseUrl);
     try {
       const interrupted = await store.runs.get(interruptedRunId);
       expect(interrupted).toMatchObject({ status: "failed" });
@@ -165,8 +113,8 @@ describeOnEachStore("a server killed mid-turn", (storeKind) => {
   });
 
   it("keeps an approval pending when the server dies while running the approved tool", async () => {
-    let server = await start();
-    const created = await call(server, "POST", "/v1/agents/", {
+    let server = await harness.start();
+    const created = await callServer(server, "POST", "/v1/agents/", {
       model: "openai/gpt-4o-mini",
       embedding: "openai/text-embedding-3-small",
       tools: ["archival_memory_insert"],
@@ -174,46 +122,46 @@ describeOnEachStore("a server killed mid-turn", (storeKind) => {
     });
     expect(created.status).toBe(200);
     const agentId: string = created.body.id;
-    openai.script.push({
+    harness.openai.script.push({
       toolCalls: [{ name: "archival_memory_insert", arguments: { content: "The user likes tea." } }],
     });
-    const paused = await call(server, "POST", `/v1/agents/${agentId}/messages`, {
+    const paused = await callServer(server, "POST", `/v1/agents/${agentId}/messages`, {
       input: "Please remember that I like tea.",
     });
     expect(paused.body.stop_reason.stop_reason).toBe("requires_approval");
     const callId: string = paused.body.messages[0].tool_call.tool_call_id;
 
     // Approve; the approved tool embeds its content first, and the embedder never answers.
-    openai.script.failNext({ fault: "hang" }, "embedding");
+    harness.openai.script.failNext({ fault: "hang" }, "embedding");
     const approval = {
       messages: [
         { type: "approval", approvals: [{ type: "approval", tool_call_id: callId, approve: true }] },
       ],
     };
-    const pending = call(server, "POST", `/v1/agents/${agentId}/messages`, approval).catch(
+    const pending = callServer(server, "POST", `/v1/agents/${agentId}/messages`, approval).catch(
       (error: unknown) => error,
     );
     await waitFor(
-      () => openai.requests.some((request) => request.endpoint === "embedding"),
+      () => harness.openai.requests.some((request) => request.endpoint === "embedding"),
       "the approved tool's embedding request",
     );
     await server.stop("SIGKILL");
     await pending;
 
     // After the restart the request is still pending: nothing of the interrupted answer is visible.
-    server = await start();
-    const refused = await call(server, "POST", `/v1/agents/${agentId}/messages`, { input: "Hello?" });
+    server = await harness.start();
+    const refused = await callServer(server, "POST", `/v1/agents/${agentId}/messages`, { input: "Hello?" });
     expect(refused.status).toBe(409);
     expect(refused.body.detail).toContain("waiting for approval");
 
-    openai.script.push({ text: "Saved: you like tea." });
-    const resumed = await call(server, "POST", `/v1/agents/${agentId}/messages`, approval);
+    harness.openai.script.push({ text: "Saved: you like tea." });
+    const resumed = await callServer(server, "POST", `/v1/agents/${agentId}/messages`, approval);
     expect(resumed.status).toBe(200);
     expect(resumed.body.stop_reason.stop_reason).toBe("end_turn");
     expect(viewTypes(resumed.body.messages)).toEqual(["tool_return_message", "assistant_message"]);
     expect(resumed.body.messages[0]).toMatchObject({ tool_call_id: callId, status: "success" });
     // The model saw its call answered exactly once.
-    const seen = completions(openai).at(-1)?.body as {
+    const seen = completions(harness.openai).at(-1)?.body as {
       messages: Array<{ role: string; tool_call_id?: string }>;
     };
     expect(seen.messages.filter((message) => message.role === "tool").map((m) => m.tool_call_id)).toEqual([
@@ -221,7 +169,7 @@ describeOnEachStore("a server killed mid-turn", (storeKind) => {
     ]);
     await server.stop("SIGTERM");
 
-    const store = await openStore(databaseUrl);
+    const store = await openStore(harness.databaseUrl);
     try {
       const window = await expectConsistentWindow(store, agentId);
       expect(window.map((message) => message.role)).toEqual([
@@ -240,26 +188,28 @@ describeOnEachStore("a server killed mid-turn", (storeKind) => {
   });
 
   it("recovers a turn killed before its first step committed", async () => {
-    let server = await start();
-    const created = await call(server, "POST", "/v1/agents/", { model: "openai/gpt-4o-mini" });
+    let server = await harness.start();
+    const created = await callServer(server, "POST", "/v1/agents/", { model: "openai/gpt-4o-mini" });
     const agentId: string = created.body.id;
-    openai.script.push({ text: "too late", delayMs: 60_000 });
-    const pending = call(server, "POST", `/v1/agents/${agentId}/messages`, { input: "Hello?" }).catch(
+    harness.openai.script.push({ text: "too late", delayMs: 60_000 });
+    const pending = callServer(server, "POST", `/v1/agents/${agentId}/messages`, { input: "Hello?" }).catch(
       (error: unknown) => error,
     );
-    await waitFor(() => completions(openai).length === 1, "the LLM request");
+    await waitFor(() => completions(harness.openai).length === 1, "the LLM request");
     await server.stop("SIGKILL");
     await pending;
 
-    server = await start();
+    server = await harness.start();
     // The agent is not left locked by the dead run.
-    openai.script.push({ text: "Here now." });
-    const next = await call(server, "POST", `/v1/agents/${agentId}/messages`, { input: "Hello again?" });
+    harness.openai.script.push({ text: "Here now." });
+    const next = await callServer(server, "POST", `/v1/agents/${agentId}/messages`, {
+      input: "Hello again?",
+    });
     expect(next.status).toBe(200);
     expect(next.body.stop_reason.stop_reason).toBe("end_turn");
     await server.stop("SIGTERM");
 
-    const store = await openStore(databaseUrl);
+    const store = await openStore(harness.databaseUrl);
     try {
       const runs = await store.runs.list({ agent_id: agentId, order: "asc", limit: 10 });
       expect(runs.map((run) => run.status)).toEqual(["failed", "completed"]);
